@@ -1,0 +1,93 @@
+#pragma once
+// Configuration from environment variables. One table both parses and prints --help, so the
+// help can never drift from what is read. Not thread-safe; used once in main.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "etp/runtime/log.hpp"
+
+namespace etp::runtime {
+
+class ConfigSpec {
+   public:
+    using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+    ConfigSpec(std::string program, std::string summary);
+
+    ConfigSpec& text(std::string name, std::string fallback, std::string help, std::string& out);
+    // Like text, but the value is never echoed (in errors or --help defaults).
+    ConfigSpec& secret(std::string name, std::string help, std::string& out);
+    ConfigSpec& integer(std::string name, std::int64_t fallback, std::string help, std::int64_t& out,
+                        std::int64_t min, std::int64_t max);
+    ConfigSpec& port(std::string name, int fallback, std::string help, int& out);
+    // "500ms", "30s", "5m", "2h", "1d", or sequences such as "1h30m".
+    ConfigSpec& duration(std::string name, std::string fallback, std::string help,
+                         std::chrono::milliseconds& out);
+    // postgresql://user:pass@host:port/db?opts, or libpq "key=value ..." form.
+    ConfigSpec& postgres_url(std::string name, std::string fallback, std::string help,
+                             std::string& out);
+    // Comma-separated host:port list.
+    ConfigSpec& brokers(std::string name, std::string fallback, std::string help, std::string& out);
+    ConfigSpec& log_level(std::string name, std::string fallback, std::string help,
+                          log::Level& out);
+    // A command-line switch such as --migrate-only.
+    ConfigSpec& flag(std::string argument, std::string help, bool& out);
+
+    std::string help_text() const;
+
+    // Returns the problems found (all of them, one line each); empty means every value parsed.
+    // Sets *help_requested when --help or -h is among args.
+    std::vector<std::string> parse(const EnvLookup& env, const std::vector<std::string>& args,
+                                   bool* help_requested);
+
+    // main()'s entry: reads the process environment and argv. Returns nullopt to go on, or
+    // the exit code: 0 after printing --help, 2 after printing the problems on stderr.
+    std::optional<int> parse_or_exit_code(int argc, char** argv);
+
+   private:
+    struct Var {
+        std::string name;
+        std::string fallback;  // as shown in --help
+        std::string help;
+        bool is_secret = false;
+        // Parses text into the destination; returns an error message on failure.
+        std::function<std::optional<std::string>(const std::string&)> apply;
+    };
+    struct Flag {
+        std::string argument;
+        std::string help;
+        bool* out;
+    };
+
+    ConfigSpec& add(Var var);
+
+    std::string program_;
+    std::string summary_;
+    std::vector<Var> vars_;
+    std::vector<Flag> flags_;
+};
+
+// Parsers exposed for tests and reuse. Each returns nullopt on bad input.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+bool is_valid_postgres_url(std::string_view text);
+bool is_valid_broker_list(std::string_view text);
+
+// Settings every service shares.
+struct CommonConfig {
+    std::string database_url;
+    std::string kafka_brokers;
+    std::string topic_prefix;
+    log::Level log_level = log::Level::kInfo;
+    int admin_port = 0;
+    std::chrono::milliseconds shutdown_timeout{8000};
+};
+
+void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port);
+
+}  // namespace etp::runtime

@@ -1,0 +1,319 @@
+#include "etp/runtime/config.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+namespace etp::runtime {
+namespace {
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+    std::int64_t value = 0;
+    if (text.empty()) return std::nullopt;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+bool is_valid_host(std::string_view host) {
+    if (host.empty()) return false;
+    if (host.front() == '[') return host.back() == ']' && host.size() > 2;  // IPv6 literal
+    for (char c : host) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c == '_';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool is_valid_port(std::string_view text) {
+    auto port = parse_int(text);
+    return port && *port >= 1 && *port <= 65535;
+}
+
+// "host:port" with an optional port when allow_no_port.
+bool is_valid_host_port(std::string_view text, bool allow_no_port) {
+    std::size_t colon = text.rfind(':');
+    if (!text.empty() && text.front() == '[') {
+        std::size_t close = text.find(']');
+        if (close == std::string_view::npos) return false;
+        colon = text.find(':', close);
+    }
+    if (colon == std::string_view::npos) return allow_no_port && is_valid_host(text);
+    return is_valid_host(text.substr(0, colon)) && is_valid_port(text.substr(colon + 1));
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    std::chrono::milliseconds total{0};
+    while (!text.empty()) {
+        std::size_t digits = 0;
+        while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+        if (digits == 0 || digits > 12) return std::nullopt;
+        auto number = parse_int(text.substr(0, digits));
+        text.remove_prefix(digits);
+        std::size_t unit_len = 0;
+        while (unit_len < text.size() && text[unit_len] >= 'a' && text[unit_len] <= 'z') ++unit_len;
+        std::string_view unit = text.substr(0, unit_len);
+        text.remove_prefix(unit_len);
+        std::int64_t factor = 0;
+        if (unit == "ms") factor = 1;
+        else if (unit == "s") factor = 1000;
+        else if (unit == "m") factor = 60'000;
+        else if (unit == "h") factor = 3'600'000;
+        else if (unit == "d") factor = 86'400'000;
+        else return std::nullopt;
+        total += std::chrono::milliseconds(*number * factor);
+    }
+    return total;
+}
+
+bool is_valid_postgres_url(std::string_view text) {
+    for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+        if (text.starts_with(scheme)) {
+            std::string_view rest = text.substr(scheme.size());
+            std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+            std::size_t at = authority.rfind('@');
+            if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+            if (authority.empty()) return true;  // local socket, libpq defaults
+            std::size_t start = 0;
+            while (start <= authority.size()) {  // libpq allows host1:port1,host2:port2
+                std::size_t comma = authority.find(',', start);
+                std::string_view one = authority.substr(
+                    start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+                if (!is_valid_host_port(one, true)) return false;
+                if (comma == std::string_view::npos) break;
+                start = comma + 1;
+            }
+            return true;
+        }
+    }
+    // libpq keyword form: every token is key=value.
+    std::istringstream in{std::string(text)};
+    std::string token;
+    bool any = false;
+    while (in >> token) {
+        std::size_t eq = token.find('=');
+        if (eq == std::string::npos || eq == 0) return false;
+        any = true;
+    }
+    return any;
+}
+
+bool is_valid_broker_list(std::string_view text) {
+    if (text.empty()) return false;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t comma = text.find(',', start);
+        std::string_view one =
+            text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        // Kafka clients accept an optional PLAINTEXT:// style prefix.
+        if (std::size_t scheme = one.find("://"); scheme != std::string_view::npos)
+            one.remove_prefix(scheme + 3);
+        if (!is_valid_host_port(one, false)) return false;
+        if (comma == std::string_view::npos) return true;
+        start = comma + 1;
+    }
+}
+
+ConfigSpec::ConfigSpec(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+ConfigSpec& ConfigSpec::add(Var var) {
+    vars_.push_back(std::move(var));
+    return *this;
+}
+
+ConfigSpec& ConfigSpec::text(std::string name, std::string fallback, std::string help,
+                             std::string& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    out = v;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::secret(std::string name, std::string help, std::string& out) {
+    return add({std::move(name), "", std::move(help), true,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    out = v;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::integer(std::string name, std::int64_t fallback, std::string help,
+                                std::int64_t& out, std::int64_t min, std::int64_t max) {
+    return add({std::move(name), std::to_string(fallback), std::move(help), false,
+                [&out, min, max](const std::string& v) -> std::optional<std::string> {
+                    auto n = parse_int(v);
+                    if (!n || *n < min || *n > max)
+                        return "must be an integer from " + std::to_string(min) + " to " +
+                               std::to_string(max);
+                    out = *n;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::port(std::string name, int fallback, std::string help, int& out) {
+    return add({std::move(name), std::to_string(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    auto n = parse_int(v);
+                    if (!n || *n < 0 || *n > 65535) return "must be a port number from 0 to 65535";
+                    out = static_cast<int>(*n);
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::duration(std::string name, std::string fallback, std::string help,
+                                 std::chrono::milliseconds& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    auto d = parse_duration(v);
+                    if (!d) return "must be a duration such as 500ms, 30s, 5m, 2h or 1h30m";
+                    out = *d;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::postgres_url(std::string name, std::string fallback, std::string help,
+                                     std::string& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    if (!is_valid_postgres_url(v))
+                        return "must be a PostgreSQL URL such as "
+                               "postgresql://user:password@host:5432/dbname";
+                    out = v;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::brokers(std::string name, std::string fallback, std::string help,
+                                std::string& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    if (!is_valid_broker_list(v))
+                        return "must be a comma-separated list of host:port";
+                    out = v;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::log_level(std::string name, std::string fallback, std::string help,
+                                  log::Level& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    auto level = log::parse_level(v);
+                    if (!level) return "must be one of debug, info, warn, error";
+                    out = *level;
+                    return std::nullopt;
+                }});
+}
+
+ConfigSpec& ConfigSpec::flag(std::string argument, std::string help, bool& out) {
+    flags_.push_back({std::move(argument), std::move(help), &out});
+    out = false;
+    return *this;
+}
+
+std::string ConfigSpec::help_text() const {
+    std::ostringstream out;
+    out << "Usage: " << program_ << " [--help]";
+    for (const auto& f : flags_) out << " [" << f.argument << "]";
+    out << "\n\n" << summary_ << "\n\nConfigured by environment variables:\n";
+    std::size_t width = 0;
+    for (const auto& v : vars_) width = std::max(width, v.name.size());
+    for (const auto& v : vars_) {
+        out << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.help;
+        if (v.is_secret)
+            out << " (secret; no default)";
+        else if (v.fallback.empty())
+            out << " (default: empty)";
+        else
+            out << " (default: " << v.fallback << ")";
+        out << "\n";
+    }
+    if (!flags_.empty()) {
+        out << "\nOptions:\n";
+        for (const auto& f : flags_) out << "  " << f.argument << "  " << f.help << "\n";
+        out << "  --help  print this text and exit\n";
+    }
+    return out.str();
+}
+
+std::vector<std::string> ConfigSpec::parse(const EnvLookup& env,
+                                           const std::vector<std::string>& args,
+                                           bool* help_requested) {
+    std::vector<std::string> problems;
+    *help_requested = false;
+    for (const auto& arg : args) {
+        if (arg == "--help" || arg == "-h") {
+            *help_requested = true;
+            continue;
+        }
+        bool known = false;
+        for (auto& f : flags_) {
+            if (f.argument == arg) {
+                *f.out = true;
+                known = true;
+            }
+        }
+        if (!known) problems.push_back("unknown argument " + arg + " (see --help)");
+    }
+    if (*help_requested) return {};
+    for (const auto& v : vars_) {
+        std::optional<std::string> value = env(v.name);
+        const std::string& text = value ? *value : v.fallback;
+        if (auto problem = v.apply(text)) {
+            if (v.is_secret || !value)
+                problems.push_back(v.name + " " + *problem);
+            else
+                problems.push_back(v.name + "=\"" + text + "\" " + *problem);
+        }
+    }
+    return problems;
+}
+
+std::optional<int> ConfigSpec::parse_or_exit_code(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool help = false;
+    auto problems = parse(
+        [](std::string_view name) -> std::optional<std::string> {
+            const char* v = std::getenv(std::string(name).c_str());
+            if (v == nullptr) return std::nullopt;
+            return std::string(v);
+        },
+        args, &help);
+    if (help) {
+        std::cout << help_text();
+        return 0;
+    }
+    if (!problems.empty()) {
+        std::string line = program_ + ": invalid configuration: ";
+        for (std::size_t i = 0; i < problems.size(); ++i) {
+            if (i > 0) line += "; ";
+            line += problems[i];
+        }
+        std::cerr << line << "\n";
+        return 2;
+    }
+    return std::nullopt;
+}
+
+void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port) {
+    spec.postgres_url("DATABASE_URL", "postgresql://etp@127.0.0.1:5432/etp",
+                      "the platform's PostgreSQL database", config.database_url)
+        .brokers("KAFKA_BROKERS", "127.0.0.1:9092", "Kafka bootstrap servers", config.kafka_brokers)
+        .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix)
+        .log_level("LOG_LEVEL", "info", "debug, info, warn or error", config.log_level)
+        .port("ADMIN_PORT", default_admin_port,
+              "port of the admin HTTP server (/healthz, /readyz, /metrics); 0 picks a free one",
+              config.admin_port)
+        .duration("SHUTDOWN_TIMEOUT", "8s", "how long a SIGTERM may take to finish in-flight work",
+                  config.shutdown_timeout);
+}
+
+}  // namespace etp::runtime
