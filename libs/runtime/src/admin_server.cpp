@@ -64,9 +64,8 @@ void AdminServer::start() {
         port = -1;
     }
     if (port <= 0)
-        throw std::runtime_error(
-                    "admin server cannot bind " + impl->host + ":" +
-                        std::to_string(impl->requested_port));
+        throw std::runtime_error("admin server cannot bind " + impl->host + ":" +
+                                 std::to_string(impl->requested_port));
     impl->bound_port = port;
     impl->thread = std::thread([impl] { impl->server.listen_after_bind(); });
     while (!impl->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -61,12 +61,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         std::string_view unit = text.substr(0, unit_len);
         text.remove_prefix(unit_len);
         std::int64_t factor = 0;
-        if (unit == "ms") factor = 1;
-        else if (unit == "s") factor = 1000;
-        else if (unit == "m") factor = 60'000;
-        else if (unit == "h") factor = 3'600'000;
-        else if (unit == "d") factor = 86'400'000;
-        else return std::nullopt;
+        if (unit == "ms")
+            factor = 1;
+        else if (unit == "s")
+            factor = 1000;
+        else if (unit == "m")
+            factor = 60'000;
+        else if (unit == "h")
+            factor = 3'600'000;
+        else if (unit == "d")
+            factor = 86'400'000;
+        else
+            return std::nullopt;
         total += std::chrono::milliseconds(*number * factor);
     }
     return total;
@@ -83,8 +89,9 @@ bool is_valid_postgres_url(std::string_view text) {
             std::size_t start = 0;
             while (start <= authority.size()) {  // libpq allows host1:port1,host2:port2
                 std::size_t comma = authority.find(',', start);
-                std::string_view one = authority.substr(
-                    start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+                std::string_view one =
+                    authority.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                            : comma - start);
                 if (!is_valid_host_port(one, true)) return false;
                 if (comma == std::string_view::npos) break;
                 start = comma + 1;
@@ -109,8 +116,8 @@ bool is_valid_broker_list(std::string_view text) {
     std::size_t start = 0;
     while (true) {
         std::size_t comma = text.find(',', start);
-        std::string_view one =
-            text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        std::string_view one = text.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         // Kafka clients accept an optional PLAINTEXT:// style prefix.
         if (std::size_t scheme = one.find("://"); scheme != std::string_view::npos)
             one.remove_prefix(scheme + 3);

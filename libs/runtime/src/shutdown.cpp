@@ -27,7 +27,8 @@ ShutdownSignal::ShutdownSignal() {
         while (!closing_.load()) {
             int sig = sigtimedwait(&set, nullptr, &tick);
             if (sig == SIGTERM || sig == SIGINT) {
-                log::info("shutdown signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+                log::info("shutdown signal received",
+                          {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
                 request();
             }
         }

@@ -27,9 +27,9 @@ struct ConsumerConfig {
 };
 
 class Consumer {
-   public:
+ public:
     explicit Consumer(const ConsumerConfig& config);  // subscribes; throws Error(kInternal)
-    ~Consumer();                                       // close()
+    ~Consumer();                                      // close()
     Consumer(const Consumer&) = delete;
     Consumer& operator=(const Consumer&) = delete;
 
@@ -44,7 +44,7 @@ class Consumer {
     // Cluster metadata round-trip: nullopt when a broker answers, else the reason.
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;
 
-   private:
+ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -27,7 +27,7 @@ struct ProducerConfig {
 };
 
 class Producer {
-   public:
+ public:
     // Called exactly once per message on the producer's delivery thread: nullopt when the
     // broker acknowledged, else the error (kUnavailable, retryable). Must not block.
     using DeliveryCallback = std::function<void(std::optional<Error>)>;
@@ -47,7 +47,7 @@ class Producer {
     // Cluster metadata round-trip: nullopt when a broker answers, else the reason.
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;
 
-   private:
+ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

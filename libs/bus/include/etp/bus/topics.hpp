@@ -13,7 +13,7 @@ struct TopicSpec {
 };
 
 class Topics {
-   public:
+ public:
     explicit Topics(std::string prefix = "etp.") : prefix_(std::move(prefix)) {}
 
     std::string trigger_changes() const { return prefix_ + "trigger.changes"; }
@@ -25,7 +25,7 @@ class Topics {
     // Every topic with the partition count the development broker creates it with.
     std::vector<TopicSpec> all(int partitions = 16) const;
 
-   private:
+ private:
     std::string prefix_;
 };
 

@@ -20,14 +20,14 @@ enum class ErrorKind {
 std::string_view to_string(ErrorKind kind) noexcept;
 
 class Error : public std::runtime_error {
-   public:
+ public:
     Error(ErrorKind kind, const std::string& message, bool retryable = false)
         : std::runtime_error(message), kind_(kind), retryable_(retryable) {}
 
     ErrorKind kind() const noexcept { return kind_; }
     bool retryable() const noexcept { return retryable_; }
 
-   private:
+ private:
     ErrorKind kind_;
     bool retryable_;
 };
@@ -42,12 +42,12 @@ struct FieldError {
 
 // Invalid input with every failing field listed, so a client can fix all of them at once.
 class ValidationError : public Error {
-   public:
+ public:
     explicit ValidationError(std::vector<FieldError> errors);
 
     const std::vector<FieldError>& errors() const noexcept { return errors_; }
 
-   private:
+ private:
     std::vector<FieldError> errors_;
 };
 

@@ -21,7 +21,7 @@ using Param = std::optional<std::string>;
 using Params = std::vector<Param>;
 
 class Result {
-   public:
+ public:
     Result() = default;
     explicit Result(pg_result* owned);  // takes ownership
 
@@ -46,7 +46,7 @@ class Result {
     std::int64_t integer(int row, std::string_view col) const { return integer(row, column(col)); }
     bool boolean(int row, std::string_view col) const { return boolean(row, column(col)); }
 
-   private:
+ private:
     struct Clear {
         void operator()(pg_result* r) const noexcept;
     };
@@ -54,7 +54,7 @@ class Result {
 };
 
 class Connection {
-   public:
+ public:
     // Connects (blocking, bounded by connect_timeout). Throws DatabaseError(kUnavailable).
     explicit Connection(const std::string& url,
                         std::chrono::seconds connect_timeout = std::chrono::seconds(5));
@@ -72,7 +72,7 @@ class Connection {
     // The raw handle, for code inside libs/pg that needs libpq directly (replication).
     pg_conn* native() noexcept { return conn_.get(); }
 
-   private:
+ private:
     struct Finish {
         void operator()(pg_conn* c) const noexcept;
     };

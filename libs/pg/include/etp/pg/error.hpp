@@ -14,13 +14,13 @@ ErrorKind error_kind_for_sqlstate(std::string_view sqlstate) noexcept;
 bool is_retryable_sqlstate(std::string_view sqlstate) noexcept;
 
 class DatabaseError : public Error {
-   public:
+ public:
     // sqlstate is empty for failures without one (connection lost, protocol errors): those are
     // kUnavailable and retryable.
     DatabaseError(std::string sqlstate, const std::string& message);
     const std::string& sqlstate() const noexcept { return sqlstate_; }
 
-   private:
+ private:
     std::string sqlstate_;
 };
 

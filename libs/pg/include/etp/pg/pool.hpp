@@ -15,17 +15,18 @@
 namespace etp::pg {
 
 class Pool {
-   public:
+ public:
     class Lease {
-       public:
-        Lease(Pool& pool, std::unique_ptr<Connection> conn) : pool_(&pool), conn_(std::move(conn)) {}
+     public:
+        Lease(Pool& pool, std::unique_ptr<Connection> conn)
+            : pool_(&pool), conn_(std::move(conn)) {}
         ~Lease();
         Lease(Lease&& other) noexcept = default;
         Lease& operator=(Lease&&) = delete;
         Connection& operator*() noexcept { return *conn_; }
         Connection* operator->() noexcept { return conn_.get(); }
 
-       private:
+     private:
         Pool* pool_;
         std::unique_ptr<Connection> conn_;
     };
@@ -42,7 +43,7 @@ class Pool {
 
     const std::string& url() const noexcept { return url_; }
 
-   private:
+ private:
     void give_back(std::unique_ptr<Connection> conn) noexcept;
 
     const std::string url_;

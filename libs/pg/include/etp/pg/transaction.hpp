@@ -7,7 +7,7 @@
 namespace etp::pg {
 
 class Transaction {
-   public:
+ public:
     explicit Transaction(Connection& conn);  // BEGIN; throws DatabaseError
     ~Transaction();                          // ROLLBACK when still open; never throws
     Transaction(const Transaction&) = delete;
@@ -17,7 +17,7 @@ class Transaction {
     void commit();  // COMMIT; throws DatabaseError (the transaction is then closed)
     Connection& connection() noexcept { return conn_; }
 
-   private:
+ private:
     Connection& conn_;
     bool open_ = true;
 };

@@ -11,7 +11,7 @@
 namespace etp::runtime {
 
 class AdminServer {
-   public:
+ public:
     // Returns nullopt when healthy, else a short reason shown in /readyz's 503 body.
     // Called on HTTP worker threads: must be thread-safe and quick.
     using ReadinessCheck = std::function<std::optional<std::string>()>;
@@ -26,7 +26,7 @@ class AdminServer {
     void set_ready(bool ready) noexcept;
     int port() const noexcept;  // the bound port (useful with port 0)
 
-   private:
+ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

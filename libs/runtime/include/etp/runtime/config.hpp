@@ -15,7 +15,7 @@
 namespace etp::runtime {
 
 class ConfigSpec {
-   public:
+ public:
     using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
     ConfigSpec(std::string program, std::string summary);
@@ -23,8 +23,8 @@ class ConfigSpec {
     ConfigSpec& text(std::string name, std::string fallback, std::string help, std::string& out);
     // Like text, but the value is never echoed (in errors or --help defaults).
     ConfigSpec& secret(std::string name, std::string help, std::string& out);
-    ConfigSpec& integer(std::string name, std::int64_t fallback, std::string help, std::int64_t& out,
-                        std::int64_t min, std::int64_t max);
+    ConfigSpec& integer(std::string name, std::int64_t fallback, std::string help,
+                        std::int64_t& out, std::int64_t min, std::int64_t max);
     ConfigSpec& port(std::string name, int fallback, std::string help, int& out);
     // "500ms", "30s", "5m", "2h", "1d", or sequences such as "1h30m".
     ConfigSpec& duration(std::string name, std::string fallback, std::string help,
@@ -50,7 +50,7 @@ class ConfigSpec {
     // the exit code: 0 after printing --help, 2 after printing the problems on stderr.
     std::optional<int> parse_or_exit_code(int argc, char** argv);
 
-   private:
+ private:
     struct Var {
         std::string name;
         std::string fallback;  // as shown in --help

@@ -19,9 +19,17 @@ void init(std::string_view service, Level min_level);
 bool enabled(Level level) noexcept;
 void write(Level level, std::string_view message, const nlohmann::json& fields = nullptr) noexcept;
 
-inline void debug(std::string_view m, const nlohmann::json& f = nullptr) noexcept { write(Level::kDebug, m, f); }
-inline void info(std::string_view m, const nlohmann::json& f = nullptr) noexcept { write(Level::kInfo, m, f); }
-inline void warn(std::string_view m, const nlohmann::json& f = nullptr) noexcept { write(Level::kWarn, m, f); }
-inline void error(std::string_view m, const nlohmann::json& f = nullptr) noexcept { write(Level::kError, m, f); }
+inline void debug(std::string_view m, const nlohmann::json& f = nullptr) noexcept {
+    write(Level::kDebug, m, f);
+}
+inline void info(std::string_view m, const nlohmann::json& f = nullptr) noexcept {
+    write(Level::kInfo, m, f);
+}
+inline void warn(std::string_view m, const nlohmann::json& f = nullptr) noexcept {
+    write(Level::kWarn, m, f);
+}
+inline void error(std::string_view m, const nlohmann::json& f = nullptr) noexcept {
+    write(Level::kError, m, f);
+}
 
 }  // namespace etp::log

@@ -12,7 +12,7 @@
 namespace etp::runtime {
 
 class ShutdownSignal {
-   public:
+ public:
     ShutdownSignal();
     ~ShutdownSignal();
     ShutdownSignal(const ShutdownSignal&) = delete;
@@ -24,7 +24,7 @@ class ShutdownSignal {
     // True when shutdown was requested before the timeout.
     bool wait_for(std::chrono::milliseconds timeout);
 
-   private:
+ private:
     std::atomic<bool> requested_{false};
     std::atomic<bool> closing_{false};
     std::mutex mutex_;  // guards the condition below
