@@ -1,0 +1,44 @@
+#pragma once
+// An event: one firing of a trigger. The gateway, scheduler and cdc-capture create it (id and
+// triggered_at fixed at that moment, so replays keep the same key); the dispatcher logs it.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "etp/domain/ids.hpp"
+#include "etp/domain/time.hpp"
+#include "etp/domain/trigger.hpp"
+
+namespace etp {
+
+// Who fired: "api" (a client's fire call), "schedule", "cdc", "test" (a manual test firing).
+inline constexpr std::string_view kSourceApi = "api";
+inline constexpr std::string_view kSourceSchedule = "schedule";
+inline constexpr std::string_view kSourceCdc = "cdc";
+inline constexpr std::string_view kSourceTest = "test";
+
+struct Event {
+    EventId id;
+    TriggerId trigger_id;
+    std::string trigger_name;
+    TriggerType trigger_type = TriggerType::kApi;
+    std::string source;
+    bool is_test = false;
+    nlohmann::json payload;
+    std::optional<Timestamp> scheduled_for;
+    Timestamp triggered_at;
+    // Set by the event log only.
+    std::optional<Timestamp> logged_at;
+    std::optional<Timestamp> archived_at;
+};
+
+// The firing as carried in etp.trigger.fired (no log fields).
+nlohmann::json firing_to_json(const Event& event);
+// Throws ValidationError naming each missing or mistyped field.
+Event firing_from_json(const nlohmann::json& json);
+
+// The API / etp.events representation: the firing plus logged_at, archived_at and status.
+nlohmann::json to_json(const Event& event);
+
+}  // namespace etp

@@ -1,0 +1,91 @@
+#pragma once
+// A trigger: what fires (schedule, API call, row change), what the event carries, and where it
+// is delivered. Plain values; parse_trigger_spec() is the one gate every definition passes.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "etp/domain/ids.hpp"
+#include "etp/domain/time.hpp"
+
+namespace etp {
+
+enum class TriggerType { kScheduled, kApi, kCdc };
+std::string_view to_string(TriggerType type) noexcept;
+std::optional<TriggerType> parse_trigger_type(std::string_view text) noexcept;
+
+enum class Misfire { kFireOnce, kSkip, kFireAll };
+std::string_view to_string(Misfire misfire) noexcept;
+
+struct Schedule {
+    // Exactly one of the three is set.
+    std::optional<std::string> cron;  // 5 fields, or 6 with seconds first
+    std::optional<std::int64_t> interval_seconds;
+    std::optional<Timestamp> at;
+    std::string timezone = "UTC";  // IANA name; cron is evaluated in it
+    bool recurring = true;
+    std::optional<Timestamp> start_at;
+    std::optional<Timestamp> end_at;
+    Misfire misfire = Misfire::kFireOnce;
+};
+
+struct CdcSpec {
+    std::string table;                    // "schema.table"
+    std::vector<std::string> operations;  // subset of insert, update, delete
+    nlohmann::json filter;                // EventBridge-style pattern; null = every change
+};
+
+struct Target {
+    std::string url;
+    std::string method = "POST";
+    std::map<std::string, std::string> headers;
+    std::int64_t timeout_ms = 10'000;
+    std::optional<std::string> secret;  // write-only: never serialised back
+};
+
+struct RetryPolicy {
+    std::int64_t max_attempts = 8;
+    std::int64_t initial_backoff_ms = 1'000;
+    std::int64_t max_backoff_ms = 600'000;
+};
+
+// What a user defines (POST/PUT body).
+struct TriggerSpec {
+    std::string name;
+    TriggerType type = TriggerType::kApi;
+    bool active = true;
+    std::optional<Schedule> schedule;  // scheduled only
+    nlohmann::json payload;            // scheduled only: the static payload of each firing
+    nlohmann::json api_schema;         // api only: JSON Schema of the fire body (null = any)
+    std::optional<CdcSpec> cdc;        // cdc only
+    std::optional<Target> target;      // webhook; none = log and publish only
+    RetryPolicy retry;
+};
+
+struct Trigger {
+    TriggerId id;
+    TriggerSpec spec;
+    std::int64_t version = 1;
+    Timestamp created_at;
+    Timestamp updated_at;
+};
+
+// Validates a request body and returns the definition. Throws ValidationError listing every
+// problem with its JSON pointer, including unknown fields.
+TriggerSpec parse_trigger_spec(const nlohmann::json& body);
+
+// JSON of the parts stored as jsonb (schedule, cdc, target without secret, retry), and back.
+nlohmann::json schedule_to_json(const Schedule& schedule);
+nlohmann::json cdc_to_json(const CdcSpec& cdc);
+nlohmann::json target_to_json(const Target& target);  // without the secret
+nlohmann::json retry_to_json(const RetryPolicy& retry);
+
+// The API representation (secret omitted, "has_secret" instead).
+nlohmann::json to_json(const Trigger& trigger);
+
+}  // namespace etp

@@ -1,0 +1,348 @@
+#include "etp/domain/trigger.hpp"
+
+#include <date/tz.h>
+
+#include <algorithm>
+#include <regex>
+#include <sstream>
+
+#include "etp/domain/error.hpp"
+#include "json_reader.hpp"
+
+namespace etp {
+
+using detail::JsonReader;
+using nlohmann::json;
+
+std::string_view to_string(TriggerType type) noexcept {
+    switch (type) {
+        case TriggerType::kScheduled:
+            return "scheduled";
+        case TriggerType::kApi:
+            return "api";
+        case TriggerType::kCdc:
+            return "cdc";
+    }
+    return "api";
+}
+
+std::optional<TriggerType> parse_trigger_type(std::string_view text) noexcept {
+    if (text == "scheduled") return TriggerType::kScheduled;
+    if (text == "api") return TriggerType::kApi;
+    if (text == "cdc") return TriggerType::kCdc;
+    return std::nullopt;
+}
+
+std::string_view to_string(Misfire misfire) noexcept {
+    switch (misfire) {
+        case Misfire::kFireOnce:
+            return "fire_once";
+        case Misfire::kSkip:
+            return "skip";
+        case Misfire::kFireAll:
+            return "fire_all";
+    }
+    return "fire_once";
+}
+
+namespace {
+
+constexpr std::int64_t kMaxIntervalSeconds = 10LL * 366 * 24 * 3600;
+
+std::optional<Misfire> parse_misfire(std::string_view text) {
+    if (text == "fire_once") return Misfire::kFireOnce;
+    if (text == "skip") return Misfire::kSkip;
+    if (text == "fire_all") return Misfire::kFireAll;
+    return std::nullopt;
+}
+
+bool is_known_time_zone(const std::string& name) {
+    try {
+        return date::locate_zone(name) != nullptr;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::size_t count_fields(const std::string& text) {
+    std::istringstream in(text);
+    std::string field;
+    std::size_t n = 0;
+    while (in >> field) ++n;
+    return n;
+}
+
+std::optional<Schedule> parse_schedule(const json& node, const std::string& pointer,
+                                       std::vector<FieldError>& errors) {
+    JsonReader r(node, pointer, errors);
+    if (!r.is_object()) return std::nullopt;
+    Schedule s;
+    std::size_t errors_before = errors.size();
+    s.cron = r.string("cron", false, 1, 200);
+    if (s.cron) {
+        std::size_t n = count_fields(*s.cron);
+        if (n != 5 && n != 6) r.fail("cron", "must have 5 fields, or 6 with seconds first");
+    }
+    s.interval_seconds = r.integer("interval_seconds", false, 1, kMaxIntervalSeconds);
+    s.at = r.timestamp("at", false);
+    int kinds =
+        (r.has("cron") ? 1 : 0) + (r.has("interval_seconds") ? 1 : 0) + (r.has("at") ? 1 : 0);
+    if (kinds != 1)
+        errors.push_back({pointer, "must have exactly one of cron, interval_seconds, at"});
+    if (auto tz = r.string("timezone", false, 1, 64)) {
+        if (is_known_time_zone(*tz))
+            s.timezone = *tz;
+        else
+            r.fail("timezone", "is not an IANA time zone such as Europe/Berlin");
+    }
+    if (auto recurring = r.boolean("recurring")) s.recurring = *recurring;
+    if (r.has("at") && !r.has("recurring")) s.recurring = false;
+    s.start_at = r.timestamp("start_at", false);
+    s.end_at = r.timestamp("end_at", false);
+    if (s.start_at && s.end_at && *s.end_at <= *s.start_at)
+        r.fail("end_at", "must be after start_at");
+    if (auto m = r.string("misfire", false, 1, 20)) {
+        if (auto parsed = parse_misfire(*m))
+            s.misfire = *parsed;
+        else
+            r.fail("misfire", "must be one of fire_once, skip, fire_all");
+    }
+    r.reject_unknown();
+    if (errors.size() != errors_before) return std::nullopt;
+    return s;
+}
+
+std::optional<CdcSpec> parse_cdc(const json& node, const std::string& pointer,
+                                 std::vector<FieldError>& errors) {
+    static const std::regex kTable(
+        R"(^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$)");
+    JsonReader r(node, pointer, errors);
+    if (!r.is_object()) return std::nullopt;
+    CdcSpec c;
+    if (auto table = r.string("table", true, 3, 127)) {
+        if (std::regex_match(*table, kTable))
+            c.table = *table;
+        else
+            r.fail("table", "must be schema.table, e.g. public.orders");
+    }
+    if (const json* ops = r.raw("operations")) {
+        if (!ops->is_array() || ops->empty()) {
+            r.fail("operations", "must be a non-empty array of insert, update, delete");
+        } else {
+            for (std::size_t i = 0; i < ops->size(); ++i) {
+                const json& op = (*ops)[i];
+                bool ok = op.is_string() && (op == "insert" || op == "update" || op == "delete");
+                if (!ok) {
+                    errors.push_back({r.pointer_of("operations") + "/" + std::to_string(i),
+                                      "must be insert, update or delete"});
+                } else if (std::find(c.operations.begin(), c.operations.end(), op) ==
+                           c.operations.end()) {
+                    c.operations.push_back(op.get<std::string>());
+                }
+            }
+        }
+    } else {
+        c.operations = {"insert", "update", "delete"};
+    }
+    if (const json* filter = r.raw("filter")) {
+        if (!filter->is_object())
+            r.fail("filter", "must be a JSON object (an event pattern)");
+        else
+            c.filter = *filter;
+    }
+    r.reject_unknown();
+    return c;
+}
+
+std::optional<Target> parse_target(const json& node, const std::string& pointer,
+                                   std::vector<FieldError>& errors) {
+    static const std::regex kUrl(R"(^https?://[^\s/?#]+([/?#][^\s]*)?$)", std::regex::icase);
+    static const std::regex kHeaderName(R"(^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$)");
+    JsonReader r(node, pointer, errors);
+    if (!r.is_object()) return std::nullopt;
+    Target t;
+    if (auto url = r.string("url", true, 8, 2048)) {
+        if (std::regex_match(*url, kUrl))
+            t.url = *url;
+        else
+            r.fail("url", "must be an http:// or https:// URL");
+    }
+    if (auto method = r.string("method", false, 1, 10)) {
+        if (*method == "POST" || *method == "PUT" || *method == "PATCH")
+            t.method = *method;
+        else
+            r.fail("method", "must be POST, PUT or PATCH");
+    }
+    if (const json* headers = r.raw("headers")) {
+        if (!headers->is_object()) {
+            r.fail("headers", "must be an object of header names to string values");
+        } else {
+            for (const auto& [name, value] : headers->items()) {
+                std::string p = r.pointer_of("headers") + "/" + detail::pointer_token(name);
+                if (!std::regex_match(name, kHeaderName))
+                    errors.push_back({p, "is not a valid HTTP header name"});
+                else if (!value.is_string() || value.get_ref<const std::string&>().size() > 4096 ||
+                         value.get_ref<const std::string&>().find_first_of("\r\n") !=
+                             std::string::npos)
+                    errors.push_back({p, "must be a single-line string"});
+                else
+                    t.headers[name] = value.get<std::string>();
+            }
+        }
+    }
+    if (auto timeout = r.integer("timeout_ms", false, 100, 60'000)) t.timeout_ms = *timeout;
+    t.secret = r.string("secret", false, 16, 256);
+    r.reject_unknown();
+    return t;
+}
+
+RetryPolicy parse_retry(const json& node, const std::string& pointer,
+                        std::vector<FieldError>& errors) {
+    JsonReader r(node, pointer, errors);
+    RetryPolicy p;
+    if (!r.is_object()) return p;
+    if (auto v = r.integer("max_attempts", false, 1, 50)) p.max_attempts = *v;
+    if (auto v = r.integer("initial_backoff_ms", false, 10, 3'600'000)) p.initial_backoff_ms = *v;
+    if (auto v = r.integer("max_backoff_ms", false, 10, 86'400'000)) p.max_backoff_ms = *v;
+    if (p.max_backoff_ms < p.initial_backoff_ms)
+        r.fail("max_backoff_ms", "must be at least initial_backoff_ms");
+    r.reject_unknown();
+    return p;
+}
+
+// The short schema form {"amount": "float", "currency": "str"} becomes a JSON Schema.
+std::optional<json> short_form_schema(const json& node) {
+    static const std::map<std::string, std::string> kTypes = {
+        {"int", "integer"},   {"integer", "integer"}, {"float", "number"}, {"number", "number"},
+        {"str", "string"},    {"string", "string"},   {"bool", "boolean"}, {"boolean", "boolean"},
+        {"object", "object"}, {"dict", "object"},     {"list", "array"},   {"array", "array"}};
+    if (!node.is_object() || node.empty()) return std::nullopt;
+    json properties = json::object();
+    json required = json::array();
+    for (const auto& [name, type] : node.items()) {
+        if (!type.is_string()) return std::nullopt;
+        auto it = kTypes.find(type.get<std::string>());
+        if (it == kTypes.end()) return std::nullopt;
+        properties[name] = {{"type", it->second}};
+        required.push_back(name);
+    }
+    return json{{"$schema", "http://json-schema.org/draft-07/schema#"},
+                {"type", "object"},
+                {"properties", properties},
+                {"required", required}};
+}
+
+}  // namespace
+
+TriggerSpec parse_trigger_spec(const json& body) {
+    std::vector<FieldError> errors;
+    JsonReader r(body, "", errors);
+    if (!r.is_object()) throw ValidationError(std::move(errors));
+    TriggerSpec spec;
+    if (auto name = r.string("name", true, 1, 200)) spec.name = *name;
+    std::optional<TriggerType> type;
+    if (auto t = r.string("type", true, 1, 20)) {
+        type = parse_trigger_type(*t);
+        if (!type) r.fail("type", "must be one of scheduled, api, cdc");
+    }
+    if (type) spec.type = *type;
+    if (auto active = r.boolean("active")) spec.active = *active;
+
+    const json* schedule = r.raw("schedule");
+    const json* payload = r.raw("payload");
+    const json* api_schema = r.raw("api_schema");
+    const json* cdc = r.raw("cdc");
+    if (type == TriggerType::kScheduled) {
+        if (schedule == nullptr)
+            r.fail("schedule", "is required for scheduled triggers");
+        else
+            spec.schedule = parse_schedule(*schedule, "/schedule", errors);
+        if (payload != nullptr) spec.payload = *payload;
+    } else if (type) {
+        if (schedule != nullptr) r.fail("schedule", "is only allowed for scheduled triggers");
+        if (payload != nullptr) r.fail("payload", "is only allowed for scheduled triggers");
+    }
+    if (type == TriggerType::kApi) {
+        if (api_schema != nullptr) {
+            if (auto converted = short_form_schema(*api_schema))
+                spec.api_schema = *converted;
+            else if (api_schema->is_object())
+                spec.api_schema = *api_schema;
+            else
+                r.fail("api_schema",
+                       "must be a JSON Schema object or the short form "
+                       "{\"field\": \"int|float|str|bool\"}");
+        }
+    } else if (type && api_schema != nullptr) {
+        r.fail("api_schema", "is only allowed for api triggers");
+    }
+    if (type == TriggerType::kCdc) {
+        if (cdc == nullptr)
+            r.fail("cdc", "is required for cdc triggers");
+        else
+            spec.cdc = parse_cdc(*cdc, "/cdc", errors);
+    } else if (type && cdc != nullptr) {
+        r.fail("cdc", "is only allowed for cdc triggers");
+    }
+    if (const json* target = r.raw("target"))
+        spec.target = parse_target(*target, "/target", errors);
+    if (const json* retry = r.raw("retry")) spec.retry = parse_retry(*retry, "/retry", errors);
+    r.reject_unknown();
+    if (!errors.empty()) throw ValidationError(std::move(errors));
+    return spec;
+}
+
+json schedule_to_json(const Schedule& s) {
+    json j = json::object();
+    if (s.cron) j["cron"] = *s.cron;
+    if (s.interval_seconds) j["interval_seconds"] = *s.interval_seconds;
+    if (s.at) j["at"] = format_rfc3339(*s.at);
+    j["timezone"] = s.timezone;
+    j["recurring"] = s.recurring;
+    if (s.start_at) j["start_at"] = format_rfc3339(*s.start_at);
+    if (s.end_at) j["end_at"] = format_rfc3339(*s.end_at);
+    j["misfire"] = to_string(s.misfire);
+    return j;
+}
+
+json cdc_to_json(const CdcSpec& c) {
+    json j = {{"table", c.table}, {"operations", c.operations}};
+    if (!c.filter.is_null()) j["filter"] = c.filter;
+    return j;
+}
+
+json target_to_json(const Target& t) {
+    return {
+        {"url", t.url}, {"method", t.method}, {"headers", t.headers}, {"timeout_ms", t.timeout_ms}};
+}
+
+json retry_to_json(const RetryPolicy& r) {
+    return {{"max_attempts", r.max_attempts},
+            {"initial_backoff_ms", r.initial_backoff_ms},
+            {"max_backoff_ms", r.max_backoff_ms}};
+}
+
+json to_json(const Trigger& t) {
+    const TriggerSpec& s = t.spec;
+    json j = {{"id", t.id.to_string()},
+              {"name", s.name},
+              {"type", to_string(s.type)},
+              {"active", s.active},
+              {"version", t.version},
+              {"created_at", format_rfc3339(t.created_at)},
+              {"updated_at", format_rfc3339(t.updated_at)},
+              {"retry", retry_to_json(s.retry)}};
+    if (s.schedule) j["schedule"] = schedule_to_json(*s.schedule);
+    if (s.type == TriggerType::kScheduled) j["payload"] = s.payload;
+    if (s.type == TriggerType::kApi) j["api_schema"] = s.api_schema;
+    if (s.cdc) j["cdc"] = cdc_to_json(*s.cdc);
+    if (s.target) {
+        j["target"] = target_to_json(*s.target);
+        j["target"]["has_secret"] = s.target->secret.has_value();
+    } else {
+        j["target"] = nullptr;
+    }
+    return j;
+}
+
+}  // namespace etp

@@ -1,0 +1,96 @@
+#include "etp/pg/trigger_store.hpp"
+
+#include <chrono>
+
+#include "etp/domain/error.hpp"
+
+namespace etp::pg {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kColumns = R"(
+    id, name, type, active, schedule, payload, api_schema, cdc, target, retry, target_secret,
+    version, (extract(epoch from created_at) * 1000000)::bigint AS created_us,
+    (extract(epoch from updated_at) * 1000000)::bigint AS updated_us)";
+
+Param jsonb_or_null(const json& value) {
+    if (value.is_null()) return std::nullopt;
+    return value.dump();
+}
+
+Timestamp from_micros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+
+// Rebuilds a Trigger from a row. The stored parts go through parse_trigger_spec again, so a row
+// that no longer validates (hand-edited) fails loudly instead of being half-understood.
+Trigger row_to_trigger(const Result& r, int row) {
+    json body = {{"name", r.text(row, "name")},
+                 {"type", r.text(row, "type")},
+                 {"active", r.boolean(row, "active")}};
+    for (const char* part : {"schedule", "payload", "api_schema", "cdc", "target", "retry"}) {
+        if (!r.is_null(row, part)) body[part] = json::parse(r.text(row, part));
+    }
+    Trigger t;
+    auto id = TriggerId::parse(r.text(row, "id"));
+    if (!id) throw Error(ErrorKind::kInternal, "stored trigger id is not a UUID");
+    t.id = *id;
+    try {
+        t.spec = parse_trigger_spec(body);
+    } catch (const ValidationError& e) {
+        throw Error(ErrorKind::kInternal,
+                    "stored trigger " + t.id.to_string() + " does not validate: " + e.what());
+    }
+    if (t.spec.target && !r.is_null(row, "target_secret"))
+        t.spec.target->secret = std::string(r.text(row, "target_secret"));
+    t.version = r.integer(row, "version");
+    t.created_at = from_micros(r.integer(row, "created_us"));
+    t.updated_at = from_micros(r.integer(row, "updated_us"));
+    return t;
+}
+
+}  // namespace
+
+Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec) {
+    std::string sql = R"(
+        INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc, target,
+                              retry, target_secret)
+        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11)
+        RETURNING )" + std::string(kColumns);
+    Result r = conn.exec(
+        sql, {id.to_string(), spec.name, std::string(to_string(spec.type)),
+              spec.active ? "true" : "false",
+              spec.schedule ? Param(schedule_to_json(*spec.schedule).dump()) : std::nullopt,
+              spec.type == TriggerType::kScheduled ? Param(spec.payload.dump()) : std::nullopt,
+              jsonb_or_null(spec.api_schema),
+              spec.cdc ? Param(cdc_to_json(*spec.cdc).dump()) : std::nullopt,
+              spec.target ? Param(target_to_json(*spec.target).dump()) : std::nullopt,
+              retry_to_json(spec.retry).dump(), spec.target ? spec.target->secret : std::nullopt});
+    return row_to_trigger(r, 0);
+}
+
+std::optional<Trigger> TriggerStore::get(Connection& conn, const TriggerId& id) {
+    Result r = conn.exec("SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1",
+                         {id.to_string()});
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_trigger(r, 0);
+}
+
+TriggerPage TriggerStore::list(Connection& conn, const TriggerFilter& filter, std::int64_t page,
+                               std::int64_t page_size) {
+    Params params = {filter.type ? Param(std::string(to_string(*filter.type))) : std::nullopt,
+                     filter.active ? Param(*filter.active ? "true" : "false") : std::nullopt,
+                     std::to_string(page_size), std::to_string((page - 1) * page_size)};
+    constexpr std::string_view kWhere =
+        " FROM triggers WHERE ($1::text IS NULL OR type = $1) AND ($2::boolean IS NULL OR active = "
+        "$2)";
+    Result rows = conn.exec("SELECT " + std::string(kColumns) + std::string(kWhere) +
+                                " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+                            params);
+    TriggerPage out;
+    for (int i = 0; i < rows.rows(); ++i) out.items.push_back(row_to_trigger(rows, i));
+    params.resize(2);
+    out.total = conn.exec("SELECT count(*)" + std::string(kWhere), params).integer(0, 0);
+    return out;
+}
+
+}  // namespace etp::pg

@@ -1,0 +1,20 @@
+#include "gateway_config.hpp"
+
+namespace etp::gateway {
+
+runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
+    runtime::ConfigSpec spec(
+        "api-gateway",
+        "The REST API of the event trigger platform: trigger CRUD, firing, the "
+        "event log. Applies pending database migrations at start.");
+    runtime::add_common(spec, config.common, 9101);
+    spec.text("HTTP_HOST", "0.0.0.0", "address the public HTTP API listens on", config.http_host)
+        .port("HTTP_PORT", 8080, "port of the public HTTP API", config.http_port)
+        .integer("HTTP_THREADS", 16, "HTTP worker threads", config.http_threads, 1, 1024)
+        .secret("ETP_ADMIN_KEY", "bootstrap admin API key (X-API-Key or Authorization: Bearer)",
+                config.admin_key)
+        .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only);
+    return spec;
+}
+
+}  // namespace etp::gateway

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "etp/runtime/config.hpp"
+
+namespace etp::gateway {
+
+struct GatewayConfig {
+    runtime::CommonConfig common;
+    std::string http_host;
+    int http_port = 8080;
+    std::int64_t http_threads = 16;
+    std::string admin_key;
+    bool migrate_only = false;
+};
+
+// The table that both parses the environment and prints --help.
+runtime::ConfigSpec make_config_spec(GatewayConfig& config);
+
+}  // namespace etp::gateway

@@ -1,0 +1,75 @@
+#include "http_support.hpp"
+
+#include <charconv>
+
+namespace etp::gateway {
+
+using nlohmann::json;
+
+namespace {
+HttpError bad_query(const std::string& name, std::string message) {
+    Problem p{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}};
+    return HttpError(std::move(p));
+}
+}  // namespace
+
+json json_body(const httplib::Request& req, const json& when_empty) {
+    if (req.body.empty()) return when_empty;
+    std::string type = req.get_header_value("Content-Type");
+    std::string media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (media != "application/json" &&
+        !(media.starts_with("application/") && media.ends_with("+json")))
+        throw HttpError(415, "the body must be JSON with Content-Type: application/json");
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) throw HttpError(400, "the body is not valid JSON");
+    return body;
+}
+
+void reply_json(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void reply_problem(httplib::Response& res, const Problem& problem) {
+    res.status = problem.status;
+    res.set_content(problem.to_json().dump(-1, ' ', false, json::error_handler_t::replace),
+                    "application/problem+json");
+}
+
+TriggerId trigger_id_param(const httplib::Request& req, std::size_t match_index,
+                           std::string_view what) {
+    std::string text = req.matches[static_cast<int>(match_index)];
+    auto id = TriggerId::parse(text);
+    if (!id) throw HttpError(404, "no " + std::string(what) + " with id " + text);
+    return *id;
+}
+
+std::int64_t query_int(const httplib::Request& req, const std::string& name, std::int64_t fallback,
+                       std::int64_t min, std::int64_t max) {
+    if (!req.has_param(name.c_str())) return fallback;
+    std::string text = req.get_param_value(name.c_str());
+    std::int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || value < min ||
+        value > max)
+        throw bad_query(
+            name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return value;
+}
+
+std::optional<bool> query_bool(const httplib::Request& req, const std::string& name) {
+    if (!req.has_param(name.c_str())) return std::nullopt;
+    std::string text = req.get_param_value(name.c_str());
+    if (text == "true") return true;
+    if (text == "false") return false;
+    throw bad_query(name, "must be true or false");
+}
+
+std::optional<std::string> query_text(const httplib::Request& req, const std::string& name) {
+    if (!req.has_param(name.c_str())) return std::nullopt;
+    return req.get_param_value(name.c_str());
+}
+
+}  // namespace etp::gateway

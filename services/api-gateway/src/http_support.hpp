@@ -1,0 +1,50 @@
+#pragma once
+// What every route handler needs: JSON bodies in, JSON and problem+json out, typed path and
+// query parameters, and the HttpError that carries statuses with no etp::ErrorKind
+// (401, 403, 413, 415, 422). Used on cpp-httplib worker threads; stateless.
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "etp/domain/ids.hpp"
+#include "problem.hpp"
+
+namespace etp::gateway {
+
+class HttpError : public std::runtime_error {
+ public:
+    explicit HttpError(Problem problem)
+        : std::runtime_error(problem.detail), problem_(std::move(problem)) {}
+    HttpError(int status, std::string detail)
+        : HttpError(Problem{status, "", std::move(detail), {}}) {}
+    const Problem& problem() const noexcept { return problem_; }
+
+ private:
+    Problem problem_;
+};
+
+inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+// The body as JSON: 415 unless Content-Type is application/json, 400 when malformed.
+// An empty body gives `when_empty`.
+nlohmann::json json_body(const httplib::Request& req,
+                         const nlohmann::json& when_empty = nlohmann::json::object());
+
+void reply_json(httplib::Response& res, int status, const nlohmann::json& body);
+void reply_problem(httplib::Response& res, const Problem& problem);
+
+// Path ids: a malformed id is simply not found (404), as no such resource can exist.
+TriggerId trigger_id_param(const httplib::Request& req, std::size_t match_index,
+                           std::string_view what = "trigger");
+
+// Query parameters: 400 naming the parameter when present but malformed.
+std::int64_t query_int(const httplib::Request& req, const std::string& name, std::int64_t fallback,
+                       std::int64_t min, std::int64_t max);
+std::optional<bool> query_bool(const httplib::Request& req, const std::string& name);
+std::optional<std::string> query_text(const httplib::Request& req, const std::string& name);
+
+}  // namespace etp::gateway

@@ -1,0 +1,23 @@
+#pragma once
+// Route groups of the REST API. Each adds its routes to the server; handlers run on HTTP
+// worker threads and use only the thread-safe pieces of the context.
+
+#include "etp/bus/producer.hpp"
+#include "etp/bus/topics.hpp"
+#include "etp/pg/pool.hpp"
+#include "http_server.hpp"
+
+namespace etp::gateway {
+
+struct GatewayContext {
+    pg::Pool& pool;
+    bus::Producer& producer;
+    bus::Topics topics;
+};
+
+void add_health_routes(HttpServer& server, GatewayContext& ctx);
+void add_trigger_routes(HttpServer& server, GatewayContext& ctx);
+void add_fire_routes(HttpServer& server, GatewayContext& ctx);
+void add_event_routes(HttpServer& server, GatewayContext& ctx);
+
+}  // namespace etp::gateway

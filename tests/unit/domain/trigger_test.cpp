@@ -1,0 +1,121 @@
+#include <catch2/catch.hpp>
+
+#include "etp/domain/error.hpp"
+#include "etp/domain/trigger.hpp"
+
+using etp::parse_trigger_spec;
+using etp::TriggerType;
+using nlohmann::json;
+
+namespace {
+// The pointers of every problem parse_trigger_spec reports for body.
+std::vector<std::string> problems(const json& body) {
+    try {
+        parse_trigger_spec(body);
+    } catch (const etp::ValidationError& e) {
+        std::vector<std::string> out;
+        for (const auto& f : e.errors()) out.push_back(f.pointer);
+        return out;
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("a minimal api trigger is accepted with defaults") {
+    auto spec = parse_trigger_spec(json{{"name", "order placed"}, {"type", "api"}});
+    CHECK(spec.name == "order placed");
+    CHECK(spec.type == TriggerType::kApi);
+    CHECK(spec.active);
+    CHECK(spec.retry.max_attempts == 8);
+    CHECK_FALSE(spec.target);
+}
+
+TEST_CASE("a full scheduled trigger is accepted") {
+    auto spec = parse_trigger_spec(json::parse(R"({
+        "name": "nightly", "type": "scheduled", "active": false,
+        "schedule": {"cron": "0 30 2 * * *", "timezone": "Europe/Berlin", "misfire": "skip"},
+        "payload": {"job": "report"},
+        "target": {"url": "https://example.com/hook", "headers": {"X-Team": "ops"},
+                   "timeout_ms": 5000, "secret": "whsec_0123456789abcdef"},
+        "retry": {"max_attempts": 3, "initial_backoff_ms": 500, "max_backoff_ms": 10000}})"));
+    REQUIRE(spec.schedule);
+    CHECK(spec.schedule->cron == "0 30 2 * * *");
+    CHECK(spec.schedule->timezone == "Europe/Berlin");
+    CHECK(spec.schedule->misfire == etp::Misfire::kSkip);
+    CHECK(spec.payload["job"] == "report");
+    REQUIRE(spec.target);
+    CHECK(spec.target->secret == "whsec_0123456789abcdef");
+    CHECK(spec.retry.max_attempts == 3);
+    CHECK_FALSE(spec.active);
+}
+
+TEST_CASE("a one-time schedule defaults to not recurring") {
+    auto spec = parse_trigger_spec(json::parse(
+        R"({"name": "once", "type": "scheduled", "schedule": {"at": "2027-01-01T00:00:00Z"}})"));
+    CHECK_FALSE(spec.schedule->recurring);
+}
+
+TEST_CASE("the short schema form becomes a JSON Schema") {
+    auto spec = parse_trigger_spec(json::parse(
+        R"({"name": "pay", "type": "api", "api_schema": {"amount": "float", "user_id": "int"}})"));
+    CHECK(spec.api_schema["type"] == "object");
+    CHECK(spec.api_schema["properties"]["amount"]["type"] == "number");
+    CHECK(spec.api_schema["properties"]["user_id"]["type"] == "integer");
+    CHECK(spec.api_schema["required"].size() == 2);
+}
+
+TEST_CASE("cdc triggers default to every operation and validate the table") {
+    auto spec = parse_trigger_spec(
+        json::parse(R"({"name": "m", "type": "cdc", "cdc": {"table": "public.monitors"}})"));
+    CHECK(spec.cdc->operations == std::vector<std::string>{"insert", "update", "delete"});
+    CHECK(problems(json::parse(R"({"name": "m", "type": "cdc", "cdc": {"table": "monitors"}})")) ==
+          std::vector<std::string>{"/cdc/table"});
+    CHECK(
+        problems(json::parse(
+            R"({"name": "m", "type": "cdc", "cdc": {"table": "a.b", "operations": ["upsert"]}})")) ==
+        std::vector<std::string>{"/cdc/operations/0"});
+}
+
+TEST_CASE("every problem is reported with its pointer") {
+    CHECK(problems(json::array()) == std::vector<std::string>{""});
+    CHECK(problems(json::object()) == std::vector<std::string>{"/name", "/type"});
+    CHECK(problems(json{{"name", ""}, {"type", "api"}}) == std::vector<std::string>{"/name"});
+    CHECK(problems(json{{"name", 5}, {"type", "cron"}}) ==
+          std::vector<std::string>{"/name", "/type"});
+    CHECK(problems(json{{"name", "x"}, {"type", "api"}, {"colour", "red"}}) ==
+          std::vector<std::string>{"/colour"});
+    CHECK(problems(json{{"name", "x"}, {"type", "scheduled"}}) ==
+          std::vector<std::string>{"/schedule"});
+    CHECK(problems(json{{"name", "x"}, {"type", "api"}, {"schedule", {{"cron", "* * * * *"}}}}) ==
+          std::vector<std::string>{"/schedule"});
+    CHECK(problems(json::parse(
+              R"({"name": "x", "type": "scheduled", "schedule": {"interval_seconds": 0}})")) ==
+          std::vector<std::string>{"/schedule/interval_seconds", "/schedule"});
+    CHECK(
+        problems(json::parse(
+            R"({"name": "x", "type": "scheduled", "schedule": {"cron": "* * *", "timezone": "Mars/Olympus"}})")) ==
+        std::vector<std::string>{"/schedule/cron", "/schedule/timezone"});
+    CHECK(
+        problems(json::parse(
+            R"({"name": "x", "type": "api", "target": {"url": "ftp://x", "method": "GET", "timeout_ms": 1e12}})")) ==
+        std::vector<std::string>{"/target/url", "/target/method", "/target/timeout_ms"});
+    CHECK(
+        problems(json::parse(
+            R"({"name": "x", "type": "api", "retry": {"initial_backoff_ms": 5000, "max_backoff_ms": 100}})")) ==
+        std::vector<std::string>{"/retry/max_backoff_ms"});
+    CHECK(
+        problems(json::parse(
+            R"({"name": "x", "type": "api", "target": {"url": "http://h", "headers": {"Bad Name": "v", "X-Ok": "a\nb"}}})")) ==
+        std::vector<std::string>{"/target/headers/Bad Name", "/target/headers/X-Ok"});
+}
+
+TEST_CASE("the API representation never shows the secret") {
+    etp::Trigger t;
+    t.id = *etp::TriggerId::parse("0190f1a2-3b4c-7d5e-8f60-0123456789ab");
+    t.spec = parse_trigger_spec(json::parse(
+        R"({"name": "x", "type": "api", "target": {"url": "http://h/x", "secret": "0123456789abcdefXYZ"}})"));
+    json j = etp::to_json(t);
+    CHECK(j["target"]["has_secret"] == true);
+    CHECK(j.dump().find("0123456789abcdefXYZ") == std::string::npos);
+    CHECK(j["id"] == "0190f1a2-3b4c-7d5e-8f60-0123456789ab");
+}
