@@ -1,0 +1,131 @@
+#include "etp/pg/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <string>
+
+#include "etp/pg/error.hpp"
+#include "etp/runtime/log.hpp"
+
+namespace etp::pg {
+namespace {
+
+std::string trimmed(const char* text) {
+    std::string s = text ? text : "";
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// libpq calls this for NOTICE/WARNING messages from the server and for its own warnings.
+// It is a C callback: nothing may escape it.
+void route_notice(void* /*arg*/, const char* message) noexcept {
+    if (!log::enabled(log::Level::kDebug)) return;
+    try {
+        log::debug("postgres notice", {{"notice", trimmed(message)}});
+    } catch (const std::exception&) {
+        // Building the log line failed (out of memory): the notice is informational only.
+        return;
+    }
+}
+
+[[noreturn]] void throw_closed() {
+    throw Error(ErrorKind::kInternal, "use of a moved-from pg::Connection");
+}
+
+// Turns a failed command into DatabaseError. res may be null (libpq could not even build a
+// result: out of memory, or the connection is gone).
+[[noreturn]] void throw_failure(PGconn* conn, const PGresult* res) {
+    std::string sqlstate;
+    std::string message;
+    if (res) {
+        if (const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) sqlstate = state;
+        if (const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) {
+            message = primary;
+        } else {
+            message = trimmed(PQresultErrorMessage(res));
+        }
+        if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) {
+            message += " (detail: " + trimmed(detail) + ")";
+        }
+        if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT)) {
+            message += " (hint: " + trimmed(hint) + ")";
+        }
+    }
+    if (message.empty()) message = trimmed(PQerrorMessage(conn));
+    if (PQstatus(conn) != CONNECTION_OK) {
+        // Whatever the server said last, the session is gone: a retry on a new connection may
+        // succeed, so report it as unavailable (empty SQLSTATE) rather than by its code.
+        throw DatabaseError("", "database connection lost: " + message);
+    }
+    throw DatabaseError(std::move(sqlstate), message);
+}
+
+Result check(PGconn* conn, PGresult* raw) {
+    Result result(raw);  // owns raw from here on, also when we throw below
+    if (!raw) throw_failure(conn, nullptr);
+    switch (PQresultStatus(raw)) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_EMPTY_QUERY:
+            return result;
+        case PGRES_FATAL_ERROR:
+        case PGRES_BAD_RESPONSE:
+        case PGRES_NONFATAL_ERROR:
+            throw_failure(conn, raw);
+        default:
+            // COPY and replication streams need libpq directly (native()); the connection is
+            // now mid-protocol, which Pool notices (transaction status not idle) and drops.
+            throw Error(ErrorKind::kInternal, std::string("unexpected result status ") +
+                                                  PQresStatus(PQresultStatus(raw)));
+    }
+}
+
+}  // namespace
+
+void Connection::Finish::operator()(pg_conn* c) const noexcept { PQfinish(c); }
+
+Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout) {
+    const std::string timeout = std::to_string(std::max<long long>(1, connect_timeout.count()));
+    // Later keywords win, so everything listed before dbname is a default the url can
+    // override. expand_dbname=1 makes dbname accept a URL or a key=value string.
+    const char* keywords[] = {"connect_timeout", "fallback_application_name", "client_encoding",
+                              "dbname", nullptr};
+    const char* values[] = {timeout.c_str(), "etp", "UTF8", url.c_str(), nullptr};
+    conn_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+    if (!conn_) throw DatabaseError("", "could not connect to database: out of memory");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+        std::string reason = trimmed(PQerrorMessage(conn_.get()));
+        conn_.reset();
+        throw DatabaseError("", "could not connect to database: " + reason);
+    }
+    PQsetNoticeProcessor(conn_.get(), route_notice, nullptr);
+}
+
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
+Result Connection::exec(std::string_view sql, const Params& params) {
+    if (!conn_) throw_closed();
+    const std::string statement(sql);  // libpq wants a terminated string
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* raw = PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(values.size()),
+                                 /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
+                                 /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
+    return check(conn_.get(), raw);
+}
+
+void Connection::exec_script(std::string_view sql) {
+    if (!conn_) throw_closed();
+    const std::string script(sql);
+    check(conn_.get(), PQexec(conn_.get(), script.c_str()));
+}
+
+bool Connection::is_open() const noexcept {
+    return conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
+}
+
+}  // namespace etp::pg

@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+
+#include <latch>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "etp/pg/error.hpp"
+#include "etp/pg/migrations.hpp"
+#include "pg_test_support.hpp"
+
+using etp::ErrorKind;
+using etp::pg::Connection;
+using etp::pg::DatabaseError;
+using etp::pg::Migration;
+
+namespace {
+
+std::int64_t advisory_locks(Connection& conn) {
+    return conn.exec("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").integer(0, 0);
+}
+
+bool table_exists(Connection& conn, const std::string& name) {
+    return !conn.exec("SELECT to_regclass($1)", {name}).is_null(0, 0);
+}
+
+etp::ErrorKind kind_of(Connection& conn, const std::string& sql) {
+    try {
+        conn.exec(sql);
+    } catch (const DatabaseError& e) {
+        return e.kind();
+    }
+    FAIL("expected a DatabaseError from: " << sql);
+    return ErrorKind::kInternal;
+}
+
+}  // namespace
+
+TEST_CASE("builtin migrations apply once and create the schema") {
+    Connection conn(etp::pg::test::fresh_database("mig_once"));
+    const auto migrations = etp::pg::builtin_migrations();
+    CHECK(etp::pg::apply_migrations(conn, migrations) == static_cast<int>(migrations.size()));
+    CHECK(etp::pg::apply_migrations(conn, migrations) == 0);
+
+    auto applied = conn.exec("SELECT version, name FROM schema_migrations ORDER BY version");
+    REQUIRE(applied.rows() == static_cast<int>(migrations.size()));
+    CHECK(applied.integer(0, "version") == 1);
+    CHECK(applied.text(0, "name") == "0001_schema.sql");
+    CHECK(advisory_locks(conn) == 0);  // released after success
+
+    for (const char* table : {"triggers", "schedules", "events", "events_default", "deliveries",
+                              "api_keys", "idempotency_keys", "schema_migrations"}) {
+        INFO(table);
+        CHECK(table_exists(conn, table));
+    }
+
+    // The constraints behave as the services expect.
+    const std::string trigger_id = "0190a5c4-0000-7000-8000-000000000001";
+    conn.exec(
+        "INSERT INTO triggers (id, name, type, target) VALUES ($1, 'nightly', 'scheduled',"
+        " '{\"url\": \"http://x\"}')",
+        {trigger_id});
+    auto row = conn.exec("SELECT active, version, created_at = updated_at AS same FROM triggers");
+    CHECK(row.boolean(0, "active"));
+    CHECK(row.integer(0, "version") == 1);
+    CHECK(row.boolean(0, "same"));
+    CHECK(kind_of(conn,
+                  "INSERT INTO triggers (id, name, type) VALUES (gen_random_uuid(), '', "
+                  "'api')") == ErrorKind::kInvalidInput);
+    CHECK(kind_of(conn,
+                  "INSERT INTO triggers (id, name, type) VALUES (gen_random_uuid(), 'x', "
+                  "'email')") == ErrorKind::kInvalidInput);
+    CHECK(kind_of(conn,
+                  "INSERT INTO triggers (id, name, type) VALUES (gen_random_uuid(), "
+                  "repeat('x', 201), 'api')") == ErrorKind::kInvalidInput);
+    CHECK(kind_of(conn,
+                  "INSERT INTO triggers (id, name, type) VALUES "
+                  "('0190a5c4-0000-7000-8000-000000000001', 'dup', 'api')") ==
+          ErrorKind::kConflict);
+
+    conn.exec("INSERT INTO schedules (trigger_id, next_fire_at) VALUES ($1, now())", {trigger_id});
+    conn.exec("DELETE FROM triggers WHERE id = $1", {trigger_id});
+    CHECK(conn.exec("SELECT count(*) FROM schedules").integer(0, 0) == 0);  // cascaded
+
+    conn.exec(
+        "INSERT INTO deliveries (event_id, attempt, status) VALUES (gen_random_uuid(), 1, "
+        "'pending')");
+    CHECK(kind_of(conn,
+                  "INSERT INTO deliveries (event_id, attempt, status) VALUES "
+                  "(gen_random_uuid(), 1, 'lost')") == ErrorKind::kInvalidInput);
+
+    conn.exec(
+        "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes) VALUES "
+        "(gen_random_uuid(), 'a', '\\x01', 'etp_a', '{admin}')");
+    CHECK(kind_of(conn,
+                  "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes) VALUES "
+                  "(gen_random_uuid(), 'b', '\\x01', 'etp_b', '{read}')") == ErrorKind::kConflict);
+
+    conn.exec(
+        "INSERT INTO idempotency_keys (trigger_id, key, event_id) VALUES "
+        "('0190a5c4-0000-7000-8000-000000000002', 'k1', gen_random_uuid())");
+    CHECK(kind_of(conn,
+                  "INSERT INTO idempotency_keys (trigger_id, key, event_id) VALUES "
+                  "('0190a5c4-0000-7000-8000-000000000002', 'k1', gen_random_uuid())") ==
+          ErrorKind::kConflict);
+}
+
+TEST_CASE("four concurrent starters apply the migrations exactly once, without errors") {
+    const auto url = etp::pg::test::fresh_database("mig_concurrent");
+    const auto migrations = etp::pg::builtin_migrations();
+    std::latch go(4);
+    std::mutex mutex;  // guards applied, errors
+    int applied = 0;
+    std::vector<std::string> errors;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            try {
+                Connection conn(url);
+                go.arrive_and_wait();
+                const int n = etp::pg::apply_migrations(conn, migrations);
+                std::lock_guard lock(mutex);
+                applied += n;
+            } catch (const std::exception& e) {
+                std::lock_guard lock(mutex);
+                errors.emplace_back(e.what());
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(errors == std::vector<std::string>{});
+    CHECK(applied == static_cast<int>(migrations.size()));
+    Connection conn(url);
+    CHECK(conn.exec("SELECT count(*) FROM schema_migrations").integer(0, 0) ==
+          static_cast<std::int64_t>(migrations.size()));
+}
+
+TEST_CASE("a failing migration is rolled back, stops the run and releases the lock") {
+    const auto url = etp::pg::test::fresh_database("mig_failing");
+    Connection conn(url);
+    std::vector<Migration> migrations = {
+        {1, "0001_a.sql", "CREATE TABLE a (x int); INSERT INTO a VALUES (1);"},
+        {2, "0002_b.sql", "CREATE TABLE b (x int); SELEC broken;"},
+        {3, "0003_c.sql", "CREATE TABLE c (x int);"},
+    };
+    try {
+        etp::pg::apply_migrations(conn, migrations);
+        FAIL("a broken migration applied");
+    } catch (const DatabaseError& e) {
+        CHECK(e.sqlstate() == "42601");
+    }
+    CHECK(table_exists(conn, "a"));
+    CHECK_FALSE(table_exists(conn, "b"));
+    CHECK_FALSE(table_exists(conn, "c"));
+    CHECK(conn.exec("SELECT string_agg(version::text, ',') FROM schema_migrations").text(0, 0) ==
+          "1");
+    Connection other(url);
+    CHECK(advisory_locks(other) == 0);
+
+    migrations[1].sql = "CREATE TABLE b (x int);";
+    CHECK(etp::pg::apply_migrations(conn, migrations) == 2);
+    CHECK(table_exists(conn, "b"));
+    CHECK(table_exists(conn, "c"));
+    CHECK(conn.exec("SELECT count(*) FROM a").integer(0, 0) == 1);  // 0001 did not run twice
+}
