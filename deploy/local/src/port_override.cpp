@@ -1,0 +1,56 @@
+#include "etp/dev_broker/port_override.hpp"
+
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstring>
+
+namespace {
+
+std::atomic<int> g_base_port{0};
+std::atomic<int> g_next_offset{0};
+
+using BindFn = int (*)(int, const struct sockaddr*, socklen_t);
+
+BindFn real_bind() {
+    static const BindFn real = reinterpret_cast<BindFn>(::dlsym(RTLD_NEXT, "bind"));
+    return real;
+}
+
+}  // namespace
+
+namespace etp::dev_broker {
+
+void set_base_port(int port) noexcept {
+    g_next_offset = 0;
+    g_base_port = port;
+}
+
+}  // namespace etp::dev_broker
+
+// Interposes libc's bind() for the whole process (librdkafka's calls resolve here first,
+// because the executable exports it). Forwards unchanged unless a base port is set and the
+// caller asks for any IPv4 port.
+extern "C" int bind(int fd, const struct sockaddr* address, socklen_t length) {
+    BindFn real = real_bind();
+    if (real == nullptr) {
+        errno = ENOSYS;
+        return -1;
+    }
+    const int base = g_base_port.load();
+    if (base == 0 || address == nullptr || address->sa_family != AF_INET ||
+        length < sizeof(sockaddr_in)) {
+        return real(fd, address, length);
+    }
+    sockaddr_in chosen{};
+    std::memcpy(&chosen, address, sizeof chosen);
+    if (chosen.sin_port != 0) return real(fd, address, length);
+    chosen.sin_port = htons(static_cast<std::uint16_t>(base + g_next_offset.fetch_add(1)));
+    // Without this a restarted broker could not take its port back while connections of the
+    // previous one linger in TIME_WAIT.
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    return real(fd, reinterpret_cast<const sockaddr*>(&chosen), sizeof chosen);
+}

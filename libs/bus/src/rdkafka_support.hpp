@@ -1,0 +1,116 @@
+#pragma once
+// Private to libs/bus: RAII holders for librdkafka's C handles, configuration building and the
+// log/error callbacks shared by the producer and the consumer. Never include from a public
+// header (it pulls in rdkafka.h).
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace etp::bus::detail {
+
+struct ConfDeleter {
+    void operator()(rd_kafka_conf_t* conf) const noexcept { rd_kafka_conf_destroy(conf); }
+};
+struct TopicPartitionListDeleter {
+    void operator()(rd_kafka_topic_partition_list_t* list) const noexcept {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+};
+struct MessageDeleter {
+    void operator()(rd_kafka_message_t* message) const noexcept {
+        rd_kafka_message_destroy(message);
+    }
+};
+struct HeadersDeleter {
+    void operator()(rd_kafka_headers_t* headers) const noexcept {
+        rd_kafka_headers_destroy(headers);
+    }
+};
+struct MetadataDeleter {
+    void operator()(const rd_kafka_metadata_t* metadata) const noexcept {
+        rd_kafka_metadata_destroy(metadata);
+    }
+};
+struct QueueDeleter {
+    void operator()(rd_kafka_queue_t* queue) const noexcept { rd_kafka_queue_destroy(queue); }
+};
+struct EventDeleter {
+    void operator()(rd_kafka_event_t* event) const noexcept { rd_kafka_event_destroy(event); }
+};
+struct ErrorDeleter {
+    void operator()(rd_kafka_error_t* error) const noexcept { rd_kafka_error_destroy(error); }
+};
+// Producers are destroyed plainly; consumers close explicitly (bounded) before, so their
+// destroy must not try to close again.
+struct KafkaDeleter {
+    int flags = 0;
+    void operator()(rd_kafka_t* rk) const noexcept { rd_kafka_destroy_flags(rk, flags); }
+};
+
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using TopicPartitionListPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, TopicPartitionListDeleter>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+
+// Lets one line per key through per interval and counts what it held back. Thread-safe
+// (guarded by mutex_).
+class RateLimiter {
+ public:
+    explicit RateLimiter(std::chrono::steady_clock::duration interval) : interval_(interval) {}
+    // nullopt: drop this line; else the number of lines dropped since the last one let through.
+    std::optional<long> admit(const std::string& key);
+
+ private:
+    struct Slot {
+        std::chrono::steady_clock::time_point last;
+        long dropped = 0;
+    };
+    std::chrono::steady_clock::duration interval_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Slot> slots_;
+};
+
+// State the log and error callbacks need; set as the conf's opaque, so it must outlive the
+// rd_kafka_t created from that conf.
+struct ClientContext {
+    std::string role;  // "producer" or "consumer", stamped on log lines
+    RateLimiter limiter{std::chrono::seconds(5)};
+    // Called (on a librdkafka thread or the polling thread) once per fatal error. Must not
+    // throw.
+    std::function<void(const std::string& reason)> on_fatal;
+    void* owner = nullptr;  // the Producer/Consumer impl, for callbacks that need more
+};
+
+// A conf with our callbacks installed and every property set; throws Error(kInternal) naming
+// the property librdkafka rejected.
+ConfPtr make_conf(const std::map<std::string, std::string>& properties, ClientContext& context);
+
+// Creates the handle. On success rd_kafka_new takes ownership of the conf (the holder is
+// released); on failure the conf stays ours and is destroyed by the holder. Throws
+// Error(kInternal).
+KafkaPtr make_handle(rd_kafka_type_t type, ConfPtr conf, int destroy_flags = 0);
+
+// A broker-only metadata request: nullopt when a broker answered within the timeout.
+std::optional<std::string> check_metadata(rd_kafka_t* rk,
+                                          std::chrono::milliseconds timeout) noexcept;
+
+// The reason librdkafka gives for a raised fatal error ("" if none).
+std::string fatal_reason(rd_kafka_t* rk);
+
+int to_ms(std::chrono::milliseconds duration);
+
+}  // namespace etp::bus::detail

@@ -1,0 +1,311 @@
+// The bus library against the development broker (librdkafka's mock cluster over real
+// sockets). Each test produces to its own topic, so tests share one broker without seeing
+// each other's messages.
+
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "etp/bus/consumer.hpp"
+#include "etp/bus/producer.hpp"
+#include "etp/bus/topics.hpp"
+#include "etp/testing/dev_broker.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using etp::bus::Consumer;
+using etp::bus::ConsumerConfig;
+using etp::bus::Header;
+using etp::bus::Message;
+using etp::bus::OutgoingMessage;
+using etp::bus::Producer;
+using etp::bus::ProducerConfig;
+using etp::testing::DevBroker;
+
+// A topic no other test uses; the broker creates it (4 partitions) on first produce.
+std::string unique_topic(const std::string& name) {
+    static std::atomic<int> counter{0};
+    return "test." + name + "." + std::to_string(::getpid()) + "." +
+           std::to_string(counter.fetch_add(1));
+}
+
+ProducerConfig producer_config(const std::string& brokers) {
+    ProducerConfig config;
+    config.brokers = brokers;
+    config.client_id = "etp-integration-bus";
+    return config;
+}
+
+ConsumerConfig consumer_config(const std::string& brokers, const std::string& group,
+                               const std::string& topic) {
+    ConsumerConfig config;
+    config.brokers = brokers;
+    config.group_id = group;
+    config.topics = {topic};
+    config.client_id = "etp-integration-bus";
+    return config;
+}
+
+// Polls until `count` messages arrived or the deadline passed.
+std::vector<Message> poll_for(Consumer& consumer, std::size_t count,
+                              std::chrono::milliseconds timeout) {
+    std::vector<Message> out;
+    const auto deadline = Clock::now() + timeout;
+    while (out.size() < count && Clock::now() < deadline) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        for (auto& m : consumer.poll(count - out.size(), left)) out.push_back(std::move(m));
+    }
+    return out;
+}
+
+// A loopback port nothing listens on (bound, then closed).
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+struct ProcessResult {
+    int exit_code = -1;
+    std::string out;
+};
+
+// Runs a program found on PATH (no shell) and collects its stdout.
+ProcessResult run(std::vector<std::string> args) {
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipe_fds[1]);
+    ProcessResult result;
+    if (spawned != 0) {
+        ::close(pipe_fds[0]);
+        FAIL("cannot run " << args[0]);
+    }
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        result.out.append(buffer, n);
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("produce_sync then consume returns the same key, value and headers", "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    const std::string topic = unique_topic("roundtrip");
+    Producer producer(producer_config(brokers));
+    producer.produce_sync(
+        {topic,
+         "trigger-1",
+         R"({"specversion":"1.0"})",
+         {{"ce-type", "etp.trigger.fired"}, {"error", ""}, {"bin", std::string("\x01\x00z", 3)}}});
+
+    const auto got = etp::testing::read_topic(brokers, topic, 1, 20s);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].topic == topic);
+    CHECK(got[0].key == "trigger-1");
+    CHECK(got[0].value == R"({"specversion":"1.0"})");
+    REQUIRE(got[0].headers.size() == 3);
+    CHECK(got[0].header("ce-type") == "etp.trigger.fired");
+    CHECK(got[0].header("error") == "");
+    CHECK(got[0].header("bin") == std::string("\x01\x00z", 3));
+    CHECK(got[0].header("missing") == std::nullopt);
+    CHECK(got[0].offset == 0);
+    CHECK(got[0].timestamp_ms > 0);
+}
+
+TEST_CASE("a tombstone round-trips as a missing value", "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    const std::string topic = unique_topic("tombstone");
+    Producer producer(producer_config(brokers));
+    producer.produce_sync({topic, "trigger-7", "definition", {}});
+    producer.produce_sync({topic, "trigger-7", std::nullopt, {}});
+
+    const auto got = etp::testing::read_topic(brokers, topic, 2, 20s);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].value == "definition");
+    CHECK(got[1].key == "trigger-7");
+    CHECK_FALSE(got[1].value.has_value());
+    CHECK(got[1].headers.empty());
+}
+
+TEST_CASE("1,000 async produces each get one successful callback", "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    const std::string topic = unique_topic("async");
+    std::atomic<int> succeeded{0};
+    std::atomic<int> failed{0};
+    {
+        ProducerConfig config = producer_config(brokers);
+        config.linger_ms = 5;
+        Producer producer(config);
+        for (int i = 0; i < 1000; ++i) {
+            producer.produce(
+                {topic, "key-" + std::to_string(i % 10), "value-" + std::to_string(i), {}},
+                [&](std::optional<etp::Error> error) { ++(error ? failed : succeeded); });
+        }
+        CHECK(producer.flush(20s));
+        CHECK(succeeded == 1000);
+        CHECK(failed == 0);
+    }
+    CHECK(succeeded == 1000);  // and no second callback from the destructor
+    CHECK(etp::testing::read_topic(brokers, topic, 1000, 30s).size() == 1000);
+}
+
+TEST_CASE("a new group member resumes after the last committed offset", "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    const std::string topic = unique_topic("commit");
+    const std::string group = "etp-integration-commit-" + std::to_string(::getpid());
+    {
+        Producer producer(producer_config(brokers));
+        // One key: one partition, offsets 0..9 in order.
+        for (int i = 0; i < 10; ++i)
+            producer.produce_sync({topic, "same-key", "m" + std::to_string(i), {}});
+    }
+    {
+        Consumer first(consumer_config(brokers, group, topic));
+        auto got = poll_for(first, 10, 20s);
+        REQUIRE(got.size() == 10);
+        for (int i = 0; i < 10; ++i) CHECK(got[i].offset == i);
+        first.commit({got.begin(), got.begin() + 5});
+        first.close();
+        first.close();  // idempotent
+    }
+    Consumer second(consumer_config(brokers, group, topic));
+    const auto started = Clock::now();
+    auto got = poll_for(second, 5, 20s);
+    INFO("resumed after "
+         << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
+         << " ms");
+    REQUIRE(got.size() == 5);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(got[i].offset == i + 5);
+        CHECK(got[i].value == "m" + std::to_string(i + 5));
+    }
+    CHECK(second.poll(10, 500ms).empty());  // nothing before offset 5 comes again
+}
+
+TEST_CASE("check answers for a live broker and names the reason for a dead one", "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    {
+        Producer producer(producer_config(brokers));
+        CHECK(producer.check(5s) == std::nullopt);
+        Consumer consumer(consumer_config(brokers, "etp-integration-check", unique_topic("check")));
+        CHECK(consumer.check(5s) == std::nullopt);
+    }
+    const std::string dead = "127.0.0.1:" + std::to_string(closed_port());
+    Producer producer(producer_config(dead));
+    auto started = Clock::now();
+    const auto producer_reason = producer.check(2s);
+    CHECK(producer_reason.has_value());
+    CHECK(Clock::now() - started < 3s);
+
+    Consumer consumer(consumer_config(dead, "etp-integration-check", "whatever"));
+    started = Clock::now();
+    const auto consumer_reason = consumer.check(2s);
+    CHECK(consumer_reason.has_value());
+    CHECK(Clock::now() - started < 3s);
+}
+
+TEST_CASE("produce_sync to a stopped broker fails as unavailable within the delivery timeout",
+          "[bus]") {
+    DevBroker broker;
+    ProducerConfig config = producer_config(broker.bootstrap());
+    config.delivery_timeout = 2s;
+    Producer producer(config);
+    const std::string topic = etp::bus::Topics().events();
+    producer.produce_sync({topic, "k", "before", {}});
+
+    broker.stop();
+    const auto started = Clock::now();
+    try {
+        producer.produce_sync({topic, "k", "after", {}});
+        FAIL("produce_sync succeeded against a stopped broker");
+    } catch (const etp::Error& e) {
+        CHECK(e.kind() == etp::ErrorKind::kUnavailable);
+        CHECK(e.retryable());
+    }
+    CHECK(Clock::now() - started < 3500ms);
+}
+
+TEST_CASE("a producer reconnects to a broker restarted on the same port", "[bus]") {
+    etp::testing::DevBrokerOptions options;
+    options.port = closed_port();
+    DevBroker broker(options);
+    REQUIRE(broker.bootstrap() == "127.0.0.1:" + std::to_string(options.port));
+    ProducerConfig config = producer_config(broker.bootstrap());
+    config.delivery_timeout = 20s;
+    Producer producer(config);
+    const std::string topic = etp::bus::Topics().trigger_fired();
+    producer.produce_sync({topic, "k", "first life", {}});
+
+    broker.stop();
+    DevBroker restarted(options);  // everything in memory is gone, the address is not
+    REQUIRE(restarted.bootstrap() == broker.bootstrap());
+    producer.produce_sync({topic, "k", "second life", {}});
+    const auto got = etp::testing::read_topic(restarted.bootstrap(), topic, 1, 20s);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].value == "second life");
+}
+
+TEST_CASE("destroying a producer gives every undelivered message its one failed callback",
+          "[bus]") {
+    ProducerConfig config = producer_config("127.0.0.1:" + std::to_string(closed_port()));
+    config.delivery_timeout = 60s;
+    std::atomic<int> failed{0};
+    std::atomic<int> succeeded{0};
+    const auto started = Clock::now();
+    {
+        Producer producer(config);
+        for (int i = 0; i < 10; ++i) {
+            producer.produce({"etp.events", "k", "v", {}}, [&](std::optional<etp::Error> error) {
+                ++(error ? failed : succeeded);
+            });
+        }
+    }
+    CHECK(failed == 10);
+    CHECK(succeeded == 0);
+    CHECK(Clock::now() - started < 8s);  // bounded: a 5 s flush, then a purge
+}
+
+TEST_CASE("kcat lists the platform's five topics", "[bus]") {
+    const auto result = run({"kcat", "-b", DevBroker::shared().bootstrap(), "-L", "-m", "10"});
+    REQUIRE(result.exit_code == 0);
+    for (const auto& spec : etp::bus::Topics().all()) {
+        INFO(result.out);
+        CHECK(result.out.find("topic \"" + spec.name + "\" with 16 partitions") !=
+              std::string::npos);
+    }
+}
