@@ -5,6 +5,7 @@
 #include "etp/pg/pool.hpp"
 #include "etp/runtime/admin_server.hpp"
 #include "etp/runtime/log.hpp"
+#include "etp/runtime/readiness.hpp"
 #include "http_server.hpp"
 #include "routes.hpp"
 
@@ -30,11 +31,11 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
 
     GatewayContext ctx{pool, producer, bus::Topics(config.common.topic_prefix)};
     Authenticator auth(config.admin_key);
-    runtime::AdminServer admin("0.0.0.0", config.common.admin_port, [&ctx] {
-        if (auto problem = ctx.pool.check())
-            return std::optional<std::string>("postgres: " + *problem);
-        return ctx.producer.check(std::chrono::milliseconds(2000));
-    });
+    runtime::AdminServer admin(
+        "0.0.0.0", config.common.admin_port,
+        runtime::all_of(
+            {{"postgres", [&pool] { return pool.check(); }},
+             {"kafka", [&producer] { return producer.check(std::chrono::milliseconds(2000)); }}}));
     HttpServer http(auth, static_cast<std::size_t>(config.http_threads));
     add_health_routes(http, ctx);
     add_trigger_routes(http, ctx);
