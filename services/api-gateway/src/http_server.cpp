@@ -6,7 +6,8 @@
 
 namespace etp::gateway {
 
-HttpServer::HttpServer(const Authenticator& auth, std::size_t threads) : auth_(auth) {
+HttpServer::HttpServer(const Authenticator& auth, std::size_t threads, std::string host, int port)
+    : auth_(auth), host_(std::move(host)), requested_port_(port) {
     // cpp-httplib's defaults (Nagle on, 5 requests per connection) cap throughput near
     // 300 requests/s on keep-alive clients.
     server_.set_tcp_nodelay(true);
@@ -68,14 +69,16 @@ void HttpServer::post(const std::string& pattern, Scope scope, Handler handler) 
     server_.Post(pattern, wrap(scope, std::move(handler)));
 }
 
-void HttpServer::start(const std::string& host, int port) {
-    port_ =
-        port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
+void HttpServer::start() {
+    port_ = requested_port_ == 0
+                ? server_.bind_to_any_port(host_)
+                : (server_.bind_to_port(host_, requested_port_) ? requested_port_ : -1);
     if (port_ <= 0)
-        throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port));
+        throw std::runtime_error("cannot listen on " + host_ + ":" +
+                                 std::to_string(requested_port_));
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    log::info("http api listening", {{"host", host}, {"port", port_}});
+    log::info("http api listening", {{"host", host_}, {"port", port_}});
 }
 
 void HttpServer::stop() noexcept {

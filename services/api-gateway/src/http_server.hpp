@@ -11,27 +11,30 @@
 #include <thread>
 
 #include "auth.hpp"
+#include "etp/service/service_host.hpp"
 
 namespace etp::gateway {
 
-class HttpServer {
+class HttpServer : public service::Component {
  public:
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-    HttpServer(const Authenticator& auth, std::size_t threads);
-    ~HttpServer();
+    HttpServer(const Authenticator& auth, std::size_t threads, std::string host, int port);
+    ~HttpServer() override;
 
     void get(const std::string& pattern, Scope scope, Handler handler);
     void post(const std::string& pattern, Scope scope, Handler handler);
 
-    void start(const std::string& host, int port);  // throws std::runtime_error when bind fails
-    void stop() noexcept;
+    void start() override;  // throws std::runtime_error when the port cannot be bound
+    void stop() noexcept override;
     int port() const noexcept { return port_; }
 
  private:
     httplib::Server::Handler wrap(Scope scope, Handler handler);
 
     const Authenticator& auth_;
+    const std::string host_;
+    const int requested_port_;
     httplib::Server server_;
     int port_ = 0;
     std::thread thread_;  // declared last: joined before the server it runs is destroyed

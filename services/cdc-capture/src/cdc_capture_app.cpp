@@ -1,39 +1,15 @@
 #include "cdc_capture_app.hpp"
 
-#include "etp/bus/producer.hpp"
-#include "etp/pg/pool.hpp"
-#include "etp/runtime/admin_server.hpp"
-#include "etp/runtime/log.hpp"
-#include "etp/runtime/readiness.hpp"
+#include "etp/service/service_host.hpp"
 
 namespace etp::cdc_capture {
 
 int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shutdown) {
-    log::init("cdc-capture", config.common.log_level);
-    pg::Pool pool(config.common.database_url, 2);
+    service::ServiceHost host("cdc-capture", config.common, 2);
+    // The source database is checked for readiness; streaming it arrives with change capture.
     pg::Pool source(config.source_url, 1);
-    bus::ProducerConfig producer_config;
-    producer_config.brokers = config.common.kafka_brokers;
-    producer_config.client_id = "cdc-capture";
-    bus::Producer producer(producer_config);
-
-    runtime::AdminServer admin(
-        "0.0.0.0", config.common.admin_port,
-        runtime::all_of({
-            {"postgres", [&pool] { return pool.check(); }},
-            {"source postgres", [&source] { return source.check(); }},
-            {"kafka", [&producer] { return producer.check(std::chrono::milliseconds(2000)); }},
-        }));
-    admin.start();
-    admin.set_ready(true);
-    log::info("cdc-capture started", {{"admin_port", admin.port()}});
-
-    shutdown.wait();
-    admin.set_ready(false);
-    producer.flush(config.common.shutdown_timeout / 2);
-    admin.stop();
-    log::info("cdc-capture stopped");
-    return 0;
+    host.add_check({"source postgres", [&source] { return source.check(); }});
+    return host.run(shutdown);
 }
 
 }  // namespace etp::cdc_capture

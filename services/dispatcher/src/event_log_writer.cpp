@@ -34,8 +34,8 @@ Metrics& metrics() {
 
 }  // namespace
 
-EventLogWriter::EventLogWriter(pg::Pool& pool, bus::Consumer& consumer, std::size_t batch_size,
-                               std::chrono::milliseconds poll_timeout)
+EventLogWriter::EventLogWriter(pg::Pool& pool, const bus::ConsumerConfig& consumer,
+                               std::size_t batch_size, std::chrono::milliseconds poll_timeout)
     : pool_(pool), consumer_(consumer), batch_size_(batch_size), poll_timeout_(poll_timeout) {
     metrics();
 }
@@ -51,6 +51,13 @@ void EventLogWriter::stop() noexcept {
     stopping_ = true;
     if (thread_.joinable()) thread_.join();
     running_ = false;
+    consumer_.close();
+}
+
+std::optional<std::string> EventLogWriter::check() {
+    if (!running_) return "not running";
+    if (failing_) return "writes to the event log are failing";
+    return consumer_.check(std::chrono::milliseconds(2000));
 }
 
 void EventLogWriter::maintain_partitions() noexcept {

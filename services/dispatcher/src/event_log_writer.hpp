@@ -4,6 +4,7 @@
 // committed only after the database commit: a crash between the two replays the batch, which
 // the conflict clause turns into a no-op. A batch that cannot be written is retried with
 // backoff, never skipped. Runs on its own thread; start()/stop() from the owner's thread.
+// Owns the consumer: stop() finishes the batch in hand, then leaves the group.
 
 #include <atomic>
 #include <chrono>
@@ -12,20 +13,22 @@
 #include "etp/bus/consumer.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/pg/pool.hpp"
+#include "etp/service/service_host.hpp"
 
 namespace etp::dispatcher {
 
-class EventLogWriter {
+class EventLogWriter : public service::Component {
  public:
-    EventLogWriter(pg::Pool& pool, bus::Consumer& consumer, std::size_t batch_size,
+    // Subscribes at construction; throws etp::Error on bad consumer configuration.
+    EventLogWriter(pg::Pool& pool, const bus::ConsumerConfig& consumer, std::size_t batch_size,
                    std::chrono::milliseconds poll_timeout);
-    ~EventLogWriter();
+    ~EventLogWriter() override;
 
-    void start();
-    // Finishes the batch in hand (bounded by the database's own timeouts), then returns.
-    void stop() noexcept;
-    // True while the loop runs and its last database write succeeded.
-    bool healthy() const noexcept { return running_ && !failing_; }
+    void start() override;
+    // Finishes the batch in hand (a failing write gives up at once), then leaves the group.
+    void stop() noexcept override;
+    // Readiness: nullopt while the loop runs, its writes succeed and the broker answers.
+    std::optional<std::string> check();
 
  private:
     void run() noexcept;
@@ -33,7 +36,7 @@ class EventLogWriter {
     void maintain_partitions() noexcept;
 
     pg::Pool& pool_;
-    bus::Consumer& consumer_;
+    bus::Consumer consumer_;
     const std::size_t batch_size_;
     const std::chrono::milliseconds poll_timeout_;
     std::chrono::steady_clock::time_point next_partition_check_{};

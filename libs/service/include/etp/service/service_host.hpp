@@ -1,0 +1,60 @@
+#pragma once
+// What every service's App shares: JSON logs named after the service, a PostgreSQL pool, an
+// idempotent producer, the admin server whose readiness is every dependency check, and the
+// lifecycle — components start in the order added and stop in reverse, readiness goes 503
+// first, the producer is flushed last, and one summary line is logged. Construct and run from
+// main's thread; the pool and producer are thread-safe for the components to share.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etp/bus/producer.hpp"
+#include "etp/pg/pool.hpp"
+#include "etp/runtime/config.hpp"
+#include "etp/runtime/readiness.hpp"
+#include "etp/runtime/shutdown.hpp"
+
+namespace etp::service {
+
+// A long-lived part of a service: construct (may throw) → start() → stop() (noexcept,
+// idempotent, bounded) → destroy.
+class Component {
+ public:
+    virtual ~Component() = default;
+    virtual void start() = 0;
+    virtual void stop() noexcept = 0;
+};
+
+class ServiceHost {
+ public:
+    // Initialises logging as `name` and creates the pool and the producer (nothing connects
+    // yet). Throws etp::Error on bad configuration.
+    ServiceHost(std::string name, const runtime::CommonConfig& config, std::size_t pool_size);
+    ~ServiceHost();
+
+    pg::Pool& pool() noexcept { return *pool_; }
+    bus::Producer& producer() noexcept { return *producer_; }
+    const runtime::CommonConfig& config() const noexcept { return config_; }
+
+    // Readiness checks beyond "postgres" and "kafka", which are always there.
+    void add_check(runtime::NamedCheck check);
+    // Not owned; must outlive run().
+    void add(Component& component);
+
+    // Starts the admin server and the components, reports ready, waits for shutdown, then
+    // stops everything in reverse. Returns the exit code.
+    int run(runtime::ShutdownSignal& shutdown);
+
+ private:
+    std::string name_;
+    runtime::CommonConfig config_;
+    std::unique_ptr<pg::Pool> pool_;
+    std::unique_ptr<bus::Producer> producer_;
+    std::vector<runtime::NamedCheck> checks_;
+    std::vector<Component*> components_;
+};
+
+}  // namespace etp::service

@@ -1,0 +1,58 @@
+#include "etp/service/service_host.hpp"
+
+#include "etp/runtime/admin_server.hpp"
+#include "etp/runtime/log.hpp"
+
+namespace etp::service {
+
+ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
+                         std::size_t pool_size)
+    : name_(std::move(name)), config_(config) {
+    log::init(name_, config.log_level);
+    pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size);
+    bus::ProducerConfig producer_config;
+    producer_config.brokers = config.kafka_brokers;
+    producer_config.client_id = name_;
+    producer_ = std::make_unique<bus::Producer>(producer_config);
+    checks_.push_back({"postgres", [this] { return pool_->check(); }});
+    checks_.push_back(
+        {"kafka", [this] { return producer_->check(std::chrono::milliseconds(2000)); }});
+}
+
+ServiceHost::~ServiceHost() = default;
+
+void ServiceHost::add_check(runtime::NamedCheck check) { checks_.push_back(std::move(check)); }
+
+void ServiceHost::add(Component& component) { components_.push_back(&component); }
+
+int ServiceHost::run(runtime::ShutdownSignal& shutdown) {
+    runtime::AdminServer admin("0.0.0.0", config_.admin_port, runtime::all_of(checks_));
+    admin.start();
+    std::size_t started = 0;
+    try {
+        for (; started < components_.size(); ++started) components_[started]->start();
+    } catch (...) {
+        while (started > 0) components_[--started]->stop();
+        admin.stop();
+        throw;
+    }
+    admin.set_ready(true);
+    log::info(name_ + " started", {{"admin_port", admin.port()}});
+
+    shutdown.wait();
+    auto began = std::chrono::steady_clock::now();
+    admin.set_ready(false);
+    for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->stop();
+    auto left = config_.shutdown_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - began);
+    bool flushed = producer_->flush(std::max(left, std::chrono::milliseconds(100)));
+    admin.stop();
+    log::info(name_ + " stopped",
+              {{"producer_flushed", flushed},
+               {"shutdown_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - began)
+                                   .count()}});
+    return 0;
+}
+
+}  // namespace etp::service
