@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <regex>
-#include <sstream>
+#include <set>
 
+#include "etp/domain/cron.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/domain/filter_pattern.hpp"
+#include "etp/domain/payload_schema.hpp"
 #include "json_reader.hpp"
 
 namespace etp {
@@ -64,12 +67,14 @@ bool is_known_time_zone(const std::string& name) {
     }
 }
 
-std::size_t count_fields(const std::string& text) {
-    std::istringstream in(text);
-    std::string field;
-    std::size_t n = 0;
-    while (in >> field) ++n;
-    return n;
+// Runs a validator that throws ValidationError and adds its problems to `errors`.
+template <typename Check>
+void collect(std::vector<FieldError>& errors, Check check) {
+    try {
+        check();
+    } catch (const ValidationError& e) {
+        errors.insert(errors.end(), e.errors().begin(), e.errors().end());
+    }
 }
 
 std::optional<Schedule> parse_schedule(const json& node, const std::string& pointer,
@@ -80,8 +85,12 @@ std::optional<Schedule> parse_schedule(const json& node, const std::string& poin
     std::size_t errors_before = errors.size();
     s.cron = r.string("cron", false, 1, 200);
     if (s.cron) {
-        std::size_t n = count_fields(*s.cron);
-        if (n != 5 && n != 6) r.fail("cron", "must have 5 fields, or 6 with seconds first");
+        try {
+            CronExpr::parse(*s.cron);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::kInvalidInput) throw;
+            r.fail("cron", e.what());
+        }
     }
     s.interval_seconds = r.integer("interval_seconds", false, 1, kMaxIntervalSeconds);
     s.at = r.timestamp("at", false);
@@ -145,10 +154,9 @@ std::optional<CdcSpec> parse_cdc(const json& node, const std::string& pointer,
         c.operations = {"insert", "update", "delete"};
     }
     if (const json* filter = r.raw("filter")) {
-        if (!filter->is_object())
-            r.fail("filter", "must be a JSON object (an event pattern)");
-        else
-            c.filter = *filter;
+        std::size_t errors_before = errors.size();
+        collect(errors, [&] { FilterPattern::parse(*filter, r.pointer_of("filter")); });
+        if (errors.size() == errors_before) c.filter = *filter;
     }
     r.reject_unknown();
     return c;
@@ -211,21 +219,81 @@ RetryPolicy parse_retry(const json& node, const std::string& pointer,
 }
 
 // The short schema form {"amount": "float", "currency": "str"} becomes a JSON Schema.
-std::optional<json> short_form_schema(const json& node) {
+// Any of these keys makes an object a JSON Schema rather than the short form.
+bool has_schema_keyword(const json& node) {
+    static const std::set<std::string> kKeywords = {"$schema",
+                                                    "$id",
+                                                    "$ref",
+                                                    "$comment",
+                                                    "type",
+                                                    "properties",
+                                                    "required",
+                                                    "items",
+                                                    "additionalProperties",
+                                                    "patternProperties",
+                                                    "definitions",
+                                                    "enum",
+                                                    "const",
+                                                    "allOf",
+                                                    "anyOf",
+                                                    "oneOf",
+                                                    "not",
+                                                    "if",
+                                                    "then",
+                                                    "else",
+                                                    "title",
+                                                    "description",
+                                                    "default",
+                                                    "format",
+                                                    "pattern",
+                                                    "minimum",
+                                                    "maximum",
+                                                    "minLength",
+                                                    "maxLength",
+                                                    "minItems",
+                                                    "maxItems",
+                                                    "uniqueItems",
+                                                    "contains",
+                                                    "propertyNames",
+                                                    "dependencies",
+                                                    "examples",
+                                                    "multipleOf",
+                                                    "exclusiveMinimum",
+                                                    "exclusiveMaximum",
+                                                    "minProperties",
+                                                    "maxProperties"};
+    for (const auto& [key, value] : node.items())
+        if (kKeywords.contains(key)) return true;
+    return false;
+}
+
+// The short form {"amount": "float", "currency": "str"}: an object of field names to type
+// names, without JSON Schema keywords. Returns the equivalent JSON Schema, or nullopt when
+// `node` is not in the short form. A type name that is not known is an error at its field, so a
+// typo cannot silently turn into a schema that accepts everything.
+std::optional<json> short_form_schema(const json& node, std::vector<FieldError>& errors) {
     static const std::map<std::string, std::string> kTypes = {
         {"int", "integer"},   {"integer", "integer"}, {"float", "number"}, {"number", "number"},
         {"str", "string"},    {"string", "string"},   {"bool", "boolean"}, {"boolean", "boolean"},
         {"object", "object"}, {"dict", "object"},     {"list", "array"},   {"array", "array"}};
-    if (!node.is_object() || node.empty()) return std::nullopt;
+    if (!node.is_object() || node.empty() || has_schema_keyword(node)) return std::nullopt;
+    for (const auto& [name, type] : node.items())
+        if (!type.is_string()) return std::nullopt;
     json properties = json::object();
     json required = json::array();
+    bool ok = true;
     for (const auto& [name, type] : node.items()) {
-        if (!type.is_string()) return std::nullopt;
         auto it = kTypes.find(type.get<std::string>());
-        if (it == kTypes.end()) return std::nullopt;
+        if (it == kTypes.end()) {
+            errors.push_back({"/api_schema/" + detail::pointer_token(name),
+                              "must be a type name: int, float, str, bool, object or list"});
+            ok = false;
+            continue;
+        }
         properties[name] = {{"type", it->second}};
         required.push_back(name);
     }
+    if (!ok) return json();  // reported; no schema
     return json{{"$schema", "http://json-schema.org/draft-07/schema#"},
                 {"type", "object"},
                 {"properties", properties},
@@ -264,7 +332,7 @@ TriggerSpec parse_trigger_spec(const json& body) {
     }
     if (type == TriggerType::kApi) {
         if (api_schema != nullptr) {
-            if (auto converted = short_form_schema(*api_schema))
+            if (auto converted = short_form_schema(*api_schema, errors))
                 spec.api_schema = *converted;
             else if (api_schema->is_object())
                 spec.api_schema = *api_schema;
@@ -272,6 +340,8 @@ TriggerSpec parse_trigger_spec(const json& body) {
                 r.fail("api_schema",
                        "must be a JSON Schema object or the short form "
                        "{\"field\": \"int|float|str|bool\"}");
+            if (!spec.api_schema.is_null())
+                collect(errors, [&] { PayloadSchema::compile(spec.api_schema, "/api_schema"); });
         }
     } else if (type && api_schema != nullptr) {
         r.fail("api_schema", "is only allowed for api triggers");

@@ -119,3 +119,103 @@ TEST_CASE("the API representation never shows the secret") {
     CHECK(j.dump().find("0123456789abcdefXYZ") == std::string::npos);
     CHECK(j["id"] == "0190f1a2-3b4c-7d5e-8f60-0123456789ab");
 }
+
+namespace {
+// Every problem parse_trigger_spec reports for body, as "pointer: message".
+std::vector<std::string> messages(const json& body) {
+    try {
+        parse_trigger_spec(body);
+    } catch (const etp::ValidationError& e) {
+        std::vector<std::string> out;
+        for (const auto& f : e.errors()) out.push_back(f.pointer + ": " + f.message);
+        return out;
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("the cron expression is parsed, and its problem named") {
+    auto body = [](const char* cron) {
+        return json{{"name", "x"}, {"type", "scheduled"}, {"schedule", {{"cron", cron}}}};
+    };
+    CHECK(messages(body("0 25 * * *")) ==
+          std::vector<std::string>{"/schedule/cron: hour: 25 is out of range 0-23"});
+    CHECK(messages(body("*/0 * * * *")) ==
+          std::vector<std::string>{"/schedule/cron: minute: step 0 is out of range 1-59"});
+    CHECK(messages(body("0 0 * * FUN")) ==
+          std::vector<std::string>{
+              "/schedule/cron: day-of-week: \"FUN\" is not a number or day name (SUN-SAT)"});
+    for (const char* ok : {"@daily", "0 9 * * MON-FRI", "*/30 * * * * *", "0 0 29 2 *"}) {
+        INFO(ok);
+        CHECK(parse_trigger_spec(body(ok)).schedule->cron == ok);
+    }
+}
+
+TEST_CASE("the api schema must be a valid JSON Schema") {
+    auto body = [](const json& schema) {
+        return json{{"name", "x"}, {"type", "api"}, {"api_schema", schema}};
+    };
+    auto spec = parse_trigger_spec(body(json::parse(
+        R"({"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}})")));
+    CHECK(spec.api_schema["properties"]["n"]["minimum"] == 1);
+    CHECK(messages(body(json::parse(R"({"type": 12})"))) ==
+          std::vector<std::string>{
+              "/api_schema: is not a valid JSON Schema (draft 7): JSON value is not a string."});
+    CHECK(messages(body(json::parse(R"({"minimum": "x"})"))) ==
+          std::vector<std::string>{"/api_schema: is not a valid JSON Schema (draft 7): Expected "
+                                   "numeric value for minimum constraint."});
+    CHECK(problems(body(json::parse(R"({"$ref": "https://example.com/schema.json"})"))) ==
+          std::vector<std::string>{"/api_schema"});
+    // A short form with an unknown type name is refused at that field (it would otherwise be a
+    // JSON Schema of unknown keywords, which accepts everything).
+    CHECK(problems(body(json::parse(R"({"amount": "money"})"))) ==
+          std::vector<std::string>{"/api_schema/amount"});
+    CHECK(problems(body(json::parse(R"({"properties": "amount"})"))) ==
+          std::vector<std::string>{"/api_schema"});
+}
+
+TEST_CASE("the cdc filter must be a valid event pattern") {
+    auto body = [](const json& filter) {
+        return json{{"name", "m"},
+                    {"type", "cdc"},
+                    {"cdc", {{"table", "public.monitors"}, {"filter", filter}}}};
+    };
+    auto spec = parse_trigger_spec(body(json::parse(
+        R"({"op": ["u"], "after": {"status": ["down"]},
+            "before": {"status": [{"anything-but": "down"}]}})")));
+    CHECK(spec.cdc->filter["op"] == json::array({"u"}));
+    CHECK(parse_trigger_spec(body(nullptr)).cdc->filter.is_null());
+    CHECK(messages(body(json::array({"u"}))) ==
+          std::vector<std::string>{"/cdc/filter: must be a JSON object (an event pattern)"});
+    CHECK(problems(body(json::parse(
+              R"({"op": "u", "after": {"status": [{"numeric": ["<>", 1]}, {"sufix": "x"}]}})"))) ==
+          std::vector<std::string>{"/cdc/filter/after/status/0/numeric/0",
+                                   "/cdc/filter/after/status/1/sufix", "/cdc/filter/op"});
+}
+
+TEST_CASE("problems in cron, schema and filter are reported with all the others") {
+    CHECK(problems(json::parse(
+              R"({"name": "", "type": "scheduled",
+                  "schedule": {"cron": "0 0 31 13 *", "timezone": "Mars/Olympus"},
+                  "target": {"url": "ftp://x"}})")) ==
+          std::vector<std::string>{"/name", "/schedule/cron", "/schedule/timezone", "/target/url"});
+    CHECK(problems(json::parse(
+              R"({"name": "x", "type": "api", "api_schema": {"type": 12},
+                  "retry": {"max_attempts": 0}})")) ==
+          std::vector<std::string>{"/api_schema", "/retry/max_attempts"});
+    CHECK(problems(json::parse(
+              R"({"name": "x", "type": "cdc",
+                  "cdc": {"table": "monitors", "filter": {"op": []}, "colour": 1}})")) ==
+          std::vector<std::string>{"/cdc/table", "/cdc/filter/op", "/cdc/colour"});
+}
+
+TEST_CASE("a short-form schema with an unknown type name is refused at that field") {
+    CHECK(
+        problems(json::parse(
+            R"({"name": "pay", "type": "api", "api_schema": {"amount": "money", "currency": "str"}})")) ==
+        std::vector<std::string>{"/api_schema/amount"});
+    // A JSON Schema whose values happen to be strings is not mistaken for the short form.
+    auto spec = parse_trigger_spec(json::parse(
+        R"({"name": "pay", "type": "api", "api_schema": {"type": "object", "title": "Payment"}})"));
+    CHECK(spec.api_schema["title"] == "Payment");
+}
