@@ -1,20 +1,81 @@
 #include "etp/pg/event_store.hpp"
 
+#include <charconv>
+
 #include "etp/domain/error.hpp"
+#include "sql_time.hpp"
 
 namespace etp::pg {
 namespace {
 
 using nlohmann::json;
 
-Timestamp from_micros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
+const std::string kColumns =
+    "id, trigger_id, trigger_name, trigger_type, source, is_test, payload, " +
+    detail::micros_of("scheduled_for", "scheduled_us") + ", " +
+    detail::micros_of("triggered_at", "triggered_us") + ", " +
+    detail::micros_of("logged_at", "logged_us") + ", " +
+    detail::micros_of("archived_at", "archived_us");
 
-std::optional<Timestamp> optional_micros(const Result& r, int row, std::string_view col) {
-    if (r.is_null(row, col)) return std::nullopt;
-    return from_micros(r.integer(row, col));
+// $1..$7 of every filtered query.
+constexpr std::string_view kWhere = R"(
+    ($1 = 'all' OR ($1 = 'active') = (archived_at IS NULL))
+    AND ($2::uuid IS NULL OR trigger_id = $2::uuid)
+    AND ($3::text IS NULL OR trigger_type = $3)
+    AND ($4::text IS NULL OR source = $4)
+    AND ($5::boolean OR NOT is_test)
+    AND ($6::timestamptz IS NULL OR triggered_at >= $6::timestamptz)
+    AND ($7::timestamptz IS NULL OR triggered_at < $7::timestamptz))";
+
+Params filter_params(const EventFilter& f) {
+    return {f.status == EventStatus::kAll      ? "all"
+            : f.status == EventStatus::kActive ? "active"
+                                               : "archived",
+            f.trigger_id ? Param(f.trigger_id->to_string()) : std::nullopt,
+            f.type ? Param(std::string(to_string(*f.type))) : std::nullopt,
+            f.source,
+            f.show_test ? "true" : "false",
+            detail::timestamp_param(f.since),
+            detail::timestamp_param(f.until)};
+}
+
+Event row_to_event(const Result& r, int i) {
+    Event e;
+    auto id = EventId::parse(r.text(i, "id"));
+    auto trigger_id = TriggerId::parse(r.text(i, "trigger_id"));
+    auto type = parse_trigger_type(r.text(i, "trigger_type"));
+    if (!id || !trigger_id || !type)
+        throw Error(ErrorKind::kInternal, "stored event row is malformed");
+    e.id = *id;
+    e.trigger_id = *trigger_id;
+    e.trigger_name = std::string(r.text(i, "trigger_name"));
+    e.trigger_type = *type;
+    e.source = std::string(r.text(i, "source"));
+    e.is_test = r.boolean(i, "is_test");
+    e.payload = json::parse(r.text(i, "payload"));
+    e.scheduled_for = detail::optional_micros(r, i, "scheduled_us");
+    e.triggered_at = detail::from_micros(r.integer(i, "triggered_us"));
+    e.logged_at = detail::optional_micros(r, i, "logged_us");
+    e.archived_at = detail::optional_micros(r, i, "archived_us");
+    return e;
 }
 
 }  // namespace
+
+std::string EventCursor::encode() const {
+    return std::to_string(triggered_at.time_since_epoch().count()) + "_" + id.to_string();
+}
+
+std::optional<EventCursor> EventCursor::decode(std::string_view text) {
+    std::size_t sep = text.find('_');
+    if (sep == std::string_view::npos || sep == 0 || sep > 20) return std::nullopt;
+    std::int64_t micros = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + sep, micros);
+    if (ec != std::errc{} || ptr != text.data() + sep || micros < 0) return std::nullopt;
+    auto id = EventId::parse(text.substr(sep + 1));
+    if (!id) return std::nullopt;
+    return EventCursor{Timestamp(std::chrono::microseconds(micros)), *id};
+}
 
 std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>& events) {
     if (events.empty()) return 0;
@@ -44,46 +105,99 @@ std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>
     return r.affected_rows();
 }
 
-std::vector<Event> EventStore::list(Connection& conn, const EventQuery& q) {
-    Result r = conn.exec(R"(
-        SELECT id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
-               (extract(epoch from scheduled_for) * 1000000)::bigint AS scheduled_us,
-               (extract(epoch from triggered_at) * 1000000)::bigint AS triggered_us,
-               (extract(epoch from logged_at) * 1000000)::bigint AS logged_us,
-               (extract(epoch from archived_at) * 1000000)::bigint AS archived_us
-        FROM events
-        WHERE ($1 = 'all' OR ($1 = 'active') = (archived_at IS NULL))
-          AND ($2::uuid IS NULL OR trigger_id = $2::uuid)
+EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int64_t limit,
+                           const std::optional<EventCursor>& after, std::int64_t offset) {
+    Params params = filter_params(filter);
+    params.push_back(after ? Param(format_rfc3339(after->triggered_at)) : std::nullopt);
+    params.push_back(after ? Param(after->id.to_string()) : std::nullopt);
+    params.push_back(std::to_string(limit + 1));  // one more tells whether a next page exists
+    params.push_back(std::to_string(after ? 0 : offset));
+    Result r = conn.exec("SELECT " + kColumns + " FROM events WHERE " + std::string(kWhere) + R"(
+        AND ($8::timestamptz IS NULL OR (triggered_at, id) < ($8::timestamptz, $9::uuid))
         ORDER BY triggered_at DESC, id DESC
-        LIMIT $3 OFFSET $4)",
-                         {q.status == EventStatus::kAll      ? "all"
-                          : q.status == EventStatus::kActive ? "active"
-                                                             : "archived",
-                          q.trigger_id ? Param(q.trigger_id->to_string()) : std::nullopt,
-                          std::to_string(q.page_size), std::to_string((q.page - 1) * q.page_size)});
-    std::vector<Event> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
+        LIMIT $10 OFFSET $11)",
+                         params);
+    EventPage page;
+    int rows = std::min<int>(r.rows(), static_cast<int>(limit));
+    page.items.reserve(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) page.items.push_back(row_to_event(r, i));
+    if (r.rows() > limit && !page.items.empty())
+        page.next = EventCursor{page.items.back().triggered_at, page.items.back().id};
+    return page;
+}
+
+std::optional<Event> EventStore::get(Connection& conn, const EventId& id) {
+    Result r =
+        conn.exec("SELECT " + kColumns + " FROM events WHERE id = $1 LIMIT 1", {id.to_string()});
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_event(r, 0);
+}
+
+std::optional<Event> EventStore::archive(Connection& conn, const EventId& id) {
+    Result r = conn.exec(
+        "UPDATE events SET archived_at = coalesce(archived_at, now()) "
+        "WHERE id = $1 RETURNING " +
+            kColumns,
+        {id.to_string()});
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_event(r, 0);
+}
+
+std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const EventFilter& filter,
+                                                      std::int64_t limit) {
+    Params params = filter_params(filter);
+    params.push_back(std::to_string(limit));
+    Result r = conn.exec(R"(
+        SELECT trigger_id, (array_agg(trigger_name ORDER BY triggered_at DESC))[1] AS trigger_name,
+               min(trigger_type) AS trigger_type,
+               count(*) FILTER (WHERE archived_at IS NULL) AS active,
+               count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
+               count(*) AS total, )" +
+                             detail::micros_of("max(triggered_at)", "last_us") +
+                             " FROM events WHERE " + std::string(kWhere) + R"(
+        GROUP BY trigger_id
+        ORDER BY max(triggered_at) DESC
+        LIMIT $8)",
+                         params);
+    std::vector<TriggerEventCounts> out;
     for (int i = 0; i < r.rows(); ++i) {
-        Event e;
-        auto id = EventId::parse(r.text(i, "id"));
-        auto trigger_id = TriggerId::parse(r.text(i, "trigger_id"));
+        TriggerEventCounts c;
+        auto id = TriggerId::parse(r.text(i, "trigger_id"));
         auto type = parse_trigger_type(r.text(i, "trigger_type"));
-        if (!id || !trigger_id || !type)
-            throw Error(ErrorKind::kInternal, "stored event row is malformed");
-        e.id = *id;
-        e.trigger_id = *trigger_id;
-        e.trigger_name = std::string(r.text(i, "trigger_name"));
-        e.trigger_type = *type;
-        e.source = std::string(r.text(i, "source"));
-        e.is_test = r.boolean(i, "is_test");
-        e.payload = json::parse(r.text(i, "payload"));
-        e.scheduled_for = optional_micros(r, i, "scheduled_us");
-        e.triggered_at = from_micros(r.integer(i, "triggered_us"));
-        e.logged_at = optional_micros(r, i, "logged_us");
-        e.archived_at = optional_micros(r, i, "archived_us");
-        out.push_back(std::move(e));
+        if (!id || !type) throw Error(ErrorKind::kInternal, "stored event row is malformed");
+        c.trigger_id = *id;
+        c.trigger_name = std::string(r.text(i, "trigger_name"));
+        c.trigger_type = *type;
+        c.active = r.integer(i, "active");
+        c.archived = r.integer(i, "archived");
+        c.total = r.integer(i, "total");
+        c.last_fired_at = detail::from_micros(r.integer(i, "last_us"));
+        out.push_back(std::move(c));
     }
     return out;
+}
+
+EventStats EventStore::stats(Connection& conn) {
+    EventStats s;
+    Result totals = conn.exec(R"(
+        SELECT count(*) FILTER (WHERE archived_at IS NULL) AS active,
+               count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
+               count(*) FILTER (WHERE is_test) AS test,
+               count(*) FILTER (WHERE triggered_at > now() - interval '1 minute') AS last_minute,
+               count(*) FILTER (WHERE triggered_at > now() - interval '1 hour') AS last_hour,
+               count(*) FILTER (WHERE triggered_at > now() - interval '1 day') AS last_day
+        FROM events)");
+    s.active = totals.integer(0, "active");
+    s.archived = totals.integer(0, "archived");
+    s.test = totals.integer(0, "test");
+    s.last_minute = totals.integer(0, "last_minute");
+    s.last_hour = totals.integer(0, "last_hour");
+    s.last_day = totals.integer(0, "last_day");
+    Result by_type =
+        conn.exec("SELECT trigger_type, count(*) FROM events GROUP BY trigger_type ORDER BY 1");
+    for (int i = 0; i < by_type.rows(); ++i)
+        s.by_type.emplace_back(std::string(by_type.text(i, 0)), by_type.integer(i, 1));
+    return s;
 }
 
 std::int64_t EventStore::ensure_partitions(Connection& conn, std::chrono::hours behind,

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "etp/domain/error.hpp"
+#include "sql_time.hpp"
 
 namespace etp::pg {
 namespace {
@@ -18,8 +19,6 @@ Param jsonb_or_null(const json& value) {
     if (value.is_null()) return std::nullopt;
     return value.dump();
 }
-
-Timestamp from_micros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
 // Rebuilds a Trigger from a row. The stored parts go through parse_trigger_spec again, so a row
 // that no longer validates (hand-edited) fails loudly instead of being half-understood.
@@ -43,29 +42,73 @@ Trigger row_to_trigger(const Result& r, int row) {
     if (t.spec.target && !r.is_null(row, "target_secret"))
         t.spec.target->secret = std::string(r.text(row, "target_secret"));
     t.version = r.integer(row, "version");
-    t.created_at = from_micros(r.integer(row, "created_us"));
-    t.updated_at = from_micros(r.integer(row, "updated_us"));
+    t.created_at = detail::from_micros(r.integer(row, "created_us"));
+    t.updated_at = detail::from_micros(r.integer(row, "updated_us"));
     return t;
+}
+
+// $2..$11 of create and replace: the definition's columns.
+Params definition_params(const TriggerSpec& spec) {
+    return {spec.name,
+            std::string(to_string(spec.type)),
+            spec.active ? "true" : "false",
+            spec.schedule ? Param(schedule_to_json(*spec.schedule).dump()) : std::nullopt,
+            spec.type == TriggerType::kScheduled ? Param(spec.payload.dump()) : std::nullopt,
+            jsonb_or_null(spec.api_schema),
+            spec.cdc ? Param(cdc_to_json(*spec.cdc).dump()) : std::nullopt,
+            spec.target ? Param(target_to_json(*spec.target).dump()) : std::nullopt,
+            retry_to_json(spec.retry).dump(),
+            spec.target ? spec.target->secret : std::nullopt};
 }
 
 }  // namespace
 
 Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec) {
-    std::string sql = R"(
+    Params params = definition_params(spec);
+    params.insert(params.begin(), id.to_string());
+    Result r = conn.exec(R"(
         INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc, target,
                               retry, target_secret)
         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11)
-        RETURNING )" + std::string(kColumns);
-    Result r = conn.exec(
-        sql, {id.to_string(), spec.name, std::string(to_string(spec.type)),
-              spec.active ? "true" : "false",
-              spec.schedule ? Param(schedule_to_json(*spec.schedule).dump()) : std::nullopt,
-              spec.type == TriggerType::kScheduled ? Param(spec.payload.dump()) : std::nullopt,
-              jsonb_or_null(spec.api_schema),
-              spec.cdc ? Param(cdc_to_json(*spec.cdc).dump()) : std::nullopt,
-              spec.target ? Param(target_to_json(*spec.target).dump()) : std::nullopt,
-              retry_to_json(spec.retry).dump(), spec.target ? spec.target->secret : std::nullopt});
+        RETURNING )" + std::string(kColumns),
+                         params);
     return row_to_trigger(r, 0);
+}
+
+std::optional<Trigger> TriggerStore::replace(Connection& conn, const TriggerId& id,
+                                             const TriggerSpec& spec) {
+    Params params = definition_params(spec);
+    params.insert(params.begin(), id.to_string());
+    Result r = conn.exec(R"(
+        UPDATE triggers SET name = $2, type = $3, active = $4, schedule = $5::jsonb,
+               payload = $6::jsonb, api_schema = $7::jsonb, cdc = $8::jsonb, target = $9::jsonb,
+               retry = $10::jsonb,
+               target_secret = CASE WHEN $9::jsonb IS NULL THEN NULL
+                                    ELSE coalesce($11, target_secret) END,
+               version = version + 1, updated_at = now()
+        WHERE id = $1
+        RETURNING )" + std::string(kColumns),
+                         params);
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_trigger(r, 0);
+}
+
+std::optional<Trigger> TriggerStore::set_active(Connection& conn, const TriggerId& id,
+                                                bool active) {
+    Result r = conn.exec(R"(
+        UPDATE triggers
+        SET active = $2,
+            version = CASE WHEN active = $2 THEN version ELSE version + 1 END,
+            updated_at = CASE WHEN active = $2 THEN updated_at ELSE now() END
+        WHERE id = $1
+        RETURNING )" + std::string(kColumns),
+                         {id.to_string(), active ? "true" : "false"});
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_trigger(r, 0);
+}
+
+bool TriggerStore::remove(Connection& conn, const TriggerId& id) {
+    return conn.exec("DELETE FROM triggers WHERE id = $1", {id.to_string()}).affected_rows() == 1;
 }
 
 std::optional<Trigger> TriggerStore::get(Connection& conn, const TriggerId& id) {

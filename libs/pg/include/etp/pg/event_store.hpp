@@ -2,8 +2,10 @@
 // The event log in PostgreSQL (range-partitioned by triggered_at). Stateless; callers pass the
 // connection. Inserts are idempotent on (id, triggered_at): a replayed firing is a no-op.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "etp/domain/event.hpp"
@@ -13,19 +15,66 @@ namespace etp::pg {
 
 enum class EventStatus { kActive, kArchived, kAll };
 
-struct EventQuery {
+// A position in the newest-first order: the last item of a page. Pages that continue from a
+// cursor are stable while new events arrive.
+struct EventCursor {
+    Timestamp triggered_at;
+    EventId id;
+
+    std::string encode() const;
+    static std::optional<EventCursor> decode(std::string_view text);
+};
+
+struct EventFilter {
     EventStatus status = EventStatus::kAll;
     std::optional<TriggerId> trigger_id;
-    std::int64_t page = 1;  // 1-based
-    std::int64_t page_size = 100;
+    std::optional<TriggerType> type;
+    std::optional<std::string> source;
+    bool show_test = true;
+    std::optional<Timestamp> since;  // triggered_at >= since
+    std::optional<Timestamp> until;  // triggered_at < until
+};
+
+struct EventPage {
+    std::vector<Event> items;
+    std::optional<EventCursor> next;  // set when more items follow
+};
+
+struct TriggerEventCounts {
+    TriggerId trigger_id;
+    std::string trigger_name;
+    TriggerType trigger_type = TriggerType::kApi;
+    std::int64_t active = 0;
+    std::int64_t archived = 0;
+    std::int64_t total = 0;
+    Timestamp last_fired_at;
+};
+
+struct EventStats {
+    std::vector<std::pair<std::string, std::int64_t>> by_type;
+    std::int64_t active = 0;
+    std::int64_t archived = 0;
+    std::int64_t test = 0;
+    std::int64_t last_minute = 0;
+    std::int64_t last_hour = 0;
+    std::int64_t last_day = 0;
 };
 
 class EventStore {
  public:
     // One statement for the whole batch; returns how many rows were new.
     static std::int64_t insert_batch(Connection& conn, const std::vector<Event>& events);
-    // Newest first (triggered_at, then id).
-    static std::vector<Event> list(Connection& conn, const EventQuery& query);
+    // Newest first (triggered_at, then id). Continues after `after` when given, else skips
+    // `offset` rows.
+    static EventPage list(Connection& conn, const EventFilter& filter, std::int64_t limit,
+                          const std::optional<EventCursor>& after, std::int64_t offset = 0);
+    static std::optional<Event> get(Connection& conn, const EventId& id);
+    // Archives now unless already archived; returns the event, nullopt when unknown.
+    static std::optional<Event> archive(Connection& conn, const EventId& id);
+    // Per trigger, the most recently fired first (at most `limit` triggers).
+    static std::vector<TriggerEventCounts> aggregate(Connection& conn, const EventFilter& filter,
+                                                     std::int64_t limit);
+    static EventStats stats(Connection& conn);
     // Creates the hourly partitions covering [now - behind, now + ahead); returns how many.
     static std::int64_t ensure_partitions(Connection& conn, std::chrono::hours behind,
                                           std::chrono::hours ahead);

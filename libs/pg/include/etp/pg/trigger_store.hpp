@@ -29,6 +29,13 @@ class TriggerStore {
     // Newest first; page is 1-based.
     static TriggerPage list(Connection& conn, const TriggerFilter& filter, std::int64_t page,
                             std::int64_t page_size);
+    // Replaces the definition (version + 1). A target given without a secret keeps the stored
+    // secret, since clients can never read it back. nullopt when the trigger does not exist.
+    static std::optional<Trigger> replace(Connection& conn, const TriggerId& id,
+                                          const TriggerSpec& spec);
+    static std::optional<Trigger> set_active(Connection& conn, const TriggerId& id, bool active);
+    // True when a trigger was deleted.
+    static bool remove(Connection& conn, const TriggerId& id);
 };
 
 }  // namespace etp::pg
