@@ -3,20 +3,77 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "etp/pg/api_key_store.hpp"
 #include "http_support.hpp"
 
 namespace etp::gateway {
 
-std::array<unsigned char, 32> sha256(std::string_view text) {
-    std::array<unsigned char, 32> digest{};
+std::optional<Scope> parse_scope(std::string_view text) {
+    if (text == "read") return Scope::kRead;
+    if (text == "write") return Scope::kWrite;
+    if (text == "fire") return Scope::kFire;
+    if (text == "admin") return Scope::kAdmin;
+    return std::nullopt;
+}
+
+std::string_view to_string(Scope scope) {
+    switch (scope) {
+        case Scope::kPublic:
+            return "public";
+        case Scope::kRead:
+            return "read";
+        case Scope::kWrite:
+            return "write";
+        case Scope::kFire:
+            return "fire";
+        case Scope::kAdmin:
+            return "admin";
+    }
+    return "admin";
+}
+
+Digest sha256(std::string_view text) {
+    Digest digest{};
     SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
     return digest;
 }
 
-Authenticator::Authenticator(const std::string& admin_key)
-    : has_admin_key_(!admin_key.empty()), admin_digest_(sha256(admin_key)) {}
+std::size_t Authenticator::DigestHash::operator()(const Digest& d) const noexcept {
+    std::size_t h = 0;
+    std::memcpy(&h, d.data(), sizeof h);  // a SHA-256 prefix is already uniformly spread
+    return h;
+}
 
-void Authenticator::require(const httplib::Request& req, Scope scope) const {
+Authenticator::Authenticator(const std::string& admin_key, pg::Pool& pool)
+    : has_admin_key_(!admin_key.empty()), admin_digest_(sha256(admin_key)), pool_(pool) {}
+
+std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = cache_.find(digest);
+        if (it != cache_.end() && it->second.expires > now) return it->second.scopes;
+    }
+    std::optional<pg::ApiKeyRecord> key;
+    {
+        auto conn = pool_.acquire();
+        key = pg::ApiKeyStore::find_active(*conn, digest);
+    }
+    // Unknown keys are not cached: a stream of random keys must not grow the cache.
+    if (!key) return {};
+    std::vector<Scope> scopes;
+    for (const auto& s : key->scopes)
+        if (auto scope = parse_scope(s)) scopes.push_back(*scope);
+    std::lock_guard lock(mutex_);
+    if (cache_.size() > 10'000) cache_.clear();
+    cache_[digest] = {scopes, now + kKeyCacheTtl};
+    return scopes;
+}
+
+void Authenticator::require(const httplib::Request& req, Scope scope) {
     if (scope == Scope::kPublic) return;
     std::string key = req.get_header_value("X-API-Key");
     if (key.empty()) {
@@ -27,10 +84,17 @@ void Authenticator::require(const httplib::Request& req, Scope scope) const {
     }
     if (key.empty())
         throw HttpError(401, "an API key is required (X-API-Key or Authorization: Bearer)");
-    auto digest = sha256(key);
+    if (key.size() > 256) throw HttpError(401, "the API key is not valid");
+    Digest digest = sha256(key);
     if (has_admin_key_ && CRYPTO_memcmp(digest.data(), admin_digest_.data(), digest.size()) == 0)
         return;  // the bootstrap admin key holds every scope
-    throw HttpError(401, "the API key is not valid");
+    std::vector<Scope> scopes = scopes_of(digest);
+    if (scopes.empty()) throw HttpError(401, "the API key is not valid");
+    auto has = [&](Scope s) { return std::find(scopes.begin(), scopes.end(), s) != scopes.end(); };
+    bool allowed =
+        has(Scope::kAdmin) || has(scope) || (scope == Scope::kRead && has(Scope::kWrite));
+    if (!allowed)
+        throw HttpError(403, "the API key lacks the " + std::string(to_string(scope)) + " scope");
 }
 
 }  // namespace etp::gateway

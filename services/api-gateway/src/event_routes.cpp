@@ -1,43 +1,227 @@
+#include <mutex>
+
+#include "etp/pg/delivery_store.hpp"
 #include "etp/pg/event_store.hpp"
+#include "etp/pg/trigger_store.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
 
 namespace etp::gateway {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::seconds kStatsTtl{60};
+
+HttpError bad_query(const std::string& name, std::string message) {
+    return HttpError(
+        Problem{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}});
+}
+
+std::optional<Timestamp> time_param(const httplib::Request& req, const std::string& name) {
+    auto text = query_text(req, name);
+    if (!text) return std::nullopt;
+    auto t = parse_rfc3339(*text);
+    if (!t) throw bad_query(name, "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z");
+    return t;
+}
+
+// The filters shared by the list and aggregate routes. `trigger` overrides ?trigger_id.
+pg::EventFilter event_filter(const httplib::Request& req, std::optional<TriggerId> trigger) {
+    pg::EventFilter f;
+    f.status = pg::EventStatus::kActive;
+    if (auto status = query_text(req, "status")) {
+        if (*status == "active")
+            f.status = pg::EventStatus::kActive;
+        else if (*status == "archived")
+            f.status = pg::EventStatus::kArchived;
+        else if (*status == "all")
+            f.status = pg::EventStatus::kAll;
+        else
+            throw bad_query("status", "must be active, archived or all");
+    }
+    f.trigger_id = trigger;
+    if (!trigger) {
+        if (auto text = query_text(req, "trigger_id")) {
+            f.trigger_id = TriggerId::parse(*text);
+            if (!f.trigger_id) throw bad_query("trigger_id", "must be a UUID");
+        }
+    }
+    if (auto type = query_text(req, "type")) {
+        f.type = parse_trigger_type(*type);
+        if (!f.type) throw bad_query("type", "must be scheduled, api or cdc");
+    }
+    if (auto source = query_text(req, "source")) {
+        if (*source != kSourceApi && *source != kSourceSchedule && *source != kSourceCdc &&
+            *source != kSourceTest)
+            throw bad_query("source", "must be api, schedule, cdc or test");
+        f.source = *source;
+    }
+    f.show_test = query_bool(req, "show_test").value_or(false) || f.source == kSourceTest;
+    f.since = time_param(req, "since");
+    f.until = time_param(req, "until");
+    if (f.since && f.until && *f.until <= *f.since) throw bad_query("until", "must be after since");
+    return f;
+}
+
+void reply_page(const httplib::Request& req, httplib::Response& res, GatewayContext& ctx,
+                const pg::EventFilter& filter) {
+    std::int64_t page_size = query_int(req, "page_size", 100, 1, 500);
+    std::optional<pg::EventCursor> cursor;
+    if (auto text = query_text(req, "cursor")) {
+        cursor = pg::EventCursor::decode(*text);
+        if (!cursor) throw bad_query("cursor", "must be a next_cursor from an earlier page");
+    }
+    std::int64_t page = query_int(req, "page", 1, 1, 10'000);
+    if (cursor && req.has_param("page")) throw bad_query("page", "cannot be combined with cursor");
+    pg::EventPage result;
+    {
+        auto conn = ctx.pool.acquire();
+        result = pg::EventStore::list(*conn, filter, page_size, cursor, (page - 1) * page_size);
+    }
+    json items = json::array();
+    for (const auto& e : result.items) items.push_back(to_json(e));
+    json body = {{"items", items}, {"page_size", page_size}, {"has_more", result.next.has_value()}};
+    body["next_cursor"] = result.next ? json(result.next->encode()) : json(nullptr);
+    if (!cursor) body["page"] = page;
+    reply_json(res, 200, body);
+}
+
+EventId event_id_param(const httplib::Request& req) {
+    std::string text = req.matches[1];
+    auto id = EventId::parse(text);
+    if (!id) throw HttpError(404, "no event with id " + text);
+    return *id;
+}
+
+json delivery_to_json(const pg::DeliveryAttempt& d) {
+    auto optional_int = [](const std::optional<std::int64_t>& v) {
+        return v ? json(*v) : json(nullptr);
+    };
+    return {{"attempt", d.attempt},
+            {"status", d.status},
+            {"http_status", optional_int(d.http_status)},
+            {"error", d.error ? json(*d.error) : json(nullptr)},
+            {"latency_ms", optional_int(d.latency_ms)},
+            {"next_attempt_at",
+             d.next_attempt_at ? json(format_rfc3339(*d.next_attempt_at)) : json(nullptr)},
+            {"created_at", format_rfc3339(d.created_at)}};
+}
+
+// GET /stats is an overview, not a live counter: one computation per minute at most.
+class StatsCache {
+ public:
+    json get(GatewayContext& ctx) {
+        std::lock_guard lock(mutex_);  // also makes concurrent misses compute once
+        auto now = std::chrono::steady_clock::now();
+        if (value_.is_null() || now >= expires_) {
+            pg::EventStats s;
+            {
+                auto conn = ctx.pool.acquire();
+                s = pg::EventStore::stats(*conn);
+            }
+            json by_type = json::object();
+            for (const auto& [type, count] : s.by_type) by_type[type] = count;
+            value_ = {{"totals",
+                       {{"by_type", by_type},
+                        {"by_status", {{"active", s.active}, {"archived", s.archived}}},
+                        {"test", s.test},
+                        {"all", s.active + s.archived}}},
+                      {"rates",
+                       {{"last_minute", s.last_minute},
+                        {"last_hour", s.last_hour},
+                        {"last_day", s.last_day},
+                        {"per_second_last_minute", static_cast<double>(s.last_minute) / 60.0}}},
+                      {"generated_at", format_rfc3339(now_utc())},
+                      {"cached_for_seconds", kStatsTtl.count()}};
+            expires_ = now + kStatsTtl;
+        }
+        return value_;
+    }
+
+ private:
+    std::mutex mutex_;  // guards value_ and expires_
+    json value_;
+    std::chrono::steady_clock::time_point expires_;
+};
+
+}  // namespace
 
 void add_event_routes(HttpServer& server, GatewayContext& ctx) {
-    server.get(
-        "/api/v1/events", Scope::kRead,
-        [&ctx](const httplib::Request& req, httplib::Response& res) {
-            pg::EventQuery q;
-            if (auto status = query_text(req, "status")) {
-                if (*status == "active")
-                    q.status = pg::EventStatus::kActive;
-                else if (*status == "archived")
-                    q.status = pg::EventStatus::kArchived;
-                else if (*status == "all")
-                    q.status = pg::EventStatus::kAll;
-                else
-                    throw HttpError(Problem{400,
-                                            "",
-                                            "invalid query parameter status",
-                                            {{"?status", "must be active, archived or all"}}});
-            }
-            if (auto trigger = query_text(req, "trigger_id")) {
-                q.trigger_id = TriggerId::parse(*trigger);
-                if (!q.trigger_id)
-                    throw HttpError(Problem{400,
-                                            "",
-                                            "invalid query parameter trigger_id",
-                                            {{"?trigger_id", "must be a UUID"}}});
-            }
-            q.page = query_int(req, "page", 1, 1, 1'000'000);
-            q.page_size = query_int(req, "page_size", 100, 1, 500);
-            auto conn = ctx.pool.acquire();
-            auto events = pg::EventStore::list(*conn, q);
-            nlohmann::json items = nlohmann::json::array();
-            for (const auto& e : events) items.push_back(to_json(e));
-            reply_json(res, 200, {{"items", items}, {"page", q.page}, {"page_size", q.page_size}});
-        });
+    server.get("/api/v1/events", Scope::kRead,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   reply_page(req, res, ctx, event_filter(req, std::nullopt));
+               });
+
+    server.get(R"(/api/v1/events/trigger/([^/]+))", Scope::kRead,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   TriggerId id = trigger_id_param(req, 1);
+                   reply_page(req, res, ctx, event_filter(req, id));
+               });
+
+    server.get("/api/v1/events/aggregate", Scope::kRead,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   pg::EventFilter filter = event_filter(req, std::nullopt);
+                   if (!req.has_param("status")) filter.status = pg::EventStatus::kAll;
+                   std::int64_t limit = query_int(req, "limit", 100, 1, 1000);
+                   std::vector<pg::TriggerEventCounts> rows;
+                   {
+                       auto conn = ctx.pool.acquire();
+                       rows = pg::EventStore::aggregate(*conn, filter, limit);
+                   }
+                   json items = json::array();
+                   for (const auto& r : rows)
+                       items.push_back({{"trigger_id", r.trigger_id.to_string()},
+                                        {"trigger_name", r.trigger_name},
+                                        {"trigger_type", to_string(r.trigger_type)},
+                                        {"active", r.active},
+                                        {"archived", r.archived},
+                                        {"total", r.total},
+                                        {"last_fired_at", format_rfc3339(r.last_fired_at)}});
+                   reply_json(res, 200, {{"items", items}});
+               });
+
+    server.get(R"(/api/v1/events/([^/]+))", Scope::kRead,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   EventId id = event_id_param(req);
+                   auto conn = ctx.pool.acquire();
+                   auto event = pg::EventStore::get(*conn, id);
+                   if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                   json body = to_json(*event);
+                   body["deliveries"] = json::array();
+                   for (const auto& d : pg::DeliveryStore::list_for_event(*conn, id))
+                       body["deliveries"].push_back(delivery_to_json(d));
+                   reply_json(res, 200, body);
+               });
+
+    server.post(R"(/api/v1/events/([^/]+)/archive)", Scope::kWrite,
+                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                    EventId id = event_id_param(req);
+                    auto conn = ctx.pool.acquire();
+                    auto event = pg::EventStore::archive(*conn, id);
+                    if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                    reply_json(res, 200, to_json(*event));
+                });
+
+    server.post(R"(/api/v1/events/([^/]+)/redeliver)", Scope::kWrite,
+                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                    EventId id = event_id_param(req);
+                    auto conn = ctx.pool.acquire();
+                    auto event = pg::EventStore::get(*conn, id);
+                    if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                    auto trigger = pg::TriggerStore::get(*conn, event->trigger_id);
+                    if (!trigger || !trigger->spec.target)
+                        throw HttpError(409,
+                                        "the event's trigger has no webhook target to deliver to");
+                    std::int64_t attempt = pg::DeliveryStore::enqueue_redelivery(*conn, id);
+                    reply_json(res, 202, {{"event_id", id.to_string()}, {"attempt", attempt}});
+                });
+
+    static StatsCache stats;
+    server.get("/api/v1/stats", Scope::kRead,
+               [&ctx](const httplib::Request&, httplib::Response& res) {
+                   reply_json(res, 200, stats.get(ctx));
+               });
 }
 
 }  // namespace etp::gateway

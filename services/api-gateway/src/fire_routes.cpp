@@ -1,6 +1,7 @@
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
-#include "etp/pg/trigger_store.hpp"
+#include "etp/domain/payload_schema.hpp"
+#include "etp/pg/idempotency_store.hpp"
 #include "etp/runtime/metrics.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
@@ -8,58 +9,176 @@
 namespace etp::gateway {
 namespace {
 
-prometheus::Counter& fired_counter(std::string_view outcome) {
+using nlohmann::json;
+
+constexpr std::size_t kMaxIdempotencyKey = 200;
+
+prometheus::Counter& fire_counter(std::string_view outcome) {
     static auto& family = prometheus::BuildCounter()
                               .Name("etp_gateway_fires_total")
-                              .Help("Fire requests by outcome")
+                              .Help("Fire and test-fire requests by outcome")
                               .Register(runtime::metrics_registry());
     return family.Add({{"outcome", std::string(outcome)}});
+}
+
+Event new_event(const TriggerId& id, const TriggerSpec& spec, std::string_view source, bool is_test,
+                json payload) {
+    Event event;
+    event.triggered_at = now_utc();
+    // The id carries the firing time (UUID v7), so ids sort like the log.
+    event.id = EventId{new_uuid_v7(
+        std::chrono::time_point_cast<std::chrono::system_clock::duration>(event.triggered_at))};
+    event.trigger_id = id;
+    event.trigger_name = spec.name;
+    event.trigger_type = spec.type;
+    event.source = std::string(source);
+    event.is_test = is_test;
+    event.payload = std::move(payload);
+    return event;
+}
+
+// 202 means Kafka acknowledged the firing (acks=all); anything else is a 503, never a drop.
+void publish(GatewayContext& ctx, const Event& event) {
+    static prometheus::Counter& unavailable = fire_counter("unavailable");
+    try {
+        ctx.producer.produce_sync(bus::make_firing_message(ctx.topics, event, "api-gateway"));
+    } catch (const Error& e) {
+        unavailable.Increment();
+        throw HttpError(503, std::string("the event bus did not accept the firing: ") + e.what());
+    }
+}
+
+void validate_payload(const std::shared_ptr<const PayloadSchema>& schema, const json& payload) {
+    if (!schema) return;
+    std::vector<FieldError> violations = schema->validate(payload);
+    if (violations.empty()) return;
+    std::string detail = "the payload does not match the trigger's api_schema (" +
+                         std::to_string(violations.size()) + " violation" +
+                         (violations.size() == 1 ? "" : "s") + ")";
+    throw HttpError(Problem{422, "", detail, std::move(violations)});
+}
+
+std::optional<std::string> idempotency_key(const httplib::Request& req) {
+    if (!req.has_header("Idempotency-Key")) return std::nullopt;
+    std::string key = req.get_header_value("Idempotency-Key");
+    if (key.empty() || key.size() > kMaxIdempotencyKey)
+        throw HttpError(Problem{400,
+                                "",
+                                "invalid Idempotency-Key header",
+                                {{"Idempotency-Key", "must be 1 to 200 characters long"}}});
+    return key;
+}
+
+void reply_accepted(httplib::Response& res, const EventId& id) {
+    reply_json(res, 202, {{"event_id", id.to_string()}});
+}
+
+// The body of a test firing: {"payload": ...} (optional); the rest is refused by name.
+json test_payload(const json& body, const TriggerSpec& spec, std::vector<FieldError>& errors) {
+    json payload = spec.type == TriggerType::kScheduled ? spec.payload : json::object();
+    if (!body.is_object()) {
+        errors.push_back({"", "must be a JSON object such as {\"payload\": {...}}"});
+        return payload;
+    }
+    for (const auto& [key, value] : body.items()) {
+        if (key == "payload")
+            payload = value;
+        else if (key != "trigger")
+            errors.push_back({"/" + key, "unknown field"});
+    }
+    return payload;
 }
 
 }  // namespace
 
 void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
-    static prometheus::Counter& accepted = fired_counter("accepted");
-    static prometheus::Counter& unavailable = fired_counter("unavailable");
+    static prometheus::Counter& accepted = fire_counter("accepted");
+    static prometheus::Counter& repeated = fire_counter("idempotent_repeat");
+    static prometheus::Counter& tests = fire_counter("test");
+
+    server.post(R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
+                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                    TriggerId id = trigger_id_param(req, 1);
+                    std::optional<std::string> key = idempotency_key(req);
+                    json payload = json_body(req, json::object());
+                    auto cached = ctx.triggers.get(id);
+                    if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+                    const TriggerSpec& spec = cached->trigger.spec;
+                    if (spec.type != TriggerType::kApi)
+                        throw HttpError(409,
+                                        "only api triggers are fired by API; use POST "
+                                        "/api/v1/triggers/" +
+                                            id.to_string() + "/test to fire a " +
+                                            std::string(to_string(spec.type)) + " trigger by hand");
+                    if (!spec.active) throw HttpError(409, "the trigger is inactive");
+                    validate_payload(cached->schema, payload);
+
+                    Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
+                    if (!key) {
+                        publish(ctx, event);
+                        accepted.Increment();
+                        return reply_accepted(res, event.id);
+                    }
+                    // The key is claimed and the firing published in one transaction: a repeat
+                    // waits on the claim and then answers with the first event id; a failed
+                    // publish rolls the claim back so the client's retry fires.
+                    auto conn = ctx.pool.acquire();
+                    pg::Transaction tx(*conn);
+                    if (auto first = pg::IdempotencyStore::claim(tx, id, *key, event.id)) {
+                        repeated.Increment();
+                        return reply_accepted(res, *first);
+                    }
+                    publish(ctx, event);
+                    tx.commit();
+                    accepted.Increment();
+                    reply_accepted(res, event.id);
+                });
+
+    server.post(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
+                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                    TriggerId id = trigger_id_param(req, 1);
+                    json body = json_body(req, json::object());
+                    auto cached = ctx.triggers.get(id);
+                    if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+                    std::vector<FieldError> errors;
+                    json payload = test_payload(body, cached->trigger.spec, errors);
+                    if (body.is_object() && body.contains("trigger"))
+                        errors.push_back({"/trigger", "unknown field"});
+                    if (!errors.empty()) throw ValidationError(std::move(errors));
+                    validate_payload(cached->schema, payload);
+                    Event event =
+                        new_event(id, cached->trigger.spec, kSourceTest, true, std::move(payload));
+                    publish(ctx, event);
+                    tests.Increment();
+                    reply_accepted(res, event.id);
+                });
 
     server.post(
-        R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
+        "/api/v1/triggers/test", Scope::kWrite,
         [&ctx](const httplib::Request& req, httplib::Response& res) {
-            TriggerId id = trigger_id_param(req, 1);
-            nlohmann::json payload = json_body(req, nlohmann::json::object());
-            std::optional<Trigger> trigger;
-            {
-                auto conn = ctx.pool.acquire();
-                trigger = pg::TriggerStore::get(*conn, id);
-            }
-            if (!trigger) throw HttpError(404, "no trigger with id " + id.to_string());
-            if (trigger->spec.type != TriggerType::kApi)
-                throw HttpError(
-                    409, "only api triggers are fired by API; use POST /api/v1/triggers/" +
-                             id.to_string() + "/test to fire a " +
-                             std::string(to_string(trigger->spec.type)) + " trigger by hand");
-            if (!trigger->spec.active) throw HttpError(409, "the trigger is inactive");
-
-            Event event;
-            event.triggered_at = now_utc();
-            event.id = EventId{
-                new_uuid_v7(std::chrono::time_point_cast<std::chrono::system_clock::duration>(
-                    event.triggered_at))};
-            event.trigger_id = id;
-            event.trigger_name = trigger->spec.name;
-            event.trigger_type = trigger->spec.type;
-            event.source = std::string(kSourceApi);
-            event.payload = std::move(payload);
+            json body = json_body(req);
+            if (!body.is_object() || !body.contains("trigger"))
+                throw ValidationError(std::vector<FieldError>{
+                    {"/trigger", "is required: the trigger definition to test"}});
+            std::vector<FieldError> errors;
+            std::optional<TriggerSpec> spec;
             try {
-                ctx.producer.produce_sync(
-                    bus::make_firing_message(ctx.topics, event, "api-gateway"));
-            } catch (const Error& e) {
-                unavailable.Increment();
-                throw HttpError(
-                    503, std::string("the event bus did not accept the firing: ") + e.what());
+                spec = parse_trigger_spec(body["trigger"]);
+            } catch (const ValidationError& e) {
+                for (const auto& f : e.errors())
+                    errors.push_back({"/trigger" + f.pointer, f.message});
             }
-            accepted.Increment();
-            reply_json(res, 202, {{"event_id", event.id.to_string()}});
+            json payload = spec ? test_payload(body, *spec, errors) : json(json::object());
+            if (!errors.empty()) throw ValidationError(std::move(errors));
+            if (!spec->api_schema.is_null())
+                validate_payload(PayloadSchema::compile(spec->api_schema, "/trigger/api_schema"),
+                                 payload);
+            // An unsaved trigger has no id of its own: each test gets a fresh one.
+            Event event =
+                new_event(TriggerId{new_uuid_v7()}, *spec, kSourceTest, true, std::move(payload));
+            publish(ctx, event);
+            tests.Increment();
+            reply_accepted(res, event.id);
         });
 }
 

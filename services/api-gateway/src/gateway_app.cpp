@@ -1,5 +1,6 @@
 #include "gateway_app.hpp"
 
+#include "docs_routes.hpp"
 #include "etp/pg/migrations.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
@@ -27,14 +28,18 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
 
     service::ServiceHost host("api-gateway", config.common,
                               static_cast<std::size_t>(config.http_threads) + 2);
-    GatewayContext ctx{host.pool(), host.producer(), bus::Topics(config.common.topic_prefix)};
-    Authenticator auth(config.admin_key);
+    TriggerCache triggers(host.pool());
+    GatewayContext ctx{host.pool(), host.producer(), bus::Topics(config.common.topic_prefix),
+                       triggers};
+    Authenticator auth(config.admin_key, host.pool());
     HttpServer http(auth, static_cast<std::size_t>(config.http_threads), config.http_host,
                     config.http_port);
     add_health_routes(http, ctx);
     add_trigger_routes(http, ctx);
     add_fire_routes(http, ctx);
     add_event_routes(http, ctx);
+    add_api_key_routes(http, ctx);
+    add_docs_routes(http, config.swagger_ui_dir);
     host.add(http);
     return host.run(shutdown);
 }

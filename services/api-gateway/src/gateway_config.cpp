@@ -13,6 +13,10 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
         .integer("HTTP_THREADS", 16, "HTTP worker threads", config.http_threads, 1, 1024)
         .secret("ETP_ADMIN_KEY", "bootstrap admin API key (X-API-Key or Authorization: Bearer)",
                 config.admin_key)
+        .text("SWAGGER_UI_DIR", "",
+              "directory of npm's swagger-ui-dist, served at /docs (scripts/install-deps installs "
+              "it under node_modules/)",
+              config.swagger_ui_dir)
         .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only);
     return spec;
 }

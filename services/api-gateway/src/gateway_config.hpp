@@ -13,6 +13,7 @@ struct GatewayConfig {
     int http_port = 8080;
     std::int64_t http_threads = 16;
     std::string admin_key;
+    std::string swagger_ui_dir;
     bool migrate_only = false;
 };
 

@@ -6,7 +6,7 @@
 
 namespace etp::gateway {
 
-HttpServer::HttpServer(const Authenticator& auth, std::size_t threads, std::string host, int port)
+HttpServer::HttpServer(Authenticator& auth, std::size_t threads, std::string host, int port)
     : auth_(auth), host_(std::move(host)), requested_port_(port) {
     // cpp-httplib's defaults (Nagle on, 5 requests per connection) cap throughput near
     // 300 requests/s on keep-alive clients.
@@ -67,6 +67,14 @@ void HttpServer::get(const std::string& pattern, Scope scope, Handler handler) {
 
 void HttpServer::post(const std::string& pattern, Scope scope, Handler handler) {
     server_.Post(pattern, wrap(scope, std::move(handler)));
+}
+
+void HttpServer::put(const std::string& pattern, Scope scope, Handler handler) {
+    server_.Put(pattern, wrap(scope, std::move(handler)));
+}
+
+void HttpServer::del(const std::string& pattern, Scope scope, Handler handler) {
+    server_.Delete(pattern, wrap(scope, std::move(handler)));
 }
 
 void HttpServer::start() {

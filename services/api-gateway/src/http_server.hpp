@@ -19,11 +19,13 @@ class HttpServer : public service::Component {
  public:
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-    HttpServer(const Authenticator& auth, std::size_t threads, std::string host, int port);
+    HttpServer(Authenticator& auth, std::size_t threads, std::string host, int port);
     ~HttpServer() override;
 
     void get(const std::string& pattern, Scope scope, Handler handler);
     void post(const std::string& pattern, Scope scope, Handler handler);
+    void put(const std::string& pattern, Scope scope, Handler handler);
+    void del(const std::string& pattern, Scope scope, Handler handler);
 
     void start() override;  // throws std::runtime_error when the port cannot be bound
     void stop() noexcept override;
@@ -32,7 +34,7 @@ class HttpServer : public service::Component {
  private:
     httplib::Server::Handler wrap(Scope scope, Handler handler);
 
-    const Authenticator& auth_;
+    Authenticator& auth_;
     const std::string host_;
     const int requested_port_;
     httplib::Server server_;

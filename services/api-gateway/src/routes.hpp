@@ -6,6 +6,7 @@
 #include "etp/bus/topics.hpp"
 #include "etp/pg/pool.hpp"
 #include "http_server.hpp"
+#include "trigger_cache.hpp"
 
 namespace etp::gateway {
 
@@ -13,11 +14,13 @@ struct GatewayContext {
     pg::Pool& pool;
     bus::Producer& producer;
     bus::Topics topics;
+    TriggerCache& triggers;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);
 void add_trigger_routes(HttpServer& server, GatewayContext& ctx);
 void add_fire_routes(HttpServer& server, GatewayContext& ctx);
 void add_event_routes(HttpServer& server, GatewayContext& ctx);
+void add_api_key_routes(HttpServer& server, GatewayContext& ctx);
 
 }  // namespace etp::gateway

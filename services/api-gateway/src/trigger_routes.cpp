@@ -11,19 +11,40 @@ using nlohmann::json;
 
 // etp.trigger.changes is a prompt for other services to refresh from PostgreSQL (the record),
 // so a failed publish is logged, not failed back to a client whose change is committed.
-void publish_change(GatewayContext& ctx, const Trigger& trigger) {
+// `definition` nullopt publishes a tombstone (the trigger was deleted).
+void publish_change(GatewayContext& ctx, const TriggerId& id,
+                    std::optional<std::string> definition) {
+    ctx.triggers.invalidate(id);
     try {
         ctx.producer.produce(
-            {ctx.topics.trigger_changes(), trigger.id.to_string(), to_json(trigger).dump(), {}},
-            [id = trigger.id.to_string()](std::optional<Error> error) {
+            {ctx.topics.trigger_changes(), id.to_string(), std::move(definition), {}},
+            [id = id.to_string()](std::optional<Error> error) {
                 if (error)
                     log::warn("trigger change not published",
                               {{"trigger_id", id}, {"error", error->what()}});
             });
     } catch (const Error& e) {
         log::warn("trigger change not published",
-                  {{"trigger_id", trigger.id.to_string()}, {"error", e.what()}});
+                  {{"trigger_id", id.to_string()}, {"error", e.what()}});
     }
+}
+
+void publish_change(GatewayContext& ctx, const Trigger& trigger) {
+    publish_change(ctx, trigger.id, to_json(trigger).dump());
+}
+
+[[noreturn]] void not_found(const TriggerId& id) {
+    throw HttpError(404, "no trigger with id " + id.to_string());
+}
+
+std::optional<TriggerType> type_param(const httplib::Request& req) {
+    auto text = query_text(req, "type");
+    if (!text) return std::nullopt;
+    auto type = parse_trigger_type(*text);
+    if (!type)
+        throw HttpError(Problem{
+            400, "", "invalid query parameter type", {{"?type", "must be scheduled, api or cdc"}}});
+    return type;
 }
 
 }  // namespace
@@ -33,8 +54,11 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                 [&ctx](const httplib::Request& req, httplib::Response& res) {
                     TriggerSpec spec = parse_trigger_spec(json_body(req));
                     TriggerId id{new_uuid_v7()};
-                    auto conn = ctx.pool.acquire();
-                    Trigger trigger = pg::TriggerStore::create(*conn, id, spec);
+                    Trigger trigger;
+                    {
+                        auto conn = ctx.pool.acquire();
+                        trigger = pg::TriggerStore::create(*conn, id, spec);
+                    }
                     publish_change(ctx, trigger);
                     res.set_header("Location", "/api/v1/triggers/" + id.to_string());
                     reply_json(res, 201, to_json(trigger));
@@ -43,19 +67,15 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
     server.get("/api/v1/triggers", Scope::kRead,
                [&ctx](const httplib::Request& req, httplib::Response& res) {
                    pg::TriggerFilter filter;
-                   if (auto type = query_text(req, "type")) {
-                       filter.type = parse_trigger_type(*type);
-                       if (!filter.type)
-                           throw HttpError(Problem{400,
-                                                   "",
-                                                   "invalid query parameter type",
-                                                   {{"?type", "must be scheduled, api or cdc"}}});
-                   }
+                   filter.type = type_param(req);
                    filter.active = query_bool(req, "active");
                    std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
                    std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
-                   auto conn = ctx.pool.acquire();
-                   pg::TriggerPage result = pg::TriggerStore::list(*conn, filter, page, page_size);
+                   pg::TriggerPage result;
+                   {
+                       auto conn = ctx.pool.acquire();
+                       result = pg::TriggerStore::list(*conn, filter, page, page_size);
+                   }
                    json items = json::array();
                    for (const auto& t : result.items) items.push_back(to_json(t));
                    reply_json(res, 200,
@@ -70,9 +90,52 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    TriggerId id = trigger_id_param(req, 1);
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
-                   if (!trigger) throw HttpError(404, "no trigger with id " + id.to_string());
+                   if (!trigger) not_found(id);
                    reply_json(res, 200, to_json(*trigger));
                });
+
+    server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   TriggerId id = trigger_id_param(req, 1);
+                   TriggerSpec spec = parse_trigger_spec(json_body(req));
+                   std::optional<Trigger> trigger;
+                   {
+                       auto conn = ctx.pool.acquire();
+                       trigger = pg::TriggerStore::replace(*conn, id, spec);
+                   }
+                   if (!trigger) not_found(id);
+                   publish_change(ctx, *trigger);
+                   reply_json(res, 200, to_json(*trigger));
+               });
+
+    server.del(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
+               [&ctx](const httplib::Request& req, httplib::Response& res) {
+                   TriggerId id = trigger_id_param(req, 1);
+                   bool removed = false;
+                   {
+                       auto conn = ctx.pool.acquire();
+                       removed = pg::TriggerStore::remove(*conn, id);
+                   }
+                   if (!removed) not_found(id);
+                   publish_change(ctx, id, std::nullopt);
+                   res.status = 204;
+               });
+
+    for (bool active : {true, false}) {
+        server.post(
+            std::string(R"(/api/v1/triggers/([^/]+)/)") + (active ? "activate" : "deactivate"),
+            Scope::kWrite, [&ctx, active](const httplib::Request& req, httplib::Response& res) {
+                TriggerId id = trigger_id_param(req, 1);
+                std::optional<Trigger> trigger;
+                {
+                    auto conn = ctx.pool.acquire();
+                    trigger = pg::TriggerStore::set_active(*conn, id, active);
+                }
+                if (!trigger) not_found(id);
+                publish_change(ctx, *trigger);
+                reply_json(res, 200, to_json(*trigger));
+            });
+    }
 }
 
 }  // namespace etp::gateway
