@@ -91,7 +91,8 @@ std::optional<std::int64_t> JsonReader::integer(const std::string& key, bool req
         }
     } else if (v->is_number_float()) {
         double d = v->get<double>();
-        if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9e18 && d < 9e18)
+        // Range first: casting a double outside int64's range is undefined behaviour.
+        if (d > -9e18 && d < 9e18 && d == static_cast<double>(static_cast<std::int64_t>(d)))
             n = static_cast<std::int64_t>(d);
     }
     if (!n || *n < min || *n > max) {

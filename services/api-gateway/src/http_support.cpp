@@ -1,6 +1,8 @@
 #include "http_support.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 namespace etp::gateway {
 
@@ -13,6 +15,53 @@ HttpError bad_query(const std::string& name, std::string message) {
 }
 }  // namespace
 
+// The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
+// Brackets inside strings do not count.
+int nesting_depth(std::string_view text, int limit) {
+    int depth = 0;
+    int deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > limit) break;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+// The pointer of the first string (key or value) holding U+0000, if any. Iterative.
+std::optional<std::string> find_nul(const json& root) {
+    std::vector<std::pair<const json*, std::string>> todo{{&root, ""}};
+    while (!todo.empty()) {
+        auto [node, pointer] = todo.back();
+        todo.pop_back();
+        if (node->is_string()) {
+            if (node->get_ref<const std::string&>().find('\0') != std::string::npos) return pointer;
+        } else if (node->is_object()) {
+            for (const auto& [key, value] : node->items()) {
+                std::string child = pointer + "/" + key;
+                if (key.find('\0') != std::string::npos) return child;
+                todo.emplace_back(&value, std::move(child));
+            }
+        } else if (node->is_array()) {
+            for (std::size_t i = 0; i < node->size(); ++i)
+                todo.emplace_back(&(*node)[i], pointer + "/" + std::to_string(i));
+        }
+    }
+    return std::nullopt;
+}
+
 json json_body(const httplib::Request& req, const json& when_empty) {
     if (req.body.empty()) return when_empty;
     std::string type = req.get_header_value("Content-Type");
@@ -22,8 +71,19 @@ json json_body(const httplib::Request& req, const json& when_empty) {
     if (media != "application/json" &&
         !(media.starts_with("application/") && media.ends_with("+json")))
         throw HttpError(415, "the body must be JSON with Content-Type: application/json");
+    if (nesting_depth(req.body, kMaxJsonDepth) > kMaxJsonDepth)
+        throw HttpError(
+            400, "the body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded()) throw HttpError(400, "the body is not valid JSON");
+    if (auto pointer = find_nul(body)) {
+        for (char& c : *pointer)
+            if (c == '\0') c = '?';
+        throw HttpError(Problem{400,
+                                "",
+                                "the body holds a string with U+0000",
+                                {{*pointer, "must not contain the character U+0000"}}});
+    }
     return body;
 }
 

@@ -28,9 +28,13 @@ class HttpError : public std::runtime_error {
 };
 
 inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+// Deeper documents are refused before parsing: copying and serialising JSON recurse, so depth
+// is what bounds the stack, whatever the size limit lets through.
+inline constexpr int kMaxJsonDepth = 64;
 
-// The body as JSON: 415 unless Content-Type is application/json, 400 when malformed.
-// An empty body gives `when_empty`.
+// The body as JSON: 415 unless Content-Type is application/json, 400 when malformed, nested
+// deeper than kMaxJsonDepth, or holding a string with U+0000 (which neither text parameters
+// nor jsonb can store). An empty body gives `when_empty`.
 nlohmann::json json_body(const httplib::Request& req,
                          const nlohmann::json& when_empty = nlohmann::json::object());
 

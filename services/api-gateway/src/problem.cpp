@@ -18,6 +18,10 @@ std::string_view status_title(int status) {
             return "Conflict";
         case 413:
             return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 416:
+            return "Range Not Satisfiable";
         case 415:
             return "Unsupported Media Type";
         case 422:

@@ -15,6 +15,7 @@ struct Metrics {
     prometheus::Counter& logged;
     prometheus::Counter& duplicates;
     prometheus::Counter& malformed;
+    prometheus::Counter& rejected;
     prometheus::Counter& write_failures;
 };
 
@@ -28,7 +29,8 @@ Metrics& metrics() {
                                 .Help("Failed event-log batch writes (retried)")
                                 .Register(runtime::metrics_registry());
     static Metrics m{family.Add({{"outcome", "logged"}}), family.Add({{"outcome", "duplicate"}}),
-                     family.Add({{"outcome", "malformed"}}), failures.Add({})};
+                     family.Add({{"outcome", "malformed"}}), family.Add({{"outcome", "rejected"}}),
+                     failures.Add({})};
     return m;
 }
 
@@ -95,25 +97,68 @@ void EventLogWriter::write_until_done(const std::vector<bus::Message>& batch) {
     while (true) {
         try {
             auto conn = pool_.acquire();
-            std::int64_t inserted = pg::EventStore::insert_batch(*conn, events);
-            metrics().logged.Increment(static_cast<double>(inserted));
-            metrics().duplicates.Increment(static_cast<double>(events.size()) - inserted);
+            record_written(events.size(), pg::EventStore::insert_batch(*conn, events));
             failing_ = false;
             return;
-        } catch (const std::exception& e) {
-            failing_ = true;
-            metrics().write_failures.Increment();
-            log::error(
-                "event log write failed; retrying",
-                {{"batch", events.size()}, {"error", e.what()}, {"retry_in_ms", backoff.count()}});
-            // While stopping, give up on this batch: its offsets are not committed, so the next
-            // member of the group writes it.
-            auto until = std::chrono::steady_clock::now() + backoff;
-            while (std::chrono::steady_clock::now() < until) {
-                if (stopping_) throw;
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } catch (const Error& e) {
+            // Rejected data (say, a string PostgreSQL cannot store) fails every retry: find the
+            // rows at fault, write the others, and never let one firing block its partition.
+            if (!e.retryable() && e.kind() == ErrorKind::kInvalidInput) {
+                write_one_by_one(events);
+                failing_ = false;
+                return;
             }
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+            wait_before_retry(events.size(), e.what(), backoff);
+        } catch (const std::exception& e) {
+            wait_before_retry(events.size(), e.what(), backoff);
+        }
+    }
+}
+
+void EventLogWriter::record_written(std::size_t batch, std::int64_t inserted) {
+    metrics().logged.Increment(static_cast<double>(inserted));
+    metrics().duplicates.Increment(static_cast<double>(batch) - static_cast<double>(inserted));
+}
+
+void EventLogWriter::wait_before_retry(std::size_t batch, const char* error,
+                                       std::chrono::milliseconds& backoff) {
+    failing_ = true;
+    metrics().write_failures.Increment();
+    log::error("event log write failed; retrying",
+               {{"batch", batch}, {"error", error}, {"retry_in_ms", backoff.count()}});
+    // While stopping, give up on this batch: its offsets are not committed, so the next member
+    // of the group writes it.
+    auto until = std::chrono::steady_clock::now() + backoff;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stopping_)
+            throw Error(ErrorKind::kUnavailable, "stopping with a batch unwritten", true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+}
+
+void EventLogWriter::write_one_by_one(const std::vector<Event>& events) {
+    for (const Event& event : events) {
+        std::vector<Event> one{event};
+        auto backoff = std::chrono::milliseconds(100);
+        while (true) {
+            try {
+                auto conn = pool_.acquire();
+                record_written(1, pg::EventStore::insert_batch(*conn, one));
+                break;
+            } catch (const Error& e) {
+                if (!e.retryable() && e.kind() == ErrorKind::kInvalidInput) {
+                    metrics().rejected.Increment();
+                    log::error("firing rejected by the event log; skipped",
+                               {{"event_id", event.id.to_string()},
+                                {"trigger_id", event.trigger_id.to_string()},
+                                {"error", e.what()}});
+                    break;
+                }
+                wait_before_retry(1, e.what(), backoff);
+            } catch (const std::exception& e) {
+                wait_before_retry(1, e.what(), backoff);
+            }
         }
     }
 }

@@ -12,6 +12,7 @@
 
 #include "etp/bus/consumer.hpp"
 #include "etp/bus/topics.hpp"
+#include "etp/domain/event.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/service/service_host.hpp"
 
@@ -33,6 +34,12 @@ class EventLogWriter : public service::Component {
  private:
     void run() noexcept;
     void write_until_done(const std::vector<bus::Message>& batch);
+    void write_one_by_one(const std::vector<Event>& events);
+    void record_written(std::size_t batch, std::int64_t inserted);
+    // Counts the failure, logs it, sleeps `backoff` (then doubles it, up to 5 s); throws when
+    // stopping so the batch is left uncommitted for the next member of the group.
+    void wait_before_retry(std::size_t batch, const char* error,
+                           std::chrono::milliseconds& backoff);
     void maintain_partitions() noexcept;
 
     pg::Pool& pool_;
