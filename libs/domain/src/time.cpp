@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <cstdio>
 #include <sstream>
 
 namespace etp {
@@ -10,7 +11,20 @@ Timestamp now_utc() {
     return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-std::string format_rfc3339(Timestamp t) { return date::format("%FT%TZ", t); }
+// Hot (four timestamps per event in every listing): formatted directly, with no stream.
+std::string format_rfc3339(Timestamp t) {
+    using namespace std::chrono;
+    auto day = floor<days>(t);
+    year_month_day ymd{day};
+    hh_mm_ss<microseconds> hms{t - day};
+    char buf[40];
+    int n = std::snprintf(
+        buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+        static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+    return std::string(buf, static_cast<std::size_t>(n));
+}
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {
     // Normalise the forms we accept into "YYYY-MM-DDTHH:MM:SS[.f]" + "+HHMM".

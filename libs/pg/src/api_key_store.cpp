@@ -71,7 +71,7 @@ bool ApiKeyStore::revoke(Connection& conn, const Uuid& id) {
 }
 
 std::optional<ApiKeyRecord> ApiKeyStore::find_active(Connection& conn, const KeyDigest& digest) {
-    Result r = conn.exec(
+    Result r = conn.exec_prepared(
         "SELECT " + kColumns + " FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL",
         {bytea_hex(digest)});
     if (r.rows() == 0) return std::nullopt;

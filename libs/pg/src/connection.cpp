@@ -118,6 +118,25 @@ Result Connection::exec(std::string_view sql, const Params& params) {
     return check(conn_.get(), raw);
 }
 
+Result Connection::exec_prepared(std::string_view sql, const Params& params) {
+    if (!conn_) throw_closed();
+    std::string statement(sql);
+    auto it = prepared_.find(statement);
+    if (it == prepared_.end()) {
+        std::string name = "etp_" + std::to_string(prepared_.size() + 1);
+        check(conn_.get(), PQprepare(conn_.get(), name.c_str(), statement.c_str(),
+                                     static_cast<int>(params.size()), /*paramTypes=*/nullptr));
+        it = prepared_.emplace(std::move(statement), std::move(name)).first;
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* raw = PQexecPrepared(conn_.get(), it->second.c_str(), static_cast<int>(values.size()),
+                                   values.data(), /*paramLengths=*/nullptr,
+                                   /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
+    return check(conn_.get(), raw);
+}
+
 void Connection::exec_script(std::string_view sql) {
     if (!conn_) throw_closed();
     const std::string script(sql);

@@ -6,13 +6,14 @@ namespace etp::pg {
 
 std::optional<EventId> IdempotencyStore::claim(Transaction& tx, const TriggerId& trigger,
                                                const std::string& key, const EventId& event_id) {
-    Result claimed = tx.exec(R"(
+    Result claimed =
+        tx.connection().exec_prepared(R"(
         INSERT INTO idempotency_keys (trigger_id, key, event_id) VALUES ($1, $2, $3)
         ON CONFLICT (trigger_id, key) DO UPDATE
             SET event_id = EXCLUDED.event_id, created_at = now()
             WHERE idempotency_keys.created_at < now() - interval '24 hours'
         RETURNING event_id)",
-                             {trigger.to_string(), key, event_id.to_string()});
+                                      {trigger.to_string(), key, event_id.to_string()});
     if (claimed.rows() == 1) return std::nullopt;
     Result held =
         tx.exec("SELECT event_id FROM idempotency_keys WHERE trigger_id = $1 AND key = $2",

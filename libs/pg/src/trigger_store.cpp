@@ -66,12 +66,12 @@ Params definition_params(const TriggerSpec& spec) {
 Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec) {
     Params params = definition_params(spec);
     params.insert(params.begin(), id.to_string());
-    Result r = conn.exec(R"(
+    Result r = conn.exec_prepared(R"(
         INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc, target,
                               retry, target_secret)
         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11)
         RETURNING )" + std::string(kColumns),
-                         params);
+                                  params);
     return row_to_trigger(r, 0);
 }
 
@@ -112,8 +112,8 @@ bool TriggerStore::remove(Connection& conn, const TriggerId& id) {
 }
 
 std::optional<Trigger> TriggerStore::get(Connection& conn, const TriggerId& id) {
-    Result r = conn.exec("SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1",
-                         {id.to_string()});
+    Result r = conn.exec_prepared(
+        "SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1", {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;    // libpq's PGconn, kept out of public headers
@@ -64,6 +65,11 @@ class Connection {
 
     // One statement with $1..$n parameters (text format) via PQexecParams.
     Result exec(std::string_view sql, const Params& params = {});
+    // Like exec, but the statement is prepared once per connection (keyed by its text) and its
+    // plan reused: for hot queries whose planning costs more than running them (a partitioned
+    // table has one plan node per partition). Use only with SQL whose text has a bounded set of
+    // variants, never with values spliced into the text.
+    Result exec_prepared(std::string_view sql, const Params& params = {});
     // Several statements, no parameters (PQexec): migrations and scripts.
     void exec_script(std::string_view sql);
 
@@ -77,6 +83,7 @@ class Connection {
         void operator()(pg_conn* c) const noexcept;
     };
     std::unique_ptr<pg_conn, Finish> conn_;
+    std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
 };
 
 }  // namespace etp::pg
