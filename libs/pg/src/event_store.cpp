@@ -42,7 +42,7 @@ std::string where_clause(const EventFilter& f, Params& params) {
     return sql;
 }
 
-Event row_to_event(const Result& r, int i) {
+Event row_to_event(const Result& r, int i, bool parse_payload = true) {
     Event e;
     auto id = EventId::parse(r.text(i, "id"));
     auto trigger_id = TriggerId::parse(r.text(i, "trigger_id"));
@@ -55,7 +55,7 @@ Event row_to_event(const Result& r, int i) {
     e.trigger_type = *type;
     e.source = std::string(r.text(i, "source"));
     e.is_test = r.boolean(i, "is_test");
-    e.payload = json::parse(r.text(i, "payload"));
+    if (parse_payload) e.payload = json::parse(r.text(i, "payload"));
     e.scheduled_for = detail::optional_micros(r, i, "scheduled_us");
     e.triggered_at = detail::from_micros(r.integer(i, "triggered_us"));
     e.logged_at = detail::optional_micros(r, i, "logged_us");
@@ -126,9 +126,10 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
     EventPage page;
     int rows = std::min<int>(r.rows(), static_cast<int>(limit));
     page.items.reserve(static_cast<std::size_t>(rows));
-    for (int i = 0; i < rows; ++i) page.items.push_back(row_to_event(r, i));
+    for (int i = 0; i < rows; ++i)
+        page.items.push_back({row_to_event(r, i, false), std::string(r.text(i, "payload"))});
     if (r.rows() > limit && !page.items.empty())
-        page.next = EventCursor{page.items.back().triggered_at, page.items.back().id};
+        page.next = EventCursor{page.items.back().event.triggered_at, page.items.back().event.id};
     return page;
 }
 

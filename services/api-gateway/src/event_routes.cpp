@@ -3,6 +3,7 @@
 #include "etp/pg/delivery_store.hpp"
 #include "etp/pg/event_store.hpp"
 #include "etp/pg/trigger_store.hpp"
+#include "event_json.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
 
@@ -79,12 +80,20 @@ void reply_page(const httplib::Request& req, httplib::Response& res, GatewayCont
         auto conn = ctx.pool.acquire();
         result = pg::EventStore::list(*conn, filter, page_size, cursor, (page - 1) * page_size);
     }
-    json items = json::array();
-    for (const auto& e : result.items) items.push_back(to_json(e));
-    json body = {{"items", items}, {"page_size", page_size}, {"has_more", result.next.has_value()}};
-    body["next_cursor"] = result.next ? json(result.next->encode()) : json(nullptr);
-    if (!cursor) body["page"] = page;
-    reply_json(res, 200, body);
+    std::string body = "{\"has_more\":";
+    body += result.next ? "true" : "false";
+    body += ",\"items\":[";
+    body.reserve(body.size() + result.items.size() * 512);
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+        if (i > 0) body += ',';
+        append_event_json(body, result.items[i].event, result.items[i].payload_json);
+    }
+    body += "],\"next_cursor\":";
+    body += result.next ? "\"" + result.next->encode() + "\"" : "null";
+    if (!cursor) body += ",\"page\":" + std::to_string(page);
+    body += ",\"page_size\":" + std::to_string(page_size) + "}";
+    res.status = 200;
+    res.set_content(std::move(body), "application/json");
 }
 
 EventId event_id_param(const httplib::Request& req) {

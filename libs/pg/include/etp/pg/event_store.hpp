@@ -35,8 +35,15 @@ struct EventFilter {
     std::optional<Timestamp> until;  // triggered_at < until
 };
 
+// An event as listed: `event.payload` is left null and the payload is kept as the JSON text
+// PostgreSQL returned, so a listing can pass it through without parsing and re-serialising it.
+struct ListedEvent {
+    Event event;
+    std::string payload_json;
+};
+
 struct EventPage {
-    std::vector<Event> items;
+    std::vector<ListedEvent> items;
     std::optional<EventCursor> next;  // set when more items follow
 };
 
