@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "etp/testing/dev_broker.hpp"
@@ -61,6 +62,26 @@ inline Service make_service(const std::string& name, testing::Env extra = {}) {
     for (auto& [k, v] : extra) env[k] = v;
     s.process = std::make_unique<testing::ServiceProcess>(binary(name), env);
     return s;
+}
+
+// The gateway and the dispatcher, started once per test process (on first use) and stopped
+// at its exit. Throws when either does not become ready: a test cannot go on without them.
+struct Running {
+    Service gateway = make_service("api-gateway");
+    Service dispatcher = make_service("dispatcher");
+    Running() {
+        if (!gateway.start_and_wait())
+            throw std::runtime_error("api-gateway did not become ready:\n" +
+                                     gateway.process->output());
+        if (!dispatcher.start_and_wait())
+            throw std::runtime_error("dispatcher did not become ready:\n" +
+                                     dispatcher.process->output());
+    }
+};
+
+inline Running& platform() {
+    static Running running;
+    return running;
 }
 
 // A client of the gateway that sends the admin key.

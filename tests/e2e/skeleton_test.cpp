@@ -8,23 +8,10 @@
 
 using namespace std::chrono_literals;
 using etp::e2e::Api;
+using etp::e2e::platform;
 using nlohmann::json;
 
 namespace {
-
-struct Running {
-    etp::e2e::Service gateway = etp::e2e::make_service("api-gateway");
-    etp::e2e::Service dispatcher = etp::e2e::make_service("dispatcher");
-    Running() {
-        REQUIRE(gateway.start_and_wait());
-        REQUIRE(dispatcher.start_and_wait());
-    }
-};
-
-Running& platform() {
-    static Running running;
-    return running;
-}
 
 json wait_for_events(Api& api, const std::string& trigger_id, std::size_t count) {
     auto deadline = std::chrono::steady_clock::now() + 30s;
