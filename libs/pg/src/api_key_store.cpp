@@ -1,6 +1,7 @@
 #include "etp/pg/api_key_store.hpp"
 
 #include "etp/domain/error.hpp"
+#include "etp/domain/hex.hpp"
 #include "sql_time.hpp"
 
 namespace etp::pg {
@@ -11,15 +12,7 @@ const std::string kColumns = "id, name, key_prefix, array_to_string(scopes, ',')
                              detail::micros_of("last_used_at", "used_us") + ", " +
                              detail::micros_of("revoked_at", "revoked_us");
 
-std::string bytea_hex(const KeyDigest& digest) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "\\x";
-    for (unsigned char c : digest) {
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-    }
-    return out;
-}
+std::string bytea_hex(const KeyDigest& digest) { return "\\x" + to_hex(digest); }
 
 ApiKeyRecord row_to_key(const Result& r, int i) {
     ApiKeyRecord k;

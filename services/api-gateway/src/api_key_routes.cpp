@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "etp/domain/error.hpp"
+#include "etp/domain/hex.hpp"
 #include "etp/pg/api_key_store.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
@@ -18,13 +19,7 @@ constexpr std::size_t kKeyPrefixLength = 12;
 std::string new_secret() {
     unsigned char bytes[20];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw Error(ErrorKind::kInternal, "no randomness");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string key = "etp_";
-    for (unsigned char b : bytes) {
-        key.push_back(kHex[b >> 4]);
-        key.push_back(kHex[b & 0xF]);
-    }
-    return key;
+    return "etp_" + to_hex(bytes);
 }
 
 json key_to_json(const pg::ApiKeyRecord& k) {
