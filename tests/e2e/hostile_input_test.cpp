@@ -43,7 +43,6 @@ struct Case {
     bool or_refused = false;  // with 201/202: a 4xx problem is right too (text PostgreSQL refuses)
     std::string stored_at = {};
     json stored = nullptr;
-    std::string bug = {};  // the gateway bug this case exposes, printed when it fails
     std::string raw = {};  // when set: these bytes go to the socket instead of the request above
 
     Case&& type(std::string t) && {
@@ -62,10 +61,6 @@ struct Case {
         stored_at = std::move(pointer);
         stored = std::move(value);
         or_refused = may_refuse;
-        return std::move(*this);
-    }
-    Case&& known_bug(std::string text) && {
-        bug = std::move(text);
         return std::move(*this);
     }
 };
@@ -1005,7 +1000,6 @@ void check_answer(Gateway& gateway, const Case& c, const Answer& a, Tally& tally
     INFO("case: " << c.what);
     INFO("request: " << c.method << " " << shorten(c.path) << " body " << shorten(c.body)
                      << shorten(c.raw));
-    INFO((c.bug.empty() ? std::string() : "KNOWN GATEWAY BUG: " + c.bug));
     INFO("answer: " << a.status << " " << a.content_type << " " << shorten(a.body) << a.error);
     CHECK(a.answered);
     if (!a.answered) return;

@@ -24,9 +24,4 @@ inline std::optional<Timestamp> optional_micros(const Result& r, int row, std::s
     return from_micros(r.integer(row, col));
 }
 
-inline Param timestamp_param(const std::optional<Timestamp>& t) {
-    if (!t) return std::nullopt;
-    return format_rfc3339(*t);
-}
-
 }  // namespace etp::pg::detail

@@ -14,11 +14,6 @@ using nlohmann::json;
 
 constexpr std::chrono::seconds kStatsTtl{60};
 
-HttpError bad_query(const std::string& name, std::string message) {
-    return HttpError(
-        Problem{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}});
-}
-
 std::optional<Timestamp> time_param(const httplib::Request& req, const std::string& name) {
     auto text = query_text(req, name);
     if (!text) return std::nullopt;

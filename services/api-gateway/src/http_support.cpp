@@ -8,13 +8,6 @@ namespace etp::gateway {
 
 using nlohmann::json;
 
-namespace {
-HttpError bad_query(const std::string& name, std::string message) {
-    Problem p{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}};
-    return HttpError(std::move(p));
-}
-}  // namespace
-
 // The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
 // Brackets inside strings do not count.
 int nesting_depth(std::string_view text, int limit) {
@@ -60,6 +53,11 @@ std::optional<std::string> find_nul(const json& root) {
         }
     }
     return std::nullopt;
+}
+
+HttpError bad_query(const std::string& name, std::string message) {
+    Problem p{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}};
+    return HttpError(std::move(p));
 }
 
 json json_body(const httplib::Request& req, const json& when_empty) {

@@ -45,6 +45,9 @@ void reply_problem(httplib::Response& res, const Problem& problem);
 TriggerId trigger_id_param(const httplib::Request& req, std::size_t match_index,
                            std::string_view what = "trigger");
 
+// A 400 naming the malformed query parameter (pointer "?name").
+HttpError bad_query(const std::string& name, std::string message);
+
 // Query parameters: 400 naming the parameter when present but malformed.
 std::int64_t query_int(const httplib::Request& req, const std::string& name, std::int64_t fallback,
                        std::int64_t min, std::int64_t max);

@@ -41,9 +41,7 @@ std::optional<TriggerType> type_param(const httplib::Request& req) {
     auto text = query_text(req, "type");
     if (!text) return std::nullopt;
     auto type = parse_trigger_type(*text);
-    if (!type)
-        throw HttpError(Problem{
-            400, "", "invalid query parameter type", {{"?type", "must be scheduled, api or cdc"}}});
+    if (!type) throw bad_query("type", "must be scheduled, api or cdc");
     return type;
 }
 
