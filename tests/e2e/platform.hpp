@@ -35,7 +35,9 @@ inline testing::Env base_env() {
             {"KAFKA_BROKERS", broker.bootstrap()},
             {"ETP_ADMIN_KEY", kAdminKey},
             {"LOG_LEVEL", "info"},
-            {"SHUTDOWN_TIMEOUT", "8s"}};
+            {"SHUTDOWN_TIMEOUT", "8s"},
+            // Webhook receivers in tests listen on loopback.
+            {"ETP_ALLOW_PRIVATE_TARGETS", "1"}};
 }
 
 struct Service {

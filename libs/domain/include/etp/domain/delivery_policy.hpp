@@ -1,0 +1,42 @@
+#pragma once
+// What the dispatcher does with a webhook attempt's outcome, and where it may send webhooks.
+// Pure; thread-safe.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "etp/domain/time.hpp"
+#include "etp/domain/trigger.hpp"
+
+namespace etp::webhook {
+
+enum class Verdict { kSucceeded, kRetry, kGiveUp };
+
+// 2xx succeeds; 5xx, 408 and 429 retry; any other status gives up at once.
+Verdict classify_status(int http_status);
+
+// Exponential backoff with full jitter before attempt `attempts_done + 1`:
+// uniform in [0, min(max_backoff_ms, initial_backoff_ms * 2^(attempts_done - 1))], where
+// `random01` in [0, 1) is the caller's random draw (so tests are deterministic).
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::int64_t attempts_done,
+                                        double random01);
+
+// A Retry-After value: delta-seconds or an IMF-fixdate HTTP-date (relative to `now`; a date in
+// the past is 0 s). Nullopt when malformed.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Timestamp now);
+
+// True for an IP address literal (IPv4 dotted quad or IPv6, optionally in [brackets]) that a
+// webhook must not reach unless private targets are allowed: unspecified, loopback, private
+// (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), shared address
+// space 100.64/10, 0/8, multicast, broadcast, and IPv4-mapped/compatible IPv6 forms of these.
+// False for public addresses and for anything that is not an IP literal.
+bool is_private_address(std::string_view ip);
+
+// For a target URL at create time: nullopt when the host may be public, else the reason (host
+// is "localhost" or ends in ".localhost", or is a private IP literal per is_private_address).
+// Names that resolve to private addresses are caught by the dispatcher at delivery time.
+std::optional<std::string> private_target_problem(std::string_view url);
+
+}  // namespace etp::webhook
