@@ -10,6 +10,7 @@
 #include "etp/domain/error.hpp"
 #include "etp/domain/filter_pattern.hpp"
 #include "etp/domain/payload_schema.hpp"
+#include "etp/domain/webhook_signature.hpp"
 #include "json_reader.hpp"
 
 namespace etp {
@@ -199,7 +200,14 @@ std::optional<Target> parse_target(const json& node, const std::string& pointer,
         }
     }
     if (auto timeout = r.integer("timeout_ms", false, 100, 60'000)) t.timeout_ms = *timeout;
-    t.secret = r.string("secret", false, 16, 256);
+    // No length bounds of its own: secret_problem() bounds the decoded key, and one message
+    // says what a valid secret looks like.
+    if (auto secret = r.string("secret", false, 0, std::string::npos)) {
+        if (auto problem = webhook::secret_problem(*secret))
+            r.fail("secret", *problem);
+        else
+            t.secret = std::move(secret);
+    }
     r.reject_unknown();
     return t;
 }

@@ -2,6 +2,7 @@
 
 #include "etp/domain/error.hpp"
 #include "etp/domain/trigger.hpp"
+#include "etp/domain/webhook_signature.hpp"
 
 using etp::parse_trigger_spec;
 using etp::TriggerType;
@@ -36,7 +37,7 @@ TEST_CASE("a full scheduled trigger is accepted") {
         "schedule": {"cron": "0 30 2 * * *", "timezone": "Europe/Berlin", "misfire": "skip"},
         "payload": {"job": "report"},
         "target": {"url": "https://example.com/hook", "headers": {"X-Team": "ops"},
-                   "timeout_ms": 5000, "secret": "whsec_0123456789abcdef"},
+                   "timeout_ms": 5000, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
         "retry": {"max_attempts": 3, "initial_backoff_ms": 500, "max_backoff_ms": 10000}})"));
     REQUIRE(spec.schedule);
     CHECK(spec.schedule->cron == "0 30 2 * * *");
@@ -44,7 +45,7 @@ TEST_CASE("a full scheduled trigger is accepted") {
     CHECK(spec.schedule->misfire == etp::Misfire::kSkip);
     CHECK(spec.payload["job"] == "report");
     REQUIRE(spec.target);
-    CHECK(spec.target->secret == "whsec_0123456789abcdef");
+    CHECK(spec.target->secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     CHECK(spec.retry.max_attempts == 3);
     CHECK_FALSE(spec.active);
 }
@@ -113,10 +114,10 @@ TEST_CASE("the API representation never shows the secret") {
     etp::Trigger t;
     t.id = *etp::TriggerId::parse("0190f1a2-3b4c-7d5e-8f60-0123456789ab");
     t.spec = parse_trigger_spec(json::parse(
-        R"({"name": "x", "type": "api", "target": {"url": "http://h/x", "secret": "0123456789abcdefXYZ"}})"));
+        R"({"name": "x", "type": "api", "target": {"url": "http://h/x", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})"));
     json j = etp::to_json(t);
     CHECK(j["target"]["has_secret"] == true);
-    CHECK(j.dump().find("0123456789abcdefXYZ") == std::string::npos);
+    CHECK(j.dump().find("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == std::string::npos);
     CHECK(j["id"] == "0190f1a2-3b4c-7d5e-8f60-0123456789ab");
 }
 
@@ -218,4 +219,35 @@ TEST_CASE("a short-form schema with an unknown type name is refused at that fiel
     auto spec = parse_trigger_spec(json::parse(
         R"({"name": "pay", "type": "api", "api_schema": {"type": "object", "title": "Payment"}})"));
     CHECK(spec.api_schema["title"] == "Payment");
+}
+
+TEST_CASE("a target secret must be whsec_ and base64 of 24 to 64 bytes") {
+    auto body = [](const json& secret) {
+        return json{{"name", "x"},
+                    {"type", "api"},
+                    {"target", {{"url", "https://example.com/hook"}, {"secret", secret}}}};
+    };
+    std::string generated = etp::webhook::generate_secret();
+    CHECK(parse_trigger_spec(body(generated)).target->secret == generated);
+    CHECK(messages(body("0123456789abcdefXYZ")) ==
+          std::vector<std::string>{"/target/secret: must start with whsec_"});
+    CHECK(messages(body("")) == std::vector<std::string>{"/target/secret: must start with whsec_"});
+    for (const char* bad :
+         {"whsec_", "whsec_0123456789abcdef", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La",
+          "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw=", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La_aSw"}) {
+        INFO(bad);
+        CHECK(messages(body(bad)) ==
+              std::vector<std::string>{
+                  "/target/secret: must be whsec_ followed by base64 of 24 to 64 bytes"});
+    }
+    CHECK(messages(body(12)) == std::vector<std::string>{"/target/secret: must be a string"});
+    // A long secret is judged by its decoded length, not by a character count of its own.
+    CHECK(messages(body("whsec_" + std::string(86, 'A') + "==")).empty());  // 64 bytes
+    CHECK(messages(body("whsec_" + std::string(88, 'A'))) ==                // 66 bytes
+          std::vector<std::string>{
+              "/target/secret: must be whsec_ followed by base64 of 24 to 64 bytes"});
+    // Reported together with the target's other problems.
+    CHECK(problems(json::parse(
+              R"({"name": "x", "type": "api", "target": {"url": "ftp://x", "secret": "s"}})")) ==
+          std::vector<std::string>{"/target/url", "/target/secret"});
 }

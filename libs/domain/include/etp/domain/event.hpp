@@ -28,17 +28,23 @@ struct Event {
     nlohmann::json payload;
     std::optional<Timestamp> scheduled_for;
     Timestamp triggered_at;
+    // Set only for a test of an unsaved trigger definition, which has no triggers row the
+    // dispatcher could look up; carries the secret, so it travels in the firing message and
+    // never in the API representation.
+    std::optional<Target> target;
     // Set by the event log only.
     std::optional<Timestamp> logged_at;
     std::optional<Timestamp> archived_at;
 };
 
-// The firing as carried in etp.trigger.fired (no log fields).
+// The firing as carried in etp.trigger.fired (no log fields; the target with its secret when
+// set).
 nlohmann::json firing_to_json(const Event& event);
 // Throws ValidationError naming each missing or mistyped field.
 Event firing_from_json(const nlohmann::json& json);
 
-// The API / etp.events representation: the firing plus logged_at, archived_at and status.
+// The API / etp.events representation: the firing plus logged_at, archived_at and status, never
+// the target.
 nlohmann::json to_json(const Event& event);
 
 }  // namespace etp
