@@ -10,6 +10,7 @@ function(etp_embed_files target func)
     OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DFUNC=${func} "-DFILES=${ARG_FILES}" -P ${script}
     DEPENDS ${ARG_FILES} ${script}
-    COMMENT "Embedding files for ${func}")
+    COMMENT "Embedding files for ${func}"
+    VERBATIM)
   target_sources(${target} PRIVATE "${out}")
 endfunction()

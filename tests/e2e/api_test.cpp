@@ -4,7 +4,9 @@
 #include <set>
 #include <thread>
 
+#include "etp/bus/firing.hpp"
 #include "etp/domain/time.hpp"
+#include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/connection.hpp"
 #include "platform.hpp"
 
@@ -57,6 +59,88 @@ std::vector<std::string> pointers(const json& problem) {
     return out;
 }
 
+httplib::Result put(const std::string& path, const json& body) {
+    return api().raw().Put(path.c_str(), body.dump(), "application/json");
+}
+
+httplib::Result del(const std::string& path) { return api().raw().Delete(path.c_str()); }
+
+// The values of a trigger's secrets as stored, newest first: `active` only those that sign.
+std::vector<std::string> stored_secrets(const std::string& trigger, bool active) {
+    auto r = db().exec(
+        "SELECT secret FROM trigger_secrets WHERE trigger_id = $1 AND ($2::boolean IS FALSE OR "
+        "expires_at IS NULL OR expires_at > now()) ORDER BY created_at DESC, id DESC",
+        {trigger, active ? "true" : "false"});
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0));
+    return out;
+}
+
+bool is_secret(const json& value) {
+    return value.is_string() && !etp::webhook::secret_problem(value.get<std::string>());
+}
+
+etp::Timestamp time_of(const json& value) {
+    REQUIRE(value.is_string());
+    auto t = etp::parse_rfc3339(value.get<std::string>());
+    REQUIRE(t);
+    return *t;
+}
+
+// A webhook target that answers every delivery at once with a definite 404 problem+json: the
+// gateway itself (it has no POST /api/v1/health), so deliveries end after one attempt.
+std::string answering_404() {
+    return "http://127.0.0.1:" + std::to_string(platform().gateway.http_port) + "/api/v1/health";
+}
+
+// Polls the event until its deliveries satisfy `done`.
+json poll_deliveries(const std::string& event_id, const std::function<bool(const json&)>& done) {
+    return poll("/api/v1/events/" + event_id, [&](const json& event) {
+        return event.contains("deliveries") && done(event["deliveries"]);
+    });
+}
+
+// Every delivery of the event has ended (none pending), and there are at least `n`.
+std::function<bool(const json&)> ended(std::size_t n) {
+    return [n](const json& deliveries) {
+        if (deliveries.size() < n) return false;
+        for (const auto& d : deliveries)
+            if (d["status"] == "pending") return false;
+        return true;
+    };
+}
+
+// The delivery as the API shows it after one attempt answered 404 by answering_404().
+void check_dead_after_404(const json& delivery, std::int64_t number) {
+    INFO(delivery.dump());
+    CHECK(delivery["number"] == number);
+    CHECK(delivery["status"] == "dead");
+    CHECK(delivery["attempt_count"] == 1);
+    CHECK(delivery["next_attempt_at"].is_null());
+    CHECK(delivery["last_error"].is_string());
+    CHECK(time_of(delivery["updated_at"]) >= time_of(delivery["created_at"]));
+    REQUIRE(delivery["attempts"].size() == 1);
+    const json& attempt = delivery["attempts"][0];
+    CHECK(attempt["attempt"] == 1);
+    CHECK(attempt["http_status"] == 404);
+    CHECK(attempt["latency_ms"].is_number_integer());
+    CHECK(attempt["latency_ms"] >= 0);
+    CHECK(attempt["error"].is_string());
+    CHECK(attempt["response_body"].get<std::string>().find("no route POST /api/v1/health") !=
+          std::string::npos);
+    CHECK(time_of(attempt["started_at"]) >= time_of(delivery["created_at"]));
+}
+
+// The firing the gateway put on etp.trigger.fired for this event.
+std::optional<etp::Event> fired_message(const std::string& event_id) {
+    for (const auto& m : etp::testing::read_topic(etp::testing::DevBroker::shared().bootstrap(),
+                                                  "etp.trigger.fired", 1'000'000, 8s)) {
+        etp::Event e = etp::bus::parse_firing_message(m);
+        if (e.id.to_string() == event_id) return e;
+    }
+    return std::nullopt;
+}
+
 httplib::Result request(const std::string& method, const std::string& path, const std::string& key,
                         const std::string& body = "") {
     httplib::Client client("127.0.0.1", platform().gateway.http_port);
@@ -75,7 +159,7 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
     std::string scheduled = create(json::parse(R"({"name": "nightly", "type": "scheduled",
         "schedule": {"cron": "0 30 2 * * *", "timezone": "Europe/Berlin"}, "payload": {"job": "report"}})"));
     std::string hooked = create(json::parse(R"({"name": "hooked", "type": "api",
-        "target": {"url": "http://127.0.0.1:9/hook", "secret": "whsec_0123456789abcdef"}})"));
+        "target": {"url": "http://127.0.0.1:9/hook", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})"));
 
     json got = body_of(api().get("/api/v1/triggers/" + cdc));
     CHECK(got["cdc"]["table"] == "public.monitors");
@@ -93,9 +177,10 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
     json v2 = json::parse(replaced->body);
     CHECK(v2["name"] == "hooked v2");
     CHECK(v2["version"] == 2);
-    CHECK(v2["target"]["has_secret"] == true);
-    CHECK(db().exec("SELECT target_secret FROM triggers WHERE id = $1", {hooked}).text(0, 0) ==
-          "whsec_0123456789abcdef");
+    CHECK(v2["target"]["url"] == "http://127.0.0.1:9/v2");
+    CHECK_FALSE(v2["target"].contains("secret"));
+    CHECK(stored_secrets(hooked, true) ==
+          std::vector<std::string>{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
     auto bad_put = api().raw().Put(("/api/v1/triggers/" + hooked).c_str(), R"({"name": "x"})",
                                    "application/json");
     REQUIRE(bad_put);
@@ -118,6 +203,7 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
     CHECK(api().get("/api/v1/triggers/" + hooked)->status == 404);
     CHECK(api().raw().Delete(("/api/v1/triggers/" + hooked).c_str())->status == 404);
     CHECK(api().post("/api/v1/triggers/" + hooked + "/activate", json::object())->status == 404);
+    CHECK(stored_secrets(hooked, false).empty());  // deleted with the trigger
 
     // Every change is on etp.trigger.changes, keyed by trigger id; the delete is a tombstone.
     // (The topic holds other tests' changes too: read all there is, then keep this trigger's.)
@@ -229,6 +315,7 @@ TEST_CASE("test firings: a saved trigger of any type, and an unsaved definition"
         json::parse(R"({"trigger": {"name": "draft", "type": "api"}, "payload": {"x": 1}})"));
     REQUIRE(res);
     CHECK(res->status == 202);
+    CHECK_FALSE(body_of(res).contains("secret"));  // no target, nothing to sign
     res = api().post("/api/v1/triggers/test",
                      json::parse(R"({"trigger": {"name": "", "type": "api"}})"));
     REQUIRE(res);
@@ -316,21 +403,361 @@ TEST_CASE("events: filters, stable cursor paging, one event, aggregate, archive"
     CHECK(redeliver->status == 409);
 }
 
-TEST_CASE("redeliver queues a new attempt of an event whose trigger has a target") {
-    std::string id = create(json::parse(
-        R"({"name": "webhook", "type": "api", "target": {"url": "http://127.0.0.1:9/hook"}})"));
+TEST_CASE("deliveries and redelivery: each delivery with its attempts, numbered") {
+    std::string id = create({{"name", "webhook"},
+                             {"type", "api"},
+                             {"target", {{"url", answering_404()}}},
+                             {"retry", {{"max_attempts", 1}}}});
     std::string event_id =
         body_of(api().post("/api/v1/triggers/" + id + "/fire", json::object()))["event_id"];
-    poll("/api/v1/events/" + event_id, [](const json& b) { return b.contains("id"); });
+    json deliveries = poll_deliveries(event_id, ended(1))["deliveries"];
+    REQUIRE(deliveries.size() == 1);
+    check_dead_after_404(deliveries[0], 1);
+
     auto res = api().post("/api/v1/events/" + event_id + "/redeliver", json::object());
     REQUIRE(res);
     REQUIRE(res->status == 202);
-    CHECK(body_of(res)["attempt"] == 1);
-    json event = body_of(api().get("/api/v1/events/" + event_id));
+    CHECK(body_of(res) == json{{"event_id", event_id}, {"delivery", 2}});
+    deliveries = poll_deliveries(event_id, ended(2))["deliveries"];
+    REQUIRE(deliveries.size() == 2);
+    check_dead_after_404(deliveries[0], 1);  // the first delivery is untouched
+    check_dead_after_404(deliveries[1], 2);
+
+    // Concurrent redelivers each queue their own delivery, or are told to try again.
+    std::vector<int> statuses(4);
+    std::vector<json> bodies(4);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&, i] {
+            auto r = Api(platform().gateway.http_port)
+                         .post("/api/v1/events/" + event_id + "/redeliver", json::object());
+            statuses[i] = r ? r->status : 0;
+            bodies[i] = r ? json::parse(r->body) : json();
+        });
+    for (auto& t : threads) t.join();
+    std::set<std::int64_t> numbers;
+    for (int i = 0; i < 4; ++i) {
+        INFO(bodies[i].dump());
+        CHECK((statuses[i] == 202 || statuses[i] == 409));
+        if (statuses[i] == 202)
+            CHECK(numbers.insert(bodies[i]["delivery"].get<std::int64_t>()).second);
+    }
+    CHECK(!numbers.empty());
+    CHECK(*numbers.begin() == 3);
+    json rows = poll_deliveries(event_id, ended(2 + numbers.size()))["deliveries"];
+    CHECK(rows.size() == 2 + numbers.size());
+    CHECK(db().exec("SELECT count(*) FROM deliveries WHERE event_id = $1", {event_id})
+              .integer(0, 0) == static_cast<std::int64_t>(2 + numbers.size()));
+
+    // Without a target (removed, or the trigger deleted) there is nothing to deliver to.
+    REQUIRE(put("/api/v1/triggers/" + id, {{"name", "webhook"}, {"type", "api"}})->status == 200);
+    res = api().post("/api/v1/events/" + event_id + "/redeliver", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 409);
+    REQUIRE(del("/api/v1/triggers/" + id)->status == 204);
+    CHECK(api().post("/api/v1/events/" + event_id + "/redeliver", json::object())->status == 409);
+    CHECK(api()
+              .post("/api/v1/events/01900000-0000-7000-8000-000000000000/redeliver", json::object())
+              ->status == 404);
+}
+
+TEST_CASE("testing an unsaved definition with a target: the firing carries it, signed") {
+    // Without a secret the platform generates one and shows it once, in the 202.
+    json definition = {{"name", "draft hook"},
+                       {"type", "api"},
+                       {"target", {{"url", answering_404()}, {"headers", {{"X-Draft", "1"}}}}}};
+    auto res = api().post("/api/v1/triggers/test", {{"trigger", definition}});
+    REQUIRE(res);
+    REQUIRE(res->status == 202);
+    json accepted = body_of(res);
+    std::string event_id = accepted["event_id"];
+    REQUIRE(is_secret(accepted["secret"]));
+    std::string secret = accepted["secret"];
+
+    // A secret of one's own is used as given and not echoed.
+    definition["target"]["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    res = api().post("/api/v1/triggers/test", {{"trigger", definition}});
+    REQUIRE(res);
+    REQUIRE(res->status == 202);
+    CHECK_FALSE(body_of(res).contains("secret"));
+    std::string own_id = body_of(res)["event_id"];
+
+    auto fired = fired_message(event_id);
+    REQUIRE(fired);
+    REQUIRE(fired->target);
+    CHECK(fired->target->url == answering_404());
+    CHECK(fired->target->headers.at("X-Draft") == "1");
+    CHECK(fired->target->secret == secret);
+    CHECK(fired->is_test);
+    auto own = fired_message(own_id);
+    REQUIRE(own);
+    REQUIRE(own->target);
+    CHECK(own->target->secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+
+    // The event shows no target or secret; its delivery went to the definition's target and can
+    // be redelivered although no trigger row exists.
+    json event = poll_deliveries(event_id, ended(1));
+    CHECK_FALSE(event.contains("target"));
+    CHECK(event.dump().find(secret) == std::string::npos);
     REQUIRE(event["deliveries"].size() == 1);
-    CHECK(event["deliveries"][0]["status"] == "pending");
-    CHECK(body_of(api().post("/api/v1/events/" + event_id + "/redeliver",
-                             json::object()))["attempt"] == 2);
+    check_dead_after_404(event["deliveries"][0], 1);
+    res = api().post("/api/v1/events/" + event_id + "/redeliver", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 202);
+    CHECK(body_of(res)["delivery"] == 2);
+    json deliveries = poll_deliveries(event_id, ended(2))["deliveries"];
+    REQUIRE(deliveries.size() == 2);
+    check_dead_after_404(deliveries[1], 2);
+
+    // A definition without a target has nothing to redeliver.
+    res =
+        api().post("/api/v1/triggers/test", {{"trigger", {{"name", "no hook"}, {"type", "api"}}}});
+    REQUIRE(res);
+    REQUIRE(res->status == 202);
+    std::string plain = body_of(res)["event_id"];
+    poll("/api/v1/events/" + plain, [](const json& b) { return b.contains("id"); });
+    CHECK(api().post("/api/v1/events/" + plain + "/redeliver", json::object())->status == 409);
+}
+
+TEST_CASE(
+    "signing secrets: generated and shown once, kept or replaced by PUT, gone with the "
+    "target") {
+    // Created without a secret: one is generated and shown in the 201 only.
+    auto res = api().post("/api/v1/triggers", {{"name", "generated secret"},
+                                               {"type", "api"},
+                                               {"target", {{"url", "https://example.com/hook"}}}});
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    json created = body_of(res);
+    std::string id = created["id"];
+    REQUIRE(is_secret(created["target"]["secret"]));
+    std::string generated = created["target"]["secret"];
+    CHECK_FALSE(created["target"].contains("has_secret"));
+    CHECK(stored_secrets(id, true) == std::vector<std::string>{generated});
+    auto got = api().get("/api/v1/triggers/" + id);
+    REQUIRE(got);
+    CHECK(got->body.find(generated) == std::string::npos);
+    CHECK_FALSE(body_of(got)["target"].contains("secret"));
+    CHECK(api().get("/api/v1/triggers?page_size=500")->body.find(generated) == std::string::npos);
+
+    // Listed without the value: a prefix of it.
+    json listed = body_of(api().get("/api/v1/triggers/" + id + "/secrets"));
+    REQUIRE(listed["items"].size() == 1);
+    json first = listed["items"][0];
+    CHECK(first["prefix"] == generated.substr(0, 10) + "…");
+    CHECK(first["expires_at"].is_null());
+    CHECK(first["id"].is_string());
+    time_of(first["created_at"]);
+    CHECK(listed.dump().find(generated) == std::string::npos);
+
+    // PUT with a target but no secret keeps the secret (and shows none).
+    json v2 = {{"name", "generated secret v2"},
+               {"type", "api"},
+               {"target", {{"url", "https://example.com/v2"}}}};
+    res = put("/api/v1/triggers/" + id, v2);
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK_FALSE(body_of(res)["target"].contains("secret"));
+    CHECK(body_of(api().get("/api/v1/triggers/" + id + "/secrets"))["items"] == json{first});
+
+    // PUT with a secret replaces every secret with it.
+    v2["target"]["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    res = put("/api/v1/triggers/" + id, v2);
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK_FALSE(body_of(res)["target"].contains("secret"));
+    CHECK(stored_secrets(id, false) ==
+          std::vector<std::string>{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+    listed = body_of(api().get("/api/v1/triggers/" + id + "/secrets"));
+    REQUIRE(listed["items"].size() == 1);
+    CHECK(listed["items"][0]["prefix"] == "whsec_MfKQ…");
+
+    // PUT without a target deletes the secrets; a target again gets a new one, shown once.
+    res = put("/api/v1/triggers/" + id, {{"name", "no target"}, {"type", "api"}});
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(body_of(res)["target"].is_null());
+    CHECK(stored_secrets(id, false).empty());
+    CHECK(body_of(api().get("/api/v1/triggers/" + id + "/secrets"))["items"] == json::array());
+    v2["name"] = "target again";
+    v2["target"].erase("secret");
+    res = put("/api/v1/triggers/" + id, v2);
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    json again = body_of(res);
+    REQUIRE(is_secret(again["target"]["secret"]));
+    CHECK(again["target"]["secret"] != generated);
+    CHECK(stored_secrets(id, true) == std::vector<std::string>{again["target"]["secret"]});
+
+    // A secret of one's own at create is stored as given and not echoed.
+    res =
+        api().post("/api/v1/triggers", {{"name", "own secret"},
+                                        {"type", "api"},
+                                        {"target",
+                                         {{"url", "https://example.com/hook"},
+                                          {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}}});
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    CHECK_FALSE(body_of(res)["target"].contains("secret"));
+    CHECK(stored_secrets(body_of(res)["id"], true) ==
+          std::vector<std::string>{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+
+    // A bad secret is refused at its pointer, and nothing is stored.
+    res = api().post("/api/v1/triggers",
+                     {{"name", "bad secret"},
+                      {"type", "api"},
+                      {"target", {{"url", "https://example.com/hook"}, {"secret", "hunter2"}}}});
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(pointers(body_of(res)) == std::vector<std::string>{"/target/secret"});
+    CHECK(db().exec("SELECT count(*) FROM triggers WHERE name = 'bad secret'").integer(0, 0) == 0);
+}
+
+TEST_CASE("secret rotation: a grace period for the old secrets, listing, deleting") {
+    std::string id = create({{"name", "rotating"},
+                             {"type", "api"},
+                             {"target",
+                              {{"url", "https://example.com/hook"},
+                               {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}}});
+    const std::string secrets = "/api/v1/triggers/" + id + "/secrets";
+    std::string old_id = body_of(api().get(secrets))["items"][0]["id"];
+
+    // Rotate with an empty body: a generated secret, the old one signs for another 24 h.
+    auto before = etp::now_utc();
+    auto res = api().raw().Post(secrets.c_str(), "", "application/json");
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    json rotated = body_of(res);
+    REQUIRE(is_secret(rotated["secret"]));
+    CHECK(rotated["expires_at"].is_null());
+    CHECK(res->get_header_value("Location") == secrets + "/" + rotated["id"].get<std::string>());
+    time_of(rotated["created_at"]);
+    CHECK(stored_secrets(id, true) ==
+          std::vector<std::string>{rotated["secret"], "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+    json listed = body_of(api().get(secrets));
+    REQUIRE(listed["items"].size() == 2);
+    CHECK(listed["items"][0]["id"] == rotated["id"]);
+    CHECK(listed["items"][0]["expires_at"].is_null());
+    CHECK(listed["items"][1]["id"] == old_id);
+    auto expires = time_of(listed["items"][1]["expires_at"]);
+    CHECK(expires >= before + std::chrono::seconds(86'400) - 5s);
+    CHECK(expires <= etp::now_utc() + std::chrono::seconds(86'400) + 5s);
+    CHECK(listed.dump().find(rotated["secret"].get<std::string>()) == std::string::npos);
+
+    // Rotate to a secret of one's own, the others stop signing now.
+    const std::string own = "whsec_kZQyJ4ARj1TpA+P89q43CHfLxNaqeXswndgaRpDOOg0=";
+    res = api().post(secrets, {{"secret", own}, {"expire_previous_after_seconds", 0}});
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    CHECK(body_of(res)["secret"] == own);
+    std::string own_id = body_of(res)["id"];
+    CHECK(stored_secrets(id, true) == std::vector<std::string>{own});
+    listed = body_of(api().get(secrets));
+    REQUIRE(listed["items"].size() == 3);  // expired ones are still listed
+    CHECK(time_of(listed["items"][1]["expires_at"]) <= etp::now_utc());
+    CHECK(time_of(listed["items"][2]["expires_at"]) <= etp::now_utc());
+
+    // The last unexpired secret of a trigger with a target cannot be deleted; expired ones can.
+    res = del(secrets + "/" + own_id);
+    REQUIRE(res);
+    CHECK(res->status == 409);
+    CHECK(body_of(res)["detail"].get<std::string>().find("rotate") != std::string::npos);
+    CHECK(del(secrets + "/" + old_id)->status == 204);
+    CHECK(del(secrets + "/" + old_id)->status == 404);
+    CHECK(body_of(api().get(secrets))["items"].size() == 2);
+
+    // The next rotation clears the expired secrets; deleting one of two unexpired ones is fine.
+    res = api().post(secrets, {{"expire_previous_after_seconds", 60}});
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    std::string newest = body_of(res)["secret"];
+    listed = body_of(api().get(secrets));
+    REQUIRE(listed["items"].size() == 2);
+    CHECK(listed["items"][1]["id"] == own_id);
+    CHECK(time_of(listed["items"][1]["expires_at"]) > etp::now_utc());
+    CHECK(stored_secrets(id, true) == std::vector<std::string>{newest, own});
+    CHECK(del(secrets + "/" + own_id)->status == 204);
+    CHECK(stored_secrets(id, false) == std::vector<std::string>{newest});
+
+    // Unknown ids, a trigger without a target, scopes.
+    const std::string missing = "01900000-0000-7000-8000-000000000000";
+    CHECK(del(secrets + "/" + missing)->status == 404);
+    CHECK(del(secrets + "/not-a-uuid")->status == 404);
+    CHECK(api().get("/api/v1/triggers/" + missing + "/secrets")->status == 404);
+    CHECK(api().post("/api/v1/triggers/" + missing + "/secrets", json::object())->status == 404);
+    CHECK(del("/api/v1/triggers/" + missing + "/secrets/" + missing)->status == 404);
+    std::string bare = create({{"name", "no target"}, {"type", "api"}});
+    res = api().post("/api/v1/triggers/" + bare + "/secrets", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 409);
+    CHECK(body_of(api().get("/api/v1/triggers/" + bare + "/secrets"))["items"] == json::array());
+    std::string reader = body_of(
+        api().post("/api/v1/api-keys", {{"name", "secret reader"}, {"scopes", {"read"}}}))["key"];
+    CHECK(request("GET", secrets, reader)->status == 200);
+    CHECK(request("POST", secrets, reader)->status == 403);
+    CHECK(request("DELETE", secrets + "/" + missing, reader)->status == 403);
+    CHECK(stored_secrets(id, false) == std::vector<std::string>{newest});
+
+    // Refused bodies change nothing.
+    for (const json& body :
+         {json{{"secret", "whsec_short"}}, json{{"expire_previous_after_seconds", -1}},
+          json{{"expire_previous_after_seconds", 604801}}, json{{"colour", "red"}}}) {
+        INFO(body.dump());
+        res = api().post(secrets, body);
+        REQUIRE(res);
+        CHECK(res->status == 400);
+    }
+    CHECK(stored_secrets(id, false) == std::vector<std::string>{newest});
+
+    // Deleting the trigger deletes its secrets.
+    REQUIRE(del("/api/v1/triggers/" + id)->status == 204);
+    CHECK(stored_secrets(id, false).empty());
+}
+
+TEST_CASE("private webhook targets are refused unless ETP_ALLOW_PRIVATE_TARGETS=1") {
+    auto help = etp::testing::run_command(ETP_API_GATEWAY_BIN, {"--help"}, {}, 10s);
+    CHECK(help.exit_code == 0);
+    CHECK((help.out + help.err).find("ETP_ALLOW_PRIVATE_TARGETS") != std::string::npos);
+
+    etp::e2e::Service strict =
+        etp::e2e::make_service("api-gateway", {{"ETP_ALLOW_PRIVATE_TARGETS", "0"}});
+    REQUIRE(strict.start_and_wait());
+    Api client(strict.http_port);
+    auto definition = [](const std::string& name, const std::string& url) {
+        return json{{"name", name}, {"type", "api"}, {"target", {{"url", url}}}};
+    };
+    for (const std::string url : {"http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/"}) {
+        INFO(url);
+        auto res = client.post("/api/v1/triggers", definition("private " + url, url));
+        REQUIRE(res);
+        CHECK(res->status == 400);
+        CHECK(res->get_header_value("Content-Type") == "application/problem+json");
+        CHECK(pointers(body_of(res)) == std::vector<std::string>{"/target/url"});
+        CHECK(db().exec("SELECT count(*) FROM triggers WHERE name = $1", {"private " + url})
+                  .integer(0, 0) == 0);
+        res = client.post("/api/v1/triggers/test", {{"trigger", definition("draft", url)}});
+        REQUIRE(res);
+        CHECK(res->status == 400);
+        CHECK(pointers(body_of(res)) == std::vector<std::string>{"/trigger/target/url"});
+    }
+
+    auto res = client.post("/api/v1/triggers", definition("public", "https://example.com/hook"));
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    json created = body_of(res);
+    std::string id = created["id"];
+    CHECK(is_secret(created["target"]["secret"]));
+    res = client.raw().Put(("/api/v1/triggers/" + id).c_str(),
+                           definition("public", "http://localhost:8080/x").dump(),
+                           "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(pointers(body_of(res)) == std::vector<std::string>{"/target/url"});
+    json unchanged = body_of(client.get("/api/v1/triggers/" + id));
+    CHECK(unchanged["target"]["url"] == "https://example.com/hook");
+    CHECK(unchanged["version"] == 1);
+    CHECK(stored_secrets(id, true) == std::vector<std::string>{created["target"]["secret"]});
+    CHECK(strict.process->terminate(10s) == 0);
 }
 
 TEST_CASE("stats report totals and rates") {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/connection.hpp"
 #include "platform.hpp"
 
@@ -177,6 +178,7 @@ bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
 struct Ids {
     std::string api;        // api trigger with the short-form schema {amount: float, currency: str}
     std::string scheduled;  // scheduled trigger, every 60 s
+    std::string hooked;     // api trigger with a webhook target and a signing secret
 };
 
 // Every route that takes a body.
@@ -186,6 +188,7 @@ std::vector<std::pair<std::string, std::string>> body_routes(const Ids& ids) {
             {"POST", "/api/v1/triggers/" + ids.api + "/fire"},
             {"POST", "/api/v1/triggers/" + ids.scheduled + "/test"},
             {"POST", "/api/v1/triggers/test"},
+            {"POST", "/api/v1/triggers/" + ids.hooked + "/secrets"},
             {"POST", "/api/v1/api-keys"}};
 }
 
@@ -522,6 +525,8 @@ std::vector<Case> content_types(const Ids& ids) {
         {"POST", "/api/v1/triggers/" + ids.api + "/fire", kValidPayload.dump()},
         {"PUT", "/api/v1/triggers/" + ids.api, api_trigger("wrong content type").dump()},
         {"POST", "/api/v1/api-keys", R"({"name": "k", "scopes": ["read"]})"},
+        {"POST", "/api/v1/triggers/" + ids.hooked + "/secrets",
+         R"({"expire_previous_after_seconds": 0})"},
     };
     std::vector<Case> out;
     for (const auto& [method, path, body] : routes)
@@ -596,6 +601,9 @@ std::vector<Case> hostile_text(const Ids& ids) {
                        req("", "POST", "/api/v1/triggers/" + id + "/activate"),
                        req("", "POST", "/api/v1/triggers/" + id + "/deactivate"),
                        req("", "POST", "/api/v1/triggers/" + id + "/test", "{}"),
+                       req("", "GET", "/api/v1/triggers/" + id + "/secrets"),
+                       req("", "POST", "/api/v1/triggers/" + id + "/secrets", "{}"),
+                       req("", "DELETE", "/api/v1/triggers/" + id + "/secrets/" + kMissing),
                        req("", "GET", "/api/v1/events/" + id),
                        req("", "GET", "/api/v1/events/trigger/" + id),
                        req("", "POST", "/api/v1/events/" + id + "/archive"),
@@ -754,6 +762,8 @@ std::vector<Case> bad_keys(const Ids& ids) {
         {"POST", "/api/v1/triggers/" + ids.api + "/fire", kValidPayload.dump()},
         {"POST", "/api/v1/api-keys", R"({"name": "k", "scopes": ["admin"]})"},
         {"DELETE", "/api/v1/triggers/" + ids.api, ""},
+        {"POST", "/api/v1/triggers/" + ids.hooked + "/secrets", "{}"},
+        {"GET", "/api/v1/triggers/" + ids.hooked + "/secrets", ""},
     };
     const std::string admin = etp::e2e::kAdminKey;
     const std::vector<std::tuple<std::string, std::string, std::string, int>> keys = {
@@ -822,6 +832,103 @@ std::vector<Case> raw_requests(const Ids& ids) {
                 "Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n",
             400),
     };
+}
+
+// Secret rotation bodies, secret ids and the routes of a trigger's secrets.
+std::vector<Case> secrets(const Ids& ids) {
+    const std::string rotate = "/api/v1/triggers/" + ids.hooked + "/secrets";
+    auto base64_of = [](std::size_t bytes) {
+        return etp::webhook::base64_encode(std::string(bytes, '\x5a'));
+    };
+    std::vector<std::string> bad_secrets = {
+        "\"\"",
+        "\"whsec_\"",
+        "\"whsec_short\"",
+        "\"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"",           // no prefix
+        "\"WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"",     // prefix in capitals
+        "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS\"",      // not a whole base64 quantum
+        "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw==\"",   // padding where none belongs
+        "\"whsec_MfKQ9r8GKYqrTwjU PD8ILPZIo2LaLaSw\"",    // a space inside
+        "\"whsec_MfKQ9r8GKYqrTwjU\\nPD8ILPZIo2LaLaSw\"",  // a line break inside
+        "\"whsec_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\"",
+        "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\\u0000\"",
+        "\"whsec_" + base64_of(23) + "\"",  // 23 bytes: too short a key
+        "\"whsec_" + base64_of(65) + "\"",  // 65 bytes: too long a key
+        "\"whsec_" + std::string(100'000, 'A') + "\"",
+        "5",
+        "null",
+        "true",
+        "[\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"]",
+        "{\"value\": \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}",
+    };
+    for (const auto& text : kHostileText) bad_secrets.push_back(json(text).dump());
+    const std::vector<std::string> bad_graces = {
+        "-1",
+        "604801",
+        "-0.5",
+        "1.5",
+        "60.0",
+        "1e3",
+        "18446744073709551616",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "\"60\"",
+        "\"\"",
+        "true",
+        "null",
+        "[60]",
+        "{}",
+        "-1e308",
+    };
+    std::vector<Case> out;
+    for (const auto& secret : bad_secrets)
+        out.push_back(req("secret rotation: bad secret " + secret.substr(0, 40), "POST", rotate,
+                          "{\"secret\": " + secret + "}"));
+    for (const auto& grace : bad_graces)
+        out.push_back(req("secret rotation: bad grace " + grace, "POST", rotate,
+                          "{\"expire_previous_after_seconds\": " + grace + "}"));
+    const std::vector<std::string> wrong_shapes = {
+        R"({"secret_id": "x"})",
+        R"({"expires_at": null})",
+        R"({"Secret": "x"})",
+        R"({"expire_previous_after": 60})",
+        "[]",
+        "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"",
+        "5",
+        "null",
+        "true",
+        R"({"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "colour": "red"})",
+        R"({"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "expire_previous_after_seconds": -1})",
+    };
+    for (const auto& body : wrong_shapes)
+        out.push_back(
+            req("secret rotation: wrong shape " + body.substr(0, 40), "POST", rotate, body));
+    // A trigger without a target has nothing to sign, whatever the (valid) body.
+    for (std::string body : {"", "{}", R"({"expire_previous_after_seconds": 0})"})
+        out.push_back(req("secret rotation: trigger without a target", "POST",
+                          "/api/v1/triggers/" + ids.api + "/secrets", body, 409));
+
+    std::vector<std::string> secret_ids = kHostileText;
+    for (std::string id : {kMissing, ids.hooked, ids.api, "\xff\xfe\xfd"s, kMissing.substr(0, 35),
+                           kMissing + "0", std::string(1000, 'a')})
+        secret_ids.push_back(id);
+    for (const auto& text : secret_ids) {
+        out.push_back(
+            req("secret id: hostile or unknown", "DELETE", rotate + "/" + pct(text), {}, 404));
+        out.push_back(
+            req("secret id: no GET of one secret", "GET", rotate + "/" + pct(text), {}, 404));
+    }
+    auto r = [](std::string what, std::string method, std::string path, std::string body = {}) {
+        return req("route: " + std::move(what), std::move(method), std::move(path), std::move(body),
+                   404);
+    };
+    out.push_back(r("PUT on the secrets", "PUT", rotate, "{}"));
+    out.push_back(r("PATCH on the secrets", "PATCH", rotate, "{}"));
+    out.push_back(r("DELETE on the secrets", "DELETE", rotate));
+    out.push_back(r("POST on a secret", "POST", rotate + "/" + kMissing, "{}"));
+    out.push_back(r("a path below a secret", "DELETE", rotate + "/" + kMissing + "/x"));
+    out.push_back(r("secrets of the trigger collection", "GET", "/api/v1/triggers/secrets"));
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1116,20 +1223,36 @@ TEST_CASE(
     REQUIRE(res);
     REQUIRE(res->status == 201);
     json scheduled_created = json::parse(res->body);
-    Ids ids{api_created["id"], scheduled_created["id"]};
+    res = setup.post("/api/v1/triggers", with_target(api_trigger("hostile target: hooked")));
+    REQUIRE(res);
+    REQUIRE(res->status == 201);
+    json hooked_created = json::parse(res->body);
+    Ids ids{api_created["id"], scheduled_created["id"], hooked_created["id"]};
+    etp::pg::Connection db(etp::testing::PgCluster::shared().url());
+    auto secrets_of_hooked = [&] {
+        auto r = db.exec(
+            "SELECT id::text || ' ' || secret || ' ' || coalesce(expires_at::text, '-') "
+            "FROM trigger_secrets WHERE trigger_id = $1 ORDER BY id",
+            {ids.hooked});
+        std::vector<std::string> rows;
+        for (int i = 0; i < r.rows(); ++i) rows.emplace_back(r.text(i, 0));
+        return rows;
+    };
+    const std::vector<std::string> hooked_secrets = secrets_of_hooked();
+    REQUIRE(hooked_secrets.size() == 1);
 
     Tally tally;
     for (const auto& table :
          {broken_json(ids), deep_nesting(ids), wrong_types(), unknown_fields(ids),
           wrong_shapes(ids), huge_numbers(), oversized(ids), content_types(ids), hostile_text(ids),
           paging_and_filters(ids), routes_and_methods(ids), idempotency_keys(ids), bad_keys(ids),
-          raw_requests(ids)})
+          raw_requests(ids), secrets(ids)})
         for (const auto& c : table) run(gateway, tally, c);
     check_alive(gateway, "the last request");
 
     // The targets are untouched by the hostile replacements, deletions and activations.
     etp::e2e::Api api(gateway.port());
-    for (const json& created : {api_created, scheduled_created}) {
+    for (const json& created : {api_created, scheduled_created, hooked_created}) {
         auto got = api.get("/api/v1/triggers/" + created["id"].get<std::string>());
         REQUIRE(got);
         REQUIRE(got->status == 200);
@@ -1165,8 +1288,16 @@ TEST_CASE(
     CHECK(gateway.running());
 
     // PostgreSQL: what was accepted, and nothing from refused requests.
-    etp::pg::Connection db(etp::testing::PgCluster::shared().url());
-    CHECK(count(db, "SELECT count(*) FROM triggers") == 2 + tally.created);
+    CHECK(count(db, "SELECT count(*) FROM triggers") == 3 + tally.created);
+    // The hooked trigger's secret is untouched by the refused rotations and deletions; every
+    // trigger with a target (those created by accepted requests too) has exactly one secret,
+    // and no other trigger has any.
+    CHECK(secrets_of_hooked() == hooked_secrets);
+    CHECK(count(db, "SELECT count(*) FROM trigger_secrets") ==
+          count(db, "SELECT count(*) FROM triggers WHERE target IS NOT NULL"));
+    CHECK(count(db,
+                "SELECT count(*) FROM triggers t WHERE target IS NOT NULL AND (SELECT count(*) "
+                "FROM trigger_secrets s WHERE s.trigger_id = t.id) <> 1") == 0);
     CHECK(count(db, "SELECT count(*) FROM api_keys") == 0);
     CHECK(count(db, "SELECT count(*) FROM idempotency_keys") == 0);
     CHECK(count(db, "SELECT count(*) FROM events WHERE is_test") == 0);

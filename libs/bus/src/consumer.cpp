@@ -202,3 +202,29 @@ std::optional<std::string> Consumer::check(std::chrono::milliseconds timeout) no
 }
 
 }  // namespace etp::bus
+
+namespace etp::bus {
+
+std::int64_t Consumer::lag() noexcept {
+    if (impl_->closed_) return 0;
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(impl_->rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    std::int64_t total = 0;
+    if (rd_kafka_position(impl_->rk_.get(), assigned) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < assigned->cnt; ++i) {
+            const auto& tp = assigned->elems[i];
+            std::int64_t low = 0;
+            std::int64_t high = 0;
+            // Cached from the last fetch: no broker round-trip.
+            if (rd_kafka_get_watermark_offsets(impl_->rk_.get(), tp.topic, tp.partition, &low,
+                                               &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                continue;
+            std::int64_t position = tp.offset >= 0 ? tp.offset : low;
+            if (high > position) total += high - position;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    return total;
+}
+
+}  // namespace etp::bus

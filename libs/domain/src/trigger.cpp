@@ -414,12 +414,7 @@ json to_json(const Trigger& t) {
     if (s.type == TriggerType::kScheduled) j["payload"] = s.payload;
     if (s.type == TriggerType::kApi) j["api_schema"] = s.api_schema;
     if (s.cdc) j["cdc"] = cdc_to_json(*s.cdc);
-    if (s.target) {
-        j["target"] = target_to_json(*s.target);
-        j["target"]["has_secret"] = s.target->secret.has_value();
-    } else {
-        j["target"] = nullptr;
-    }
+    j["target"] = s.target ? target_to_json(*s.target) : nlohmann::json(nullptr);
     return j;
 }
 

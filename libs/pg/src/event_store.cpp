@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "etp/domain/error.hpp"
+#include "event_rows.hpp"
 #include "sql_time.hpp"
 
 namespace etp::pg {
@@ -80,8 +81,9 @@ std::optional<EventCursor> EventCursor::decode(std::string_view text) {
     return EventCursor{Timestamp(std::chrono::microseconds(micros)), *id};
 }
 
-std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>& events) {
-    if (events.empty()) return 0;
+namespace detail {
+
+std::string event_rows_json(const std::vector<Event>& events) {
     json rows = json::array();
     for (const Event& e : events) {
         rows.push_back({{"id", e.id.to_string()},
@@ -95,17 +97,47 @@ std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>
                          e.scheduled_for ? json(format_rfc3339(*e.scheduled_for)) : json(nullptr)},
                         {"triggered_at", format_rfc3339(e.triggered_at)}});
     }
-    Result r = conn.exec_prepared(R"(
-        INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
-                            scheduled_for, triggered_at)
-        SELECT id, trigger_id, trigger_name, trigger_type, source, is_test,
-               coalesce(payload, 'null'::jsonb), scheduled_for, triggered_at
-        FROM jsonb_to_recordset($1::jsonb) AS x(
-            id uuid, trigger_id uuid, trigger_name text, trigger_type text, source text,
-            is_test boolean, payload jsonb, scheduled_for timestamptz, triggered_at timestamptz)
-        ON CONFLICT (id, triggered_at) DO NOTHING)",
-                                  {rows.dump(-1, ' ', false, json::error_handler_t::replace)});
-    return r.affected_rows();
+    return rows.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+const std::string kInsertEventRows = R"(
+    INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
+                        scheduled_for, triggered_at)
+    SELECT id, trigger_id, trigger_name, trigger_type, source, is_test,
+           coalesce(payload, 'null'::jsonb), scheduled_for, triggered_at
+    FROM jsonb_to_recordset($1::jsonb) AS x(
+        id uuid, trigger_id uuid, trigger_name text, trigger_type text, source text,
+        is_test boolean, payload jsonb, scheduled_for timestamptz, triggered_at timestamptz)
+    ON CONFLICT (id, triggered_at) DO NOTHING)";
+
+}  // namespace detail
+
+std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>& events) {
+    if (events.empty()) return 0;
+    return conn.exec_prepared(detail::kInsertEventRows, {detail::event_rows_json(events)})
+        .affected_rows();
+}
+
+std::vector<Event> EventStore::get_many(Connection& conn, const std::vector<EventKey>& keys) {
+    if (keys.empty()) return {};
+    std::string ids = "{";
+    std::string times = "{";
+    for (const auto& key : keys) {
+        if (ids.size() > 1) ids += ',', times += ',';
+        ids += key.id.to_string();
+        times += '"' + format_rfc3339(key.triggered_at) + '"';
+    }
+    ids += '}';
+    times += '}';
+    // Both arrays bound the scan: ids pick the rows, times prune the partitions.
+    Result r = conn.exec_prepared("SELECT " + kColumns +
+                                      " FROM events WHERE id = ANY($1::uuid[]) AND "
+                                      "triggered_at = ANY($2::timestamptz[])",
+                                  {ids, times});
+    std::vector<Event> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(row_to_event(r, i));
+    return out;
 }
 
 EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int64_t limit,

@@ -11,8 +11,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kColumns = R"(
-    id, name, type, active, schedule, payload, api_schema, cdc, target, retry, target_secret,
-    version, (extract(epoch from created_at) * 1000000)::bigint AS created_us,
+    id, name, type, active, schedule, payload, api_schema, cdc, target, retry, version,
+    (extract(epoch from created_at) * 1000000)::bigint AS created_us,
     (extract(epoch from updated_at) * 1000000)::bigint AS updated_us)";
 
 Param jsonb_or_null(const json& value) {
@@ -39,15 +39,14 @@ Trigger row_to_trigger(const Result& r, int row) {
         throw Error(ErrorKind::kInternal,
                     "stored trigger " + t.id.to_string() + " does not validate: " + e.what());
     }
-    if (t.spec.target && !r.is_null(row, "target_secret"))
-        t.spec.target->secret = std::string(r.text(row, "target_secret"));
     t.version = r.integer(row, "version");
     t.created_at = detail::from_micros(r.integer(row, "created_us"));
     t.updated_at = detail::from_micros(r.integer(row, "updated_us"));
     return t;
 }
 
-// $2..$11 of create and replace: the definition's columns.
+// $2..$10 of create and replace: the definition's columns. A target's secret is not among them:
+// secrets live in trigger_secrets (TriggerSecretStore).
 Params definition_params(const TriggerSpec& spec) {
     return {spec.name,
             std::string(to_string(spec.type)),
@@ -57,8 +56,7 @@ Params definition_params(const TriggerSpec& spec) {
             jsonb_or_null(spec.api_schema),
             spec.cdc ? Param(cdc_to_json(*spec.cdc).dump()) : std::nullopt,
             spec.target ? Param(target_to_json(*spec.target).dump()) : std::nullopt,
-            retry_to_json(spec.retry).dump(),
-            spec.target ? spec.target->secret : std::nullopt};
+            retry_to_json(spec.retry).dump()};
 }
 
 }  // namespace
@@ -68,8 +66,8 @@ Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const Trigge
     params.insert(params.begin(), id.to_string());
     Result r = conn.exec_prepared(R"(
         INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc, target,
-                              retry, target_secret)
-        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11)
+                              retry)
+        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb)
         RETURNING )" + std::string(kColumns),
                                   params);
     return row_to_trigger(r, 0);
@@ -82,10 +80,7 @@ std::optional<Trigger> TriggerStore::replace(Connection& conn, const TriggerId& 
     Result r = conn.exec(R"(
         UPDATE triggers SET name = $2, type = $3, active = $4, schedule = $5::jsonb,
                payload = $6::jsonb, api_schema = $7::jsonb, cdc = $8::jsonb, target = $9::jsonb,
-               retry = $10::jsonb,
-               target_secret = CASE WHEN $9::jsonb IS NULL THEN NULL
-                                    ELSE coalesce($11, target_secret) END,
-               version = version + 1, updated_at = now()
+               retry = $10::jsonb, version = version + 1, updated_at = now()
         WHERE id = $1
         RETURNING )" + std::string(kColumns),
                          params);
@@ -114,6 +109,14 @@ bool TriggerStore::remove(Connection& conn, const TriggerId& id) {
 std::optional<Trigger> TriggerStore::get(Connection& conn, const TriggerId& id) {
     Result r = conn.exec_prepared(
         "SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1", {id.to_string()});
+    if (r.rows() == 0) return std::nullopt;
+    return row_to_trigger(r, 0);
+}
+
+std::optional<Trigger> TriggerStore::get_for_update(Connection& conn, const TriggerId& id) {
+    Result r =
+        conn.exec("SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1 FOR UPDATE",
+                  {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }

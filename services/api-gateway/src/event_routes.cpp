@@ -1,6 +1,8 @@
 #include <mutex>
 
+#include "delivery_json.hpp"
 #include "etp/pg/delivery_store.hpp"
+#include "etp/pg/error.hpp"
 #include "etp/pg/event_store.hpp"
 #include "etp/pg/trigger_store.hpp"
 #include "event_json.hpp"
@@ -98,18 +100,20 @@ EventId event_id_param(const httplib::Request& req) {
     return *id;
 }
 
-json delivery_to_json(const pg::DeliveryAttempt& d) {
-    auto optional_int = [](const std::optional<std::int64_t>& v) {
-        return v ? json(*v) : json(nullptr);
-    };
-    return {{"attempt", d.attempt},
-            {"status", d.status},
-            {"http_status", optional_int(d.http_status)},
-            {"error", d.error ? json(*d.error) : json(nullptr)},
-            {"latency_ms", optional_int(d.latency_ms)},
-            {"next_attempt_at",
-             d.next_attempt_at ? json(format_rfc3339(*d.next_attempt_at)) : json(nullptr)},
-            {"created_at", format_rfc3339(d.created_at)}};
+// Queues the next delivery; two concurrent redelivers may pick the same number, in which case
+// the loser tries once more with the next one.
+std::int64_t enqueue_redelivery(pg::Connection& conn, const Event& event) {
+    for (int tries = 1;; ++tries) {
+        try {
+            return pg::DeliveryStore::enqueue_redelivery(conn, event);
+        } catch (const pg::DatabaseError& e) {
+            if (e.kind() != ErrorKind::kConflict) throw;
+            if (tries == 2)
+                throw HttpError(409,
+                                "another redelivery of this event was queued at the same moment; "
+                                "try again");
+        }
+    }
 }
 
 // GET /stats is an overview, not a live counter: one computation per minute at most.
@@ -213,12 +217,16 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::get(*conn, id);
                     if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                    // A test of an unsaved definition has no trigger row: its first delivery
+                    // carries the target.
                     auto trigger = pg::TriggerStore::get(*conn, event->trigger_id);
-                    if (!trigger || !trigger->spec.target)
+                    bool has_target = (trigger && trigger->spec.target) ||
+                                      pg::DeliveryStore::has_inline_target(*conn, id);
+                    if (!has_target)
                         throw HttpError(409,
                                         "the event's trigger has no webhook target to deliver to");
-                    std::int64_t attempt = pg::DeliveryStore::enqueue_redelivery(*conn, id);
-                    reply_json(res, 202, {{"event_id", id.to_string()}, {"attempt", attempt}});
+                    std::int64_t number = enqueue_redelivery(*conn, *event);
+                    reply_json(res, 202, {{"event_id", id.to_string()}, {"delivery", number}});
                 });
 
     static StatsCache stats;

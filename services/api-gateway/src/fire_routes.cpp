@@ -1,10 +1,12 @@
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/payload_schema.hpp"
+#include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/idempotency_store.hpp"
 #include "etp/runtime/metrics.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
+#include "webhook_target.hpp"
 
 namespace etp::gateway {
 namespace {
@@ -169,6 +171,10 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                     errors.push_back({"/trigger" + f.pointer, f.message});
             }
             json payload = spec ? test_payload(body, *spec, errors) : json(json::object());
+            if (spec) {
+                if (auto e = private_target_error(*spec, ctx.allow_private_targets, "/trigger"))
+                    errors.push_back(std::move(*e));
+            }
             if (!errors.empty()) throw ValidationError(std::move(errors));
             if (!spec->api_schema.is_null())
                 validate_payload(PayloadSchema::compile(spec->api_schema, "/trigger/api_schema"),
@@ -176,9 +182,21 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             // An unsaved trigger has no id of its own: each test gets a fresh one.
             Event event =
                 new_event(TriggerId{new_uuid_v7()}, *spec, kSourceTest, true, std::move(payload));
+            // No trigger row holds this target or its secrets, so the firing carries them to the
+            // dispatcher. A definition without a secret signs with a new one, shown once.
+            std::optional<std::string> generated;
+            if (spec->target) {
+                event.target = spec->target;
+                if (!event.target->secret) {
+                    generated = webhook::generate_secret();
+                    event.target->secret = generated;
+                }
+            }
             publish(ctx, event);
             tests.Increment();
-            reply_accepted(res, event.id);
+            json accepted = {{"event_id", event.id.to_string()}};
+            if (generated) accepted["secret"] = *generated;
+            reply_json(res, 202, accepted);
         });
 }
 

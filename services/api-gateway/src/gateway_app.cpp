@@ -30,12 +30,13 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
                               static_cast<std::size_t>(config.http_threads) + 2);
     TriggerCache triggers(host.pool());
     GatewayContext ctx{host.pool(), host.producer(), bus::Topics(config.common.topic_prefix),
-                       triggers};
+                       triggers, config.allow_private_targets == 1};
     Authenticator auth(config.admin_key, host.pool());
     HttpServer http(auth, static_cast<std::size_t>(config.http_threads), config.http_host,
                     config.http_port);
     add_health_routes(http, ctx);
     add_trigger_routes(http, ctx);
+    add_secret_routes(http, ctx);
     add_fire_routes(http, ctx);
     add_event_routes(http, ctx);
     add_api_key_routes(http, ctx);

@@ -17,6 +17,10 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
               "directory of npm's swagger-ui-dist, served at /docs (scripts/install-deps installs "
               "it under node_modules/)",
               config.swagger_ui_dir)
+        .integer("ETP_ALLOW_PRIVATE_TARGETS", 0,
+                 "1 accepts webhook targets on localhost and on loopback, private and link-local "
+                 "addresses (development and tests); 0 refuses them with 400",
+                 config.allow_private_targets, 0, 1)
         .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only);
     return spec;
 }

@@ -14,6 +14,8 @@ struct GatewayConfig {
     std::int64_t http_threads = 16;
     std::string admin_key;
     std::string swagger_ui_dir;
+    // 1: webhook targets may be loopback, private or link-local addresses (development, tests).
+    std::int64_t allow_private_targets = 0;
     bool migrate_only = false;
 };
 

@@ -15,10 +15,13 @@ struct GatewayContext {
     bus::Producer& producer;
     bus::Topics topics;
     TriggerCache& triggers;
+    // ETP_ALLOW_PRIVATE_TARGETS: whether webhook targets may be private addresses.
+    bool allow_private_targets = false;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);
 void add_trigger_routes(HttpServer& server, GatewayContext& ctx);
+void add_secret_routes(HttpServer& server, GatewayContext& ctx);
 void add_fire_routes(HttpServer& server, GatewayContext& ctx);
 void add_event_routes(HttpServer& server, GatewayContext& ctx);
 void add_api_key_routes(HttpServer& server, GatewayContext& ctx);

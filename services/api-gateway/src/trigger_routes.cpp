@@ -1,8 +1,12 @@
 #include "etp/domain/error.hpp"
+#include "etp/domain/webhook_signature.hpp"
+#include "etp/pg/transaction.hpp"
+#include "etp/pg/trigger_secret_store.hpp"
 #include "etp/pg/trigger_store.hpp"
 #include "etp/runtime/log.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
+#include "webhook_target.hpp"
 
 namespace etp::gateway {
 namespace {
@@ -30,11 +34,32 @@ void publish_change(GatewayContext& ctx, const TriggerId& id,
 }
 
 void publish_change(GatewayContext& ctx, const Trigger& trigger) {
-    publish_change(ctx, trigger.id, to_json(trigger).dump());
+    publish_change(ctx, trigger.id, trigger_json(trigger).dump());
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
     throw HttpError(404, "no trigger with id " + id.to_string());
+}
+
+// After a create or replace, inside its transaction: makes the trigger's secrets match its
+// definition. A target with a secret signs with exactly that secret from now on; a target
+// without one keeps the trigger's unexpired secrets, or gets a generated secret when it has none;
+// no target, no secrets. Returns the generated secret (to be shown once).
+std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& trigger,
+                                        const TriggerSpec& spec) {
+    if (!spec.target) {
+        pg::TriggerSecretStore::remove_all(conn, trigger.id);
+        return std::nullopt;
+    }
+    if (spec.target->secret) {
+        pg::TriggerSecretStore::remove_all(conn, trigger.id);
+        pg::TriggerSecretStore::add(conn, trigger.id, new_uuid_v7(), *spec.target->secret);
+        return std::nullopt;
+    }
+    if (!pg::TriggerSecretStore::active_secrets(conn, trigger.id).empty()) return std::nullopt;
+    std::string generated = webhook::generate_secret();
+    pg::TriggerSecretStore::add(conn, trigger.id, new_uuid_v7(), generated);
+    return generated;
 }
 
 std::optional<TriggerType> type_param(const httplib::Request& req) {
@@ -51,15 +76,20 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
     server.post("/api/v1/triggers", Scope::kWrite,
                 [&ctx](const httplib::Request& req, httplib::Response& res) {
                     TriggerSpec spec = parse_trigger_spec(json_body(req));
+                    check_target_allowed(spec, ctx.allow_private_targets);
                     TriggerId id{new_uuid_v7()};
                     Trigger trigger;
+                    std::optional<std::string> generated;
                     {
                         auto conn = ctx.pool.acquire();
+                        pg::Transaction tx(*conn);
                         trigger = pg::TriggerStore::create(*conn, id, spec);
+                        generated = sync_secrets(*conn, trigger, spec);
+                        tx.commit();
                     }
                     publish_change(ctx, trigger);
                     res.set_header("Location", "/api/v1/triggers/" + id.to_string());
-                    reply_json(res, 201, to_json(trigger));
+                    reply_json(res, 201, trigger_json(trigger, generated));
                 });
 
     server.get("/api/v1/triggers", Scope::kRead,
@@ -75,7 +105,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        result = pg::TriggerStore::list(*conn, filter, page, page_size);
                    }
                    json items = json::array();
-                   for (const auto& t : result.items) items.push_back(to_json(t));
+                   for (const auto& t : result.items) items.push_back(trigger_json(t));
                    reply_json(res, 200,
                               {{"items", items},
                                {"page", page},
@@ -89,21 +119,26 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
                    if (!trigger) not_found(id);
-                   reply_json(res, 200, to_json(*trigger));
+                   reply_json(res, 200, trigger_json(*trigger));
                });
 
     server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
                [&ctx](const httplib::Request& req, httplib::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    TriggerSpec spec = parse_trigger_spec(json_body(req));
+                   check_target_allowed(spec, ctx.allow_private_targets);
                    std::optional<Trigger> trigger;
+                   std::optional<std::string> generated;
                    {
                        auto conn = ctx.pool.acquire();
+                       pg::Transaction tx(*conn);
                        trigger = pg::TriggerStore::replace(*conn, id, spec);
+                       if (!trigger) not_found(id);
+                       generated = sync_secrets(*conn, *trigger, spec);
+                       tx.commit();
                    }
-                   if (!trigger) not_found(id);
                    publish_change(ctx, *trigger);
-                   reply_json(res, 200, to_json(*trigger));
+                   reply_json(res, 200, trigger_json(*trigger, generated));
                });
 
     server.del(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
@@ -131,7 +166,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                 }
                 if (!trigger) not_found(id);
                 publish_change(ctx, *trigger);
-                reply_json(res, 200, to_json(*trigger));
+                reply_json(res, 200, trigger_json(*trigger));
             });
     }
 }

@@ -47,13 +47,20 @@ TEST_CASE("builtin migrations apply once and create the schema") {
     REQUIRE(applied.rows() == static_cast<int>(migrations.size()));
     CHECK(applied.integer(0, "version") == 1);
     CHECK(applied.text(0, "name") == "0001_schema.sql");
+    CHECK(applied.integer(1, "version") == 2);
+    CHECK(applied.text(1, "name") == "0002_webhook_delivery.sql");
     CHECK(advisory_locks(conn) == 0);  // released after success
 
-    for (const char* table : {"triggers", "schedules", "events", "events_default", "deliveries",
-                              "api_keys", "idempotency_keys", "schema_migrations"}) {
+    for (const char* table :
+         {"triggers", "schedules", "events", "events_default", "deliveries", "delivery_attempts",
+          "trigger_secrets", "api_keys", "idempotency_keys", "schema_migrations"}) {
         INFO(table);
         CHECK(table_exists(conn, table));
     }
+    // Secrets moved to trigger_secrets.
+    CHECK(conn.exec("SELECT count(*) FROM information_schema.columns WHERE table_name = 'triggers'"
+                    " AND column_name = 'target_secret'")
+              .integer(0, 0) == 0);
 
     // The constraints behave as the services expect.
     const std::string trigger_id = "0190a5c4-0000-7000-8000-000000000001";
@@ -80,15 +87,62 @@ TEST_CASE("builtin migrations apply once and create the schema") {
           ErrorKind::kConflict);
 
     conn.exec("INSERT INTO schedules (trigger_id, next_fire_at) VALUES ($1, now())", {trigger_id});
-    conn.exec("DELETE FROM triggers WHERE id = $1", {trigger_id});
-    CHECK(conn.exec("SELECT count(*) FROM schedules").integer(0, 0) == 0);  // cascaded
-
     conn.exec(
-        "INSERT INTO deliveries (event_id, attempt, status) VALUES (gen_random_uuid(), 1, "
-        "'pending')");
+        "INSERT INTO trigger_secrets (id, trigger_id, secret) VALUES (gen_random_uuid(), $1, "
+        "'whsec_a'), (gen_random_uuid(), $1, 'whsec_b')",
+        {trigger_id});
+    auto secret = conn.exec(
+        "SELECT expires_at IS NULL AS open, created_at <= now() AS created "
+        "FROM trigger_secrets LIMIT 1");
+    CHECK(secret.boolean(0, "open"));
+    CHECK(secret.boolean(0, "created"));
     CHECK(kind_of(conn,
-                  "INSERT INTO deliveries (event_id, attempt, status) VALUES "
-                  "(gen_random_uuid(), 1, 'lost')") == ErrorKind::kInvalidInput);
+                  "INSERT INTO trigger_secrets (id, trigger_id, secret) VALUES (gen_random_uuid(), "
+                  "'0190a5c4-0000-7000-8000-00000000ffff', 'whsec_c')") ==
+          ErrorKind::kInvalidInput);  // no such trigger
+    conn.exec("DELETE FROM triggers WHERE id = $1", {trigger_id});
+    CHECK(conn.exec("SELECT count(*) FROM schedules").integer(0, 0) == 0);        // cascaded
+    CHECK(conn.exec("SELECT count(*) FROM trigger_secrets").integer(0, 0) == 0);  // cascaded
+
+    // Deliveries: one row per delivery of an event, numbered; attempts per delivery.
+    const std::string event_id = "0190a5c4-0000-7000-8000-0000000000e1";
+    const std::string delivery =
+        "INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status) VALUES ($1, "
+        "$2, gen_random_uuid(), now(), $3)";
+    conn.exec(delivery, {event_id, "1", "pending"});
+    conn.exec(delivery, {event_id, "2", "succeeded"});
+    auto row2 = conn.exec(
+        "SELECT attempts, next_attempt_at IS NULL AS no_next, target IS NULL AS no_target "
+        "FROM deliveries WHERE number = 2");
+    CHECK(row2.integer(0, "attempts") == 0);
+    CHECK(row2.boolean(0, "no_next"));
+    CHECK(row2.boolean(0, "no_target"));
+    CHECK(kind_of(conn,
+                  "INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, "
+                  "status) VALUES ('" +
+                      event_id + "', 1, gen_random_uuid(), now(), 'dead')") ==
+          ErrorKind::kConflict);
+    for (const char* status : {"lost", "failed"})
+        CHECK(kind_of(conn, std::string("INSERT INTO deliveries (event_id, number, trigger_id, "
+                                        "triggered_at, status) VALUES (gen_random_uuid(), 1, "
+                                        "gen_random_uuid(), now(), '") +
+                                status + "')") == ErrorKind::kInvalidInput);
+    const std::string attempt =
+        "INSERT INTO delivery_attempts (event_id, number, attempt, triggered_at, started_at, "
+        "http_status, latency_ms) VALUES ($1, 1, $2, now(), now(), $3, 12)";
+    conn.exec(attempt, {event_id, "1", "503"});
+    conn.exec(attempt, {event_id, "2", std::nullopt});
+    CHECK(conn.exec("SELECT count(*) FROM delivery_attempts WHERE http_status IS NULL")
+              .integer(0, 0) == 1);
+    CHECK(kind_of(conn,
+                  "INSERT INTO delivery_attempts (event_id, number, attempt, triggered_at, "
+                  "started_at, latency_ms) VALUES ('" +
+                      event_id + "', 1, 1, now(), now(), 5)") == ErrorKind::kConflict);
+    CHECK(kind_of(conn,
+                  "INSERT INTO delivery_attempts (event_id, number, attempt, triggered_at, "
+                  "started_at) VALUES ('" +
+                      event_id + "', 1, 3, now(), now())") ==
+          ErrorKind::kInvalidInput);  // latency_ms is required
 
     conn.exec(
         "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes) VALUES "
@@ -104,6 +158,33 @@ TEST_CASE("builtin migrations apply once and create the schema") {
                   "INSERT INTO idempotency_keys (trigger_id, key, event_id) VALUES "
                   "('0190a5c4-0000-7000-8000-000000000002', 'k1', gen_random_uuid())") ==
           ErrorKind::kConflict);
+}
+
+TEST_CASE("0002 moves the secrets of existing triggers to trigger_secrets") {
+    Connection conn(etp::pg::test::fresh_database("mig_secrets"));
+    const auto migrations = etp::pg::builtin_migrations();
+    REQUIRE(migrations.size() >= 2);
+    CHECK(etp::pg::apply_migrations(conn, {migrations[0]}) == 1);
+    conn.exec(
+        "INSERT INTO triggers (id, name, type, target, target_secret) VALUES "
+        "('0190a5c4-0000-7000-8000-000000000011', 'signed', 'api', '{\"url\": \"http://x\"}', "
+        "'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), "
+        "('0190a5c4-0000-7000-8000-000000000012', 'unsigned', 'api', '{\"url\": \"http://x\"}', "
+        "NULL), "
+        "('0190a5c4-0000-7000-8000-000000000013', 'no target', 'api', NULL, NULL)");
+    conn.exec(
+        "INSERT INTO deliveries (event_id, attempt, status) VALUES (gen_random_uuid(), 1, "
+        "'pending')");
+    CHECK(etp::pg::apply_migrations(conn, migrations) == static_cast<int>(migrations.size()) - 1);
+    auto secrets = conn.exec(
+        "SELECT trigger_id, secret, expires_at IS NULL AS open FROM "
+        "trigger_secrets");
+    REQUIRE(secrets.rows() == 1);
+    CHECK(secrets.text(0, "trigger_id") == "0190a5c4-0000-7000-8000-000000000011");
+    CHECK(secrets.text(0, "secret") == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    CHECK(secrets.boolean(0, "open"));
+    CHECK(conn.exec("SELECT count(*) FROM triggers").integer(0, 0) == 3);
+    CHECK(conn.exec("SELECT count(*) FROM deliveries").integer(0, 0) == 0);  // replaced
 }
 
 TEST_CASE("four concurrent starters apply the migrations exactly once, without errors") {

@@ -116,7 +116,7 @@ TEST_CASE("the API representation never shows the secret") {
     t.spec = parse_trigger_spec(json::parse(
         R"({"name": "x", "type": "api", "target": {"url": "http://h/x", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}})"));
     json j = etp::to_json(t);
-    CHECK(j["target"]["has_secret"] == true);
+    CHECK_FALSE(j["target"].contains("secret"));
     CHECK(j.dump().find("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == std::string::npos);
     CHECK(j["id"] == "0190f1a2-3b4c-7d5e-8f60-0123456789ab");
 }

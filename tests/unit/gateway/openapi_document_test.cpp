@@ -7,14 +7,19 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "delivery_json.hpp"
 #include "docs_routes.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/event.hpp"
 #include "etp/domain/trigger.hpp"
+#include "etp/domain/webhook_signature.hpp"
+#include "secret_rotation.hpp"
+#include "webhook_target.hpp"
 
 using nlohmann::json;
 
@@ -140,6 +145,9 @@ TEST_CASE("the document has exactly the routes of the REST API") {
         "post /api/v1/triggers/{id}/activate",
         "post /api/v1/triggers/{id}/deactivate",
         "post /api/v1/triggers/{id}/fire",
+        "get /api/v1/triggers/{id}/secrets",
+        "post /api/v1/triggers/{id}/secrets",
+        "delete /api/v1/triggers/{id}/secrets/{secret_id}",
         "post /api/v1/triggers/{id}/test",
         "post /api/v1/triggers/test",
         "get /api/v1/events",
@@ -340,19 +348,73 @@ TEST_CASE("documented string lengths are the domain's lengths") {
     CHECK(has_problem_at(with_name(name_min - 1), "/name"));
     CHECK(has_problem_at(with_name(name_max + 1), "/name"));
 
-    const json& secret = schema("TargetInput").at("properties").at("secret");
+    // Secrets: whsec_ + base64 of 24 to 64 bytes; the documented lengths are those of the bounds.
+    CHECK(resolve(schema("TargetInput").at("properties").at("secret")) == schema("WebhookSecret"));
+    const json& secret = schema("WebhookSecret");
     CHECK(secret.at("writeOnly") == true);
-    auto with_secret = [](std::size_t n) {
+    auto secret_of = [](std::size_t bytes) {
+        return std::string(etp::webhook::kSecretPrefix) +
+               etp::webhook::base64_encode(std::string(bytes, '\x5a'));
+    };
+    auto with_secret = [](const std::string& value) {
         json body = minimal_trigger("api");
-        body["target"] = {{"url", "https://x.test/"}, {"secret", std::string(n, 's')}};
+        body["target"] = {{"url", "https://x.test/"}, {"secret", value}};
         return body;
     };
-    auto secret_min = secret.at("minLength").get<std::size_t>();
-    auto secret_max = secret.at("maxLength").get<std::size_t>();
-    CHECK(problems(with_secret(secret_min)).empty());
-    CHECK(problems(with_secret(secret_max)).empty());
-    CHECK(has_problem_at(with_secret(secret_min - 1), "/target/secret"));
-    CHECK(has_problem_at(with_secret(secret_max + 1), "/target/secret"));
+    CHECK(secret_of(24).size() == secret.at("minLength").get<std::size_t>());
+    CHECK(secret_of(64).size() == secret.at("maxLength").get<std::size_t>());
+    CHECK(problems(with_secret(secret_of(24))).empty());
+    CHECK(problems(with_secret(secret_of(64))).empty());
+    CHECK(has_problem_at(with_secret(secret_of(23)), "/target/secret"));
+    CHECK(has_problem_at(with_secret(secret_of(65)), "/target/secret"));
+    CHECK(has_problem_at(with_secret(std::string(secret_of(32)).substr(6)), "/target/secret"));
+    std::regex pattern(secret.at("pattern").get<std::string>());
+    for (const auto& value : {secret_of(24), secret_of(64), etp::webhook::generate_secret(),
+                              secret.at("example").get<std::string>()}) {
+        INFO(value);
+        CHECK(std::regex_match(value, pattern));
+        CHECK(problems(with_secret(value)).empty());
+    }
+}
+
+TEST_CASE("documented secret rotation fields are the gateway's") {
+    const json& rotation = schema("SecretRotation");
+    CHECK(rotation.at("additionalProperties") == false);
+    CHECK(resolve(rotation.at("properties").at("secret")) == schema("WebhookSecret"));
+    const json& grace = rotation.at("properties").at("expire_previous_after_seconds");
+    auto min = grace.at("minimum").get<std::int64_t>();
+    auto max = grace.at("maximum").get<std::int64_t>();
+    auto refused = [](const json& body) {
+        try {
+            etp::gateway::parse_secret_rotation(body);
+        } catch (const etp::ValidationError& e) {
+            return e.errors();
+        }
+        return std::vector<etp::FieldError>{};
+    };
+    using etp::gateway::parse_secret_rotation;
+    CHECK(parse_secret_rotation(json::object()).grace.count() == grace.at("default"));
+    CHECK_FALSE(parse_secret_rotation(json::object()).secret);
+    CHECK(parse_secret_rotation({{"expire_previous_after_seconds", min}}).grace.count() == min);
+    CHECK(parse_secret_rotation({{"expire_previous_after_seconds", max}}).grace.count() == max);
+    for (const json& bad : {json(min - 1), json(max + 1), json(1.5), json("60"), json(true),
+                            json(nullptr), json::parse("18446744073709551615")}) {
+        INFO(bad);
+        CHECK(refused({{"expire_previous_after_seconds", bad}}) ==
+              std::vector<etp::FieldError>{
+                  {"/expire_previous_after_seconds", "must be an integer from 0 to 604800"}});
+    }
+    std::string example = schema("WebhookSecret").at("example");
+    CHECK(parse_secret_rotation({{"secret", example}}).secret == example);
+    for (const json& bad : {json("whsec_short"), json("secret"), json(5), json("")}) {
+        INFO(bad);
+        auto errors = refused({{"secret", bad}});
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].pointer == "/secret");
+    }
+    CHECK(refused({{"colour", "red"}}) ==
+          std::vector<etp::FieldError>{{"/colour", "unknown field"}});
+    CHECK(refused(json::array()).size() == 1);
 }
 
 TEST_CASE("documented enums are the domain's enums") {
@@ -393,7 +455,8 @@ TEST_CASE("a stored trigger's JSON has exactly the documented fields") {
         const json& input = doc().at("components").at("examples").at(name).at("value");
         etp::Trigger t{etp::TriggerId{etp::new_uuid_v7()}, etp::parse_trigger_spec(input), 1,
                        etp::now_utc(), etp::now_utc()};
-        json out = etp::to_json(t);
+        // The shown-once secret of a create or replace that generated it is documented too.
+        json out = etp::gateway::trigger_json(t, etp::webhook::generate_secret());
         for (const auto& [field, _] : out.items()) {
             INFO(field);
             CHECK(trigger.at("properties").contains(field));
@@ -433,6 +496,39 @@ TEST_CASE("an event's JSON has exactly the documented fields") {
     CHECK(trigger_fields == documented_trigger);
     CHECK(schema("EventSource").at("enum") ==
           json({etp::kSourceApi, etp::kSourceSchedule, etp::kSourceCdc, etp::kSourceTest}));
+}
+
+TEST_CASE("a delivery's JSON has exactly the documented fields") {
+    etp::pg::DeliveryRecord d;
+    d.number = 1;
+    d.status = "pending";
+    d.created_at = d.updated_at = etp::now_utc();
+    d.attempts.push_back({1, etp::now_utc(), 503, 12, "HTTP 503", "busy"});
+    d.attempts.push_back({2, etp::now_utc(), std::nullopt, 10'000, "timed out", std::nullopt});
+    json out = etp::gateway::delivery_to_json(d);
+    auto fields = [](const json& object) {
+        std::set<std::string> names;
+        for (const auto& [field, _] : object.items()) names.insert(field);
+        return names;
+    };
+    auto documented = [&](const char* name) { return fields(schema(name).at("properties")); };
+    auto required = [&](const char* name) {
+        std::set<std::string> names;
+        for (const auto& field : schema(name).at("required")) names.insert(field);
+        return names;
+    };
+    CHECK(fields(out) == documented("Delivery"));
+    CHECK(required("Delivery") == documented("Delivery"));
+    REQUIRE(out.at("attempts").size() == 2);
+    for (const auto& attempt : out.at("attempts")) {
+        CHECK(fields(attempt) == documented("DeliveryAttempt"));
+        CHECK(required("DeliveryAttempt") == documented("DeliveryAttempt"));
+    }
+    CHECK(out.at("next_attempt_at").is_null());
+    CHECK(out.at("attempts")[1].at("http_status").is_null());
+    CHECK(out.at("attempts")[1].at("response_body").is_null());
+    json statuses = schema("Delivery").at("properties").at("status").at("enum");
+    CHECK(statuses == json({"pending", "succeeded", "dead"}));
 }
 
 TEST_CASE("documented defaults are the domain's defaults") {

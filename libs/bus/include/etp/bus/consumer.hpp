@@ -43,6 +43,9 @@ class Consumer {
     void close() noexcept;
     // Cluster metadata round-trip: nullopt when a broker answers, else the reason.
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;
+    // Messages on the assigned partitions not yet consumed, from the offsets of the last
+    // fetches (no broker round-trip). Call from the polling thread.
+    std::int64_t lag() noexcept;
 
  private:
     struct Impl;

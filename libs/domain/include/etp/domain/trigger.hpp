@@ -85,7 +85,7 @@ nlohmann::json cdc_to_json(const CdcSpec& cdc);
 nlohmann::json target_to_json(const Target& target);  // without the secret
 nlohmann::json retry_to_json(const RetryPolicy& retry);
 
-// The API representation (secret omitted, "has_secret" instead).
+// The API representation, never with the secret (secrets live in their own store).
 nlohmann::json to_json(const Trigger& trigger);
 
 }  // namespace etp

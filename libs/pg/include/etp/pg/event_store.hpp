@@ -25,6 +25,12 @@ struct EventCursor {
     static std::optional<EventCursor> decode(std::string_view text);
 };
 
+// The event log's key: the id and the partition key.
+struct EventKey {
+    EventId id;
+    Timestamp triggered_at;
+};
+
 struct EventFilter {
     EventStatus status = EventStatus::kAll;
     std::optional<TriggerId> trigger_id;
@@ -71,6 +77,8 @@ class EventStore {
  public:
     // One statement for the whole batch; returns how many rows were new.
     static std::int64_t insert_batch(Connection& conn, const std::vector<Event>& events);
+    // The stored events with these keys, in no particular order; missing ones are absent.
+    static std::vector<Event> get_many(Connection& conn, const std::vector<EventKey>& keys);
     // Newest first (triggered_at, then id). Continues after `after` when given, else skips
     // `offset` rows.
     static EventPage list(Connection& conn, const EventFilter& filter, std::int64_t limit,

@@ -1,6 +1,8 @@
 #pragma once
 // Triggers in PostgreSQL. Stateless: every call takes the connection to run on, so callers
-// choose pooling and transactions. SQL lives in trigger_store.cpp.
+// choose pooling and transactions. SQL lives in trigger_store.cpp. A target's signing secret is
+// neither written nor read here (Target::secret is ignored, and nullopt in what is returned):
+// secrets live in trigger_secrets, see trigger_secret_store.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -26,11 +28,14 @@ class TriggerStore {
     // Inserts and returns the stored trigger (timestamps, version from the database).
     static Trigger create(Connection& conn, const TriggerId& id, const TriggerSpec& spec);
     static std::optional<Trigger> get(Connection& conn, const TriggerId& id);
+    // Like get, and locks the row until the caller's transaction ends: serialises changes that
+    // depend on the trigger's state, such as those of its secrets.
+    static std::optional<Trigger> get_for_update(Connection& conn, const TriggerId& id);
     // Newest first; page is 1-based.
     static TriggerPage list(Connection& conn, const TriggerFilter& filter, std::int64_t page,
                             std::int64_t page_size);
-    // Replaces the definition (version + 1). A target given without a secret keeps the stored
-    // secret, since clients can never read it back. nullopt when the trigger does not exist.
+    // Replaces the definition (version + 1) and locks the row until the caller's transaction
+    // ends. nullopt when the trigger does not exist.
     static std::optional<Trigger> replace(Connection& conn, const TriggerId& id,
                                           const TriggerSpec& spec);
     static std::optional<Trigger> set_active(Connection& conn, const TriggerId& id, bool active);

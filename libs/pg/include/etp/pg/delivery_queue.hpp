@@ -1,0 +1,80 @@
+#pragma once
+// The dispatcher's side of the event log and the webhook retry queue. Stateless; callers pass
+// the connection. The queue is the deliveries table: a 'pending' row is due at
+// next_attempt_at, and a dispatcher working on a row pushes next_attempt_at a lease ahead, so a
+// row whose dispatcher died becomes due again once the lease runs out — nothing lives only in
+// memory. Claims use FOR UPDATE SKIP LOCKED, so dispatchers never claim the same row at once.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etp/domain/event.hpp"
+#include "etp/pg/connection.hpp"
+
+namespace etp::pg {
+
+struct DeliveryKey {
+    EventId event_id;
+    std::int64_t number = 1;
+    auto operator<=>(const DeliveryKey&) const = default;
+};
+
+struct LoggedBatch {
+    std::int64_t inserted = 0;  // events new to the log (the rest were replays)
+    // Per input event (same order): logged_at as stored, and whether its first delivery was
+    // queued by this call (false for replays and for events without a target).
+    std::vector<Timestamp> logged_at;
+    std::vector<bool> delivery_queued;
+};
+
+// A delivery taken from the queue: what is needed to make its next attempt.
+struct ClaimedDelivery {
+    DeliveryKey key;
+    TriggerId trigger_id;
+    Timestamp triggered_at;
+    std::int64_t attempts = 0;     // made so far
+    std::optional<Target> target;  // only for a test of an unsaved definition (with its secret)
+};
+
+// One finished attempt and what it leaves the delivery as.
+struct AttemptOutcome {
+    DeliveryKey key;
+    Timestamp triggered_at;
+    std::int64_t attempt = 0;
+    Timestamp started_at;
+    std::optional<std::int64_t> http_status;
+    std::int64_t latency_ms = 0;
+    std::optional<std::string> error;
+    std::optional<std::string> response_body;
+    std::string status;                        // pending (retry), succeeded, dead
+    std::optional<Timestamp> next_attempt_at;  // when pending
+};
+
+class DeliveryQueue {
+ public:
+    // In one transaction: logs the events (a replay is a no-op) and queues delivery 1 of each
+    // event whose trigger has a target (or that carries its own). The queued rows are due after
+    // `lease` — the caller delivers them itself — or at once when `lease` is zero.
+    static LoggedBatch log_events(Connection& conn, const std::vector<Event>& events,
+                                  std::chrono::milliseconds lease);
+    // Claims up to `limit` due deliveries, oldest due first, leasing them for `lease`.
+    static std::vector<ClaimedDelivery> claim_due(Connection& conn, std::size_t limit,
+                                                  std::chrono::milliseconds lease);
+    // The logged events of claimed deliveries (missing ones, deleted by retention, are absent).
+    static std::vector<Event> load_events(Connection& conn,
+                                          const std::vector<ClaimedDelivery>& claimed);
+    // Extends the lease of deliveries still being worked on.
+    static void renew(Connection& conn, const std::vector<DeliveryKey>& keys,
+                      std::chrono::milliseconds lease);
+    // Records attempts and the resulting delivery states, in one transaction.
+    static void record(Connection& conn, const std::vector<AttemptOutcome>& outcomes);
+    // Ends a delivery that cannot be attempted (its trigger or event is gone).
+    static void abandon(Connection& conn, const DeliveryKey& key, const std::string& reason);
+    // Pending deliveries: the retry queue's depth.
+    static std::int64_t pending_count(Connection& conn);
+};
+
+}  // namespace etp::pg

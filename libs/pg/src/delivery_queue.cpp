@@ -1,0 +1,225 @@
+#include "etp/pg/delivery_queue.hpp"
+
+#include <map>
+
+#include "etp/domain/error.hpp"
+#include "etp/pg/event_store.hpp"
+#include "etp/pg/transaction.hpp"
+#include "event_rows.hpp"
+#include "sql_time.hpp"
+
+namespace etp::pg {
+namespace {
+
+using nlohmann::json;
+
+std::string interval(std::chrono::milliseconds d) {
+    return std::to_string(d.count()) + " milliseconds";
+}
+
+// A target stored with a delivery (a test of an unsaved definition) goes back through the same
+// validation as any definition's target.
+Target stored_target(std::string_view target_json, std::optional<std::string> secret) {
+    try {
+        TriggerSpec spec = parse_trigger_spec(
+            {{"name", "inline"}, {"type", "api"}, {"target", json::parse(target_json)}});
+        spec.target->secret = std::move(secret);
+        return *spec.target;
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::kInternal,
+                    std::string("a delivery's stored target does not validate: ") + e.what());
+    }
+}
+
+std::string key_rows_json(const std::vector<DeliveryKey>& keys) {
+    json rows = json::array();
+    for (const auto& k : keys)
+        rows.push_back({{"event_id", k.event_id.to_string()}, {"number", k.number}});
+    return rows.dump();
+}
+
+}  // namespace
+
+LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>& events,
+                                      std::chrono::milliseconds lease) {
+    LoggedBatch out;
+    if (events.empty()) return out;
+    std::map<Uuid, std::size_t> index;
+    for (std::size_t i = 0; i < events.size(); ++i) index.emplace(events[i].id.value, i);
+    out.logged_at.resize(events.size());
+    out.delivery_queued.assign(events.size(), false);
+    std::vector<bool> seen(events.size(), false);
+    auto take_logged_at = [&](const Result& r) {
+        for (int i = 0; i < r.rows(); ++i) {
+            auto id = Uuid::parse(r.text(i, 0));
+            auto at = index.find(id.value_or(Uuid{}));
+            if (at == index.end()) continue;
+            out.logged_at[at->second] = detail::from_micros(r.integer(i, 1));
+            seen[at->second] = true;
+        }
+    };
+
+    Transaction tx(conn);
+    Result inserted = conn.exec_prepared(
+        detail::kInsertEventRows + " RETURNING id, " + detail::micros_of("logged_at", "logged_us"),
+        {detail::event_rows_json(events)});
+    out.inserted = inserted.rows();
+    take_logged_at(inserted);
+    if (out.inserted < static_cast<std::int64_t>(events.size())) {
+        // Replays: their events were logged before; read back what was stored.
+        std::vector<EventKey> keys;
+        for (std::size_t i = 0; i < events.size(); ++i)
+            if (!seen[i]) keys.push_back({events[i].id, events[i].triggered_at});
+        for (const Event& stored : EventStore::get_many(conn, keys)) {
+            auto at = index.find(stored.id.value);
+            if (at == index.end() || !stored.logged_at) continue;
+            out.logged_at[at->second] = *stored.logged_at;
+            seen[at->second] = true;
+        }
+    }
+
+    json rows = json::array();
+    for (const Event& e : events) {
+        json row = {{"event_id", e.id.to_string()},
+                    {"trigger_id", e.trigger_id.to_string()},
+                    {"triggered_at", format_rfc3339(e.triggered_at)}};
+        if (e.target) {
+            row["target"] = target_to_json(*e.target);
+            if (e.target->secret) row["target_secret"] = *e.target->secret;
+        }
+        rows.push_back(std::move(row));
+    }
+    Result queued = conn.exec_prepared(
+        R"(
+        INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status,
+                                next_attempt_at, target, target_secret)
+        SELECT x.event_id, 1, x.trigger_id, x.triggered_at, 'pending', now() + $2::interval,
+               x.target, x.target_secret
+        FROM jsonb_to_recordset($1::jsonb) AS x(
+            event_id uuid, trigger_id uuid, triggered_at timestamptz, target jsonb,
+            target_secret text)
+        WHERE x.target IS NOT NULL
+           OR EXISTS (SELECT 1 FROM triggers t WHERE t.id = x.trigger_id AND t.target IS NOT NULL)
+        ON CONFLICT (event_id, number) DO NOTHING
+        RETURNING event_id)",
+        {rows.dump(-1, ' ', false, json::error_handler_t::replace), interval(lease)});
+    for (int i = 0; i < queued.rows(); ++i) {
+        auto id = Uuid::parse(queued.text(i, 0));
+        auto at = index.find(id.value_or(Uuid{}));
+        if (at != index.end()) out.delivery_queued[at->second] = true;
+    }
+    tx.commit();
+    for (std::size_t i = 0; i < events.size(); ++i)
+        if (!seen[i])
+            throw Error(ErrorKind::kInternal,
+                        "event " + events[i].id.to_string() + " is neither new nor in the log");
+    return out;
+}
+
+std::vector<ClaimedDelivery> DeliveryQueue::claim_due(Connection& conn, std::size_t limit,
+                                                      std::chrono::milliseconds lease) {
+    Result r = conn.exec_prepared(
+        R"(
+        UPDATE deliveries d SET next_attempt_at = now() + $2::interval, updated_at = now()
+        FROM (SELECT event_id, number FROM deliveries
+              WHERE status = 'pending' AND next_attempt_at <= now()
+              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+        WHERE d.event_id = due.event_id AND d.number = due.number
+        RETURNING d.event_id, d.number, d.trigger_id, d.attempts, d.target, d.target_secret, )" +
+            detail::micros_of("d.triggered_at", "triggered_us"),
+        {std::to_string(limit), interval(lease)});
+    std::vector<ClaimedDelivery> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        ClaimedDelivery c;
+        auto event_id = EventId::parse(r.text(i, "event_id"));
+        auto trigger_id = TriggerId::parse(r.text(i, "trigger_id"));
+        if (!event_id || !trigger_id) throw Error(ErrorKind::kInternal, "malformed delivery row");
+        c.key = {*event_id, r.integer(i, "number")};
+        c.trigger_id = *trigger_id;
+        c.triggered_at = detail::from_micros(r.integer(i, "triggered_us"));
+        c.attempts = r.integer(i, "attempts");
+        if (!r.is_null(i, "target"))
+            c.target = stored_target(r.text(i, "target"), r.optional_text(i, "target_secret"));
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::vector<Event> DeliveryQueue::load_events(Connection& conn,
+                                              const std::vector<ClaimedDelivery>& claimed) {
+    std::vector<EventKey> keys;
+    keys.reserve(claimed.size());
+    for (const auto& c : claimed) keys.push_back({c.key.event_id, c.triggered_at});
+    return EventStore::get_many(conn, keys);
+}
+
+void DeliveryQueue::renew(Connection& conn, const std::vector<DeliveryKey>& keys,
+                          std::chrono::milliseconds lease) {
+    if (keys.empty()) return;
+    conn.exec_prepared(R"(
+        UPDATE deliveries d SET next_attempt_at = now() + $2::interval
+        FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, number int)
+        WHERE d.event_id = x.event_id AND d.number = x.number AND d.status = 'pending')",
+                       {key_rows_json(keys), interval(lease)});
+}
+
+void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& outcomes) {
+    if (outcomes.empty()) return;
+    json rows = json::array();
+    for (const auto& o : outcomes) {
+        rows.push_back(
+            {{"event_id", o.key.event_id.to_string()},
+             {"number", o.key.number},
+             {"attempt", o.attempt},
+             {"triggered_at", format_rfc3339(o.triggered_at)},
+             {"started_at", format_rfc3339(o.started_at)},
+             {"http_status", o.http_status ? json(*o.http_status) : json(nullptr)},
+             {"latency_ms", o.latency_ms},
+             {"error", o.error ? json(*o.error) : json(nullptr)},
+             {"response_body", o.response_body ? json(*o.response_body) : json(nullptr)},
+             {"status", o.status},
+             {"next_attempt_at",
+              o.next_attempt_at ? json(format_rfc3339(*o.next_attempt_at)) : json(nullptr)}});
+    }
+    std::string param = rows.dump(-1, ' ', false, json::error_handler_t::replace);
+    Transaction tx(conn);
+    conn.exec_prepared(R"(
+        INSERT INTO delivery_attempts (event_id, number, attempt, triggered_at, started_at,
+                                       http_status, latency_ms, error, response_body)
+        SELECT event_id, number, attempt, triggered_at, started_at, http_status, latency_ms,
+               error, response_body
+        FROM jsonb_to_recordset($1::jsonb) AS x(
+            event_id uuid, number int, attempt int, triggered_at timestamptz,
+            started_at timestamptz, http_status int, latency_ms int, error text,
+            response_body text)
+        ON CONFLICT (event_id, number, attempt) DO NOTHING)",
+                       {param});
+    conn.exec_prepared(R"(
+        UPDATE deliveries d
+        SET status = x.status, attempts = greatest(d.attempts, x.attempt),
+            next_attempt_at = x.next_attempt_at,
+            last_error = CASE WHEN x.status = 'succeeded' THEN NULL ELSE x.error END,
+            updated_at = now()
+        FROM jsonb_to_recordset($1::jsonb) AS x(
+            event_id uuid, number int, attempt int, status text, next_attempt_at timestamptz,
+            error text)
+        WHERE d.event_id = x.event_id AND d.number = x.number AND d.status = 'pending')",
+                       {param});
+    tx.commit();
+}
+
+void DeliveryQueue::abandon(Connection& conn, const DeliveryKey& key, const std::string& reason) {
+    conn.exec(R"(
+        UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, last_error = $3,
+                              updated_at = now()
+        WHERE event_id = $1 AND number = $2 AND status = 'pending')",
+              {key.event_id.to_string(), std::to_string(key.number), reason});
+}
+
+std::int64_t DeliveryQueue::pending_count(Connection& conn) {
+    return conn.exec_prepared("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+        .integer(0, 0);
+}
+
+}  // namespace etp::pg

@@ -1,0 +1,29 @@
+#pragma once
+// What the gateway adds to a trigger's webhook target on its way in and out: the refusal of
+// private addresses (unless ETP_ALLOW_PRIVATE_TARGETS), and the trigger's API representation,
+// which never holds a secret except the one answer that shows a secret the platform generated.
+// Stateless; thread-safe.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "etp/domain/error.hpp"
+#include "etp/domain/trigger.hpp"
+
+namespace etp::gateway {
+
+// The problem at `pointer_prefix` + "/target/url" when the definition's target is a private
+// address (localhost, loopback, private or link-local IP literal) and those are not allowed.
+// `pointer_prefix` is where the definition sits in the request body ("" or "/trigger").
+std::optional<FieldError> private_target_error(const TriggerSpec& spec, bool allow_private_targets,
+                                               const std::string& pointer_prefix = "");
+// The same, thrown as a ValidationError.
+void check_target_allowed(const TriggerSpec& spec, bool allow_private_targets);
+
+// The trigger as the API shows it. `shown_secret`, when given, goes into target.secret: a
+// secret the platform generated, shown this once.
+nlohmann::json trigger_json(const Trigger& trigger,
+                            const std::optional<std::string>& shown_secret = std::nullopt);
+
+}  // namespace etp::gateway

@@ -1,0 +1,66 @@
+// The gateway's side of webhook targets: which targets a definition may name, and that the
+// trigger's API representation carries a secret only when one is shown once.
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "etp/domain/webhook_signature.hpp"
+#include "webhook_target.hpp"
+
+using etp::gateway::check_target_allowed;
+using etp::gateway::private_target_error;
+using etp::gateway::trigger_json;
+using nlohmann::json;
+
+namespace {
+
+etp::TriggerSpec with_target(const std::string& url) {
+    return etp::parse_trigger_spec({{"name", "t"}, {"type", "api"}, {"target", {{"url", url}}}});
+}
+
+}  // namespace
+
+TEST_CASE("private targets are refused at the target's url unless allowed") {
+    for (const char* url :
+         {"http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/", "https://10.1.2.3/hook",
+          "http://169.254.169.254/latest/meta-data", "http://api.localhost/x"}) {
+        INFO(url);
+        auto error = private_target_error(with_target(url), false);
+        REQUIRE(error);
+        CHECK(error->pointer == "/target/url");
+        CHECK(error->message.find("ETP_ALLOW_PRIVATE_TARGETS") != std::string::npos);
+        CHECK(private_target_error(with_target(url), false, "/trigger")->pointer ==
+              "/trigger/target/url");
+        CHECK_FALSE(private_target_error(with_target(url), true));
+        CHECK_THROWS_AS(check_target_allowed(with_target(url), false), etp::ValidationError);
+        CHECK_NOTHROW(check_target_allowed(with_target(url), true));
+    }
+    for (const char* url : {"https://example.com/hook", "http://93.184.216.34/x"}) {
+        INFO(url);
+        CHECK_FALSE(private_target_error(with_target(url), false));
+    }
+    CHECK_FALSE(
+        private_target_error(etp::parse_trigger_spec({{"name", "t"}, {"type", "api"}}), false));
+}
+
+TEST_CASE("a trigger's JSON shows a secret only when it is shown once") {
+    std::string secret = etp::webhook::generate_secret();
+    json body = {{"name", "t"},
+                 {"type", "api"},
+                 {"target", {{"url", "https://example.com/hook"}, {"secret", secret}}}};
+    etp::Trigger t{etp::TriggerId{etp::new_uuid_v7()}, etp::parse_trigger_spec(body), 1,
+                   etp::now_utc(), etp::now_utc()};
+    json plain = trigger_json(t);
+    CHECK(plain.dump().find(secret) == std::string::npos);
+    CHECK_FALSE(plain["target"].contains("secret"));
+    CHECK_FALSE(plain["target"].contains("has_secret"));
+    CHECK(plain["target"]["url"] == "https://example.com/hook");
+
+    std::string generated = etp::webhook::generate_secret();
+    json shown = trigger_json(t, generated);
+    CHECK(shown["target"]["secret"] == generated);
+
+    t.spec.target.reset();
+    CHECK(trigger_json(t, generated)["target"].is_null());
+}
