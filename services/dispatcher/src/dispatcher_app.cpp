@@ -1,5 +1,6 @@
 #include "dispatcher_app.hpp"
 
+#include "delivery_engine.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/service/service_host.hpp"
 #include "event_log_writer.hpp"
@@ -7,15 +8,29 @@
 namespace etp::dispatcher {
 
 int run_dispatcher(const DispatcherConfig& config, runtime::ShutdownSignal& shutdown) {
-    service::ServiceHost host("dispatcher", config.common, 4);
+    // Connections: the writer, the engine's poller and recorder, settings lookups, readiness.
+    service::ServiceHost host("dispatcher", config.common, 6);
+    bus::Topics topics(config.common.topic_prefix);
+    DeliveryOptions options;
+    options.workers = static_cast<std::size_t>(config.delivery_workers);
+    options.per_target = static_cast<std::size_t>(config.delivery_per_target);
+    options.lease = config.delivery_lease;
+    options.poll_interval = config.delivery_poll_interval;
+    options.max_in_memory = static_cast<std::size_t>(config.delivery_max_in_memory);
+    options.allow_private_targets = config.allow_private_targets == 1;
+    DeliveryEngine deliveries(host.pool(), host.producer(), topics, options);
+
     bus::ConsumerConfig consumer_config;
     consumer_config.brokers = config.common.kafka_brokers;
     consumer_config.group_id = config.group_id;
     consumer_config.client_id = "dispatcher";
-    consumer_config.topics = {bus::Topics(config.common.topic_prefix).trigger_fired()};
-    EventLogWriter writer(host.pool(), consumer_config, static_cast<std::size_t>(config.batch_size),
-                          config.poll_timeout);
+    consumer_config.topics = {topics.trigger_fired()};
+    EventLogWriter writer(host.pool(), host.producer(), deliveries, consumer_config, topics,
+                          static_cast<std::size_t>(config.batch_size), config.poll_timeout);
     host.add_check({"event log", [&writer] { return writer.check(); }});
+    host.add_check({"webhook delivery", [&deliveries] { return deliveries.check(); }});
+    // Started in this order and stopped in reverse: the writer stops handing over first.
+    host.add(deliveries);
     host.add(writer);
     return host.run(shutdown);
 }

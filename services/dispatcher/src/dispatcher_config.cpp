@@ -3,16 +3,36 @@
 namespace etp::dispatcher {
 
 runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
-    runtime::ConfigSpec spec("dispatcher",
-                             "Consumes firings from etp.trigger.fired and writes them to the event "
-                             "log exactly once (offsets are committed after the database commit).");
+    runtime::ConfigSpec spec(
+        "dispatcher",
+        "Consumes firings from etp.trigger.fired, writes them to the event log exactly once, "
+        "publishes them on etp.events and delivers signed webhooks with retries kept in "
+        "PostgreSQL.");
     runtime::add_common(spec, config.common, 9104);
     spec.text("DISPATCHER_GROUP_ID", "etp-dispatcher", "Kafka consumer group of the dispatchers",
               config.group_id)
         .integer("DISPATCHER_BATCH_SIZE", 500, "firings written per database statement",
                  config.batch_size, 1, 10000)
         .duration("DISPATCHER_POLL_TIMEOUT", "200ms",
-                  "longest wait for the first message of a batch", config.poll_timeout);
+                  "longest wait for the first message of a batch", config.poll_timeout)
+        .integer("DELIVERY_WORKERS", 32, "webhook requests in flight at once, all targets",
+                 config.delivery_workers, 1, 1024)
+        .integer("DELIVERY_PER_TARGET", 8,
+                 "webhook requests in flight at once to one target (scheme://host:port)",
+                 config.delivery_per_target, 1, 256)
+        .duration("DELIVERY_LEASE", "30s",
+                  "how long a delivery held by a dispatcher stays hidden from the others; a "
+                  "dead dispatcher's deliveries are resumed after it",
+                  config.delivery_lease)
+        .duration("DELIVERY_POLL_INTERVAL", "500ms",
+                  "how often due retries and redeliveries are looked up",
+                  config.delivery_poll_interval)
+        .integer("DELIVERY_MAX_IN_MEMORY", 20000,
+                 "deliveries held in memory at most; more wait in PostgreSQL",
+                 config.delivery_max_in_memory, 100, 1000000)
+        .integer("ETP_ALLOW_PRIVATE_TARGETS", 0,
+                 "1 = deliver to loopback and private addresses (development and tests only)",
+                 config.allow_private_targets, 0, 1);
     return spec;
 }
 

@@ -12,6 +12,12 @@ struct DispatcherConfig {
     std::string group_id;
     std::int64_t batch_size = 500;
     std::chrono::milliseconds poll_timeout{200};
+    std::int64_t delivery_workers = 32;
+    std::int64_t delivery_per_target = 8;
+    std::chrono::milliseconds delivery_lease{30000};
+    std::chrono::milliseconds delivery_poll_interval{500};
+    std::int64_t delivery_max_in_memory = 20000;
+    std::int64_t allow_private_targets = 0;
 };
 
 runtime::ConfigSpec make_config_spec(DispatcherConfig& config);

@@ -1,9 +1,13 @@
 #include "event_log_writer.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
+#include "etp/bus/event_message.hpp"
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/event_store.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
@@ -13,6 +17,8 @@ namespace {
 
 struct Metrics {
     prometheus::Counter& logged;
+    prometheus::Counter& published;
+    prometheus::Gauge& lag;
     prometheus::Counter& duplicates;
     prometheus::Counter& malformed;
     prometheus::Counter& rejected;
@@ -28,17 +34,36 @@ Metrics& metrics() {
                                 .Name("etp_dispatcher_write_failures_total")
                                 .Help("Failed event-log batch writes (retried)")
                                 .Register(runtime::metrics_registry());
-    static Metrics m{family.Add({{"outcome", "logged"}}), family.Add({{"outcome", "duplicate"}}),
-                     family.Add({{"outcome", "malformed"}}), family.Add({{"outcome", "rejected"}}),
+    static auto& published = prometheus::BuildCounter()
+                                 .Name("etp_dispatcher_events_published_total")
+                                 .Help("Logged events published on etp.events")
+                                 .Register(runtime::metrics_registry());
+    static auto& lag = prometheus::BuildGauge()
+                           .Name("etp_dispatcher_consumer_lag")
+                           .Help("Firings on etp.trigger.fired not yet consumed by this member")
+                           .Register(runtime::metrics_registry());
+    static Metrics m{family.Add({{"outcome", "logged"}}),
+                     published.Add({}),
+                     lag.Add({}),
+                     family.Add({{"outcome", "duplicate"}}),
+                     family.Add({{"outcome", "malformed"}}),
+                     family.Add({{"outcome", "rejected"}}),
                      failures.Add({})};
     return m;
 }
 
 }  // namespace
 
-EventLogWriter::EventLogWriter(pg::Pool& pool, const bus::ConsumerConfig& consumer,
+EventLogWriter::EventLogWriter(pg::Pool& pool, bus::Producer& producer, DeliveryEngine& deliveries,
+                               const bus::ConsumerConfig& consumer, const bus::Topics& topics,
                                std::size_t batch_size, std::chrono::milliseconds poll_timeout)
-    : pool_(pool), consumer_(consumer), batch_size_(batch_size), poll_timeout_(poll_timeout) {
+    : pool_(pool),
+      producer_(producer),
+      deliveries_(deliveries),
+      consumer_(consumer),
+      topics_(topics),
+      batch_size_(batch_size),
+      poll_timeout_(poll_timeout) {
     metrics();
 }
 
@@ -77,7 +102,9 @@ void EventLogWriter::maintain_partitions() noexcept {
     }
 }
 
-void EventLogWriter::write_until_done(const std::vector<bus::Message>& batch) {
+std::vector<Event> EventLogWriter::write_until_done(const std::vector<bus::Message>& batch,
+                                                    std::chrono::milliseconds lease,
+                                                    std::vector<Handoff>& handoffs) {
     std::vector<Event> events;
     events.reserve(batch.size());
     for (const auto& message : batch) {
@@ -96,17 +123,16 @@ void EventLogWriter::write_until_done(const std::vector<bus::Message>& batch) {
     auto backoff = std::chrono::milliseconds(100);
     while (true) {
         try {
-            auto conn = pool_.acquire();
-            record_written(events.size(), pg::EventStore::insert_batch(*conn, events));
+            log(events, lease, handoffs);
             failing_ = false;
-            return;
+            return events;
         } catch (const Error& e) {
             // Rejected data (say, a string PostgreSQL cannot store) fails every retry: find the
             // rows at fault, write the others, and never let one firing block its partition.
             if (!e.retryable() && e.kind() == ErrorKind::kInvalidInput) {
-                write_one_by_one(events);
+                write_one_by_one(events, lease, handoffs);
                 failing_ = false;
-                return;
+                return events;
             }
             wait_before_retry(events.size(), e.what(), backoff);
         } catch (const std::exception& e) {
@@ -115,9 +141,21 @@ void EventLogWriter::write_until_done(const std::vector<bus::Message>& batch) {
     }
 }
 
-void EventLogWriter::record_written(std::size_t batch, std::int64_t inserted) {
-    metrics().logged.Increment(static_cast<double>(inserted));
-    metrics().duplicates.Increment(static_cast<double>(batch) - static_cast<double>(inserted));
+void EventLogWriter::log(std::vector<Event>& events, std::chrono::milliseconds lease,
+                         std::vector<Handoff>& handoffs) {
+    if (events.empty()) return;
+    pg::LoggedBatch logged;
+    {
+        auto conn = pool_.acquire();
+        logged = pg::DeliveryQueue::log_events(*conn, events, lease);
+    }
+    metrics().logged.Increment(static_cast<double>(logged.inserted));
+    metrics().duplicates.Increment(static_cast<double>(events.size()) -
+                                   static_cast<double>(logged.inserted));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        events[i].logged_at = logged.logged_at[i];
+        if (logged.delivery_queued[i]) handoffs.push_back({{events[i].id, 1}, events[i]});
+    }
 }
 
 void EventLogWriter::wait_before_retry(std::size_t batch, const char* error,
@@ -137,21 +175,23 @@ void EventLogWriter::wait_before_retry(std::size_t batch, const char* error,
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
 }
 
-void EventLogWriter::write_one_by_one(const std::vector<Event>& events) {
-    for (const Event& event : events) {
-        std::vector<Event> one{event};
+void EventLogWriter::write_one_by_one(std::vector<Event>& events, std::chrono::milliseconds lease,
+                                      std::vector<Handoff>& handoffs) {
+    std::vector<Event> kept;
+    for (Event& event : events) {
+        std::vector<Event> one{std::move(event)};
         auto backoff = std::chrono::milliseconds(100);
         while (true) {
             try {
-                auto conn = pool_.acquire();
-                record_written(1, pg::EventStore::insert_batch(*conn, one));
+                log(one, lease, handoffs);
+                kept.push_back(std::move(one.front()));
                 break;
             } catch (const Error& e) {
                 if (!e.retryable() && e.kind() == ErrorKind::kInvalidInput) {
                     metrics().rejected.Increment();
                     log::error("firing rejected by the event log; skipped",
-                               {{"event_id", event.id.to_string()},
-                                {"trigger_id", event.trigger_id.to_string()},
+                               {{"event_id", one.front().id.to_string()},
+                                {"trigger_id", one.front().trigger_id.to_string()},
                                 {"error", e.what()}});
                     break;
                 }
@@ -161,6 +201,51 @@ void EventLogWriter::write_one_by_one(const std::vector<Event>& events) {
             }
         }
     }
+    events = std::move(kept);
+}
+
+void EventLogWriter::publish_until_done(const std::vector<Event>& events) {
+    // Every logged event of the batch, replays included: a crash after logging but before
+    // publishing must not lose the publication, so consumers may see a repeat (same id).
+    std::vector<const Event*> todo;
+    for (const Event& e : events) todo.push_back(&e);
+    auto backoff = std::chrono::milliseconds(100);
+    while (!todo.empty()) {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::size_t outstanding = 0;
+        std::vector<const Event*> failed;
+        std::string last_error;
+        for (const Event* e : todo) {
+            try {
+                {
+                    std::lock_guard lock(mutex);
+                    ++outstanding;
+                }
+                producer_.produce(bus::make_event_message(topics_, *e),
+                                  [&, e](std::optional<Error> error) {
+                                      std::lock_guard lock(mutex);
+                                      if (error) {
+                                          failed.push_back(e);
+                                          last_error = error->what();
+                                      }
+                                      if (--outstanding == 0) cv.notify_all();
+                                  });
+            } catch (const std::exception& ex) {
+                std::lock_guard lock(mutex);
+                --outstanding;
+                failed.push_back(e);
+                last_error = ex.what();
+            }
+        }
+        {
+            std::unique_lock lock(mutex);
+            cv.wait(lock, [&] { return outstanding == 0; });
+        }
+        metrics().published.Increment(static_cast<double>(todo.size() - failed.size()));
+        todo = std::move(failed);
+        if (!todo.empty()) wait_before_retry(todo.size(), last_error.c_str(), backoff);
+    }
 }
 
 void EventLogWriter::run() noexcept {
@@ -169,8 +254,16 @@ void EventLogWriter::run() noexcept {
         maintain_partitions();
         try {
             std::vector<bus::Message> batch = consumer_.poll(batch_size_, poll_timeout_);
+            metrics().lag.Set(static_cast<double>(consumer_.lag()));
             if (batch.empty()) continue;
-            write_until_done(batch);
+            // Deliveries go straight to the engine when it has room; otherwise their rows are
+            // due at once and the engine's poller takes them when it has.
+            bool handing_off = deliveries_.try_reserve(batch.size());
+            auto lease = handing_off ? deliveries_.lease() : std::chrono::milliseconds(0);
+            std::vector<Handoff> handoffs;
+            std::vector<Event> logged = write_until_done(batch, lease, handoffs);
+            if (handing_off) deliveries_.submit(std::move(handoffs), batch.size());
+            publish_until_done(logged);
             consumer_.commit(batch);
         } catch (const std::exception& e) {
             if (stopping_) break;

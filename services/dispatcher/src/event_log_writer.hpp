@@ -1,16 +1,21 @@
 #pragma once
-// The dispatcher's consume → write → commit loop. A batch of firings is written in one
-// idempotent statement (ON CONFLICT DO NOTHING on the event id), and the batch's offsets are
-// committed only after the database commit: a crash between the two replays the batch, which
-// the conflict clause turns into a no-op. A batch that cannot be written is retried with
-// backoff, never skipped. Runs on its own thread; start()/stop() from the owner's thread.
-// Owns the consumer: stop() finishes the batch in hand, then leaves the group.
+// The dispatcher's consume → log → publish → commit loop. A batch of firings is written in one
+// transaction that logs the events idempotently (ON CONFLICT DO NOTHING on the event id) and
+// queues the first webhook delivery of each; the stored events are then published on
+// etp.events, and the batch's offsets are committed only after both: a crash in between
+// replays the batch, which the conflict clauses turn into a no-op for the log and the queue
+// and a repeat (same CloudEvent id) on etp.events. A batch that cannot be written is retried
+// with backoff, never skipped. The queued deliveries go straight to the delivery engine when
+// it has room. Runs on its own thread; start()/stop() from the owner's thread. Owns the
+// consumer: stop() finishes the batch in hand, then leaves the group.
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "delivery_engine.hpp"
 #include "etp/bus/consumer.hpp"
+#include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/domain/event.hpp"
 #include "etp/pg/pool.hpp"
@@ -21,8 +26,9 @@ namespace etp::dispatcher {
 class EventLogWriter : public service::Component {
  public:
     // Subscribes at construction; throws etp::Error on bad consumer configuration.
-    EventLogWriter(pg::Pool& pool, const bus::ConsumerConfig& consumer, std::size_t batch_size,
-                   std::chrono::milliseconds poll_timeout);
+    EventLogWriter(pg::Pool& pool, bus::Producer& producer, DeliveryEngine& deliveries,
+                   const bus::ConsumerConfig& consumer, const bus::Topics& topics,
+                   std::size_t batch_size, std::chrono::milliseconds poll_timeout);
     ~EventLogWriter() override;
 
     void start() override;
@@ -33,9 +39,16 @@ class EventLogWriter : public service::Component {
 
  private:
     void run() noexcept;
-    void write_until_done(const std::vector<bus::Message>& batch);
-    void write_one_by_one(const std::vector<Event>& events);
-    void record_written(std::size_t batch, std::int64_t inserted);
+    // Logs the batch's firings; returns them as logged (rejected ones left out).
+    std::vector<Event> write_until_done(const std::vector<bus::Message>& batch,
+                                        std::chrono::milliseconds lease,
+                                        std::vector<Handoff>& handoffs);
+    void write_one_by_one(std::vector<Event>& events, std::chrono::milliseconds lease,
+                          std::vector<Handoff>& handoffs);
+    // One write; fills logged_at and hands queued deliveries to `handoffs`.
+    void log(std::vector<Event>& events, std::chrono::milliseconds lease,
+             std::vector<Handoff>& handoffs);
+    void publish_until_done(const std::vector<Event>& events);
     // Counts the failure, logs it, sleeps `backoff` (then doubles it, up to 5 s); throws when
     // stopping so the batch is left uncommitted for the next member of the group.
     void wait_before_retry(std::size_t batch, const char* error,
@@ -43,7 +56,10 @@ class EventLogWriter : public service::Component {
     void maintain_partitions() noexcept;
 
     pg::Pool& pool_;
+    bus::Producer& producer_;
+    DeliveryEngine& deliveries_;
     bus::Consumer consumer_;
+    const bus::Topics topics_;
     const std::size_t batch_size_;
     const std::chrono::milliseconds poll_timeout_;
     std::chrono::steady_clock::time_point next_partition_check_{};

@@ -1,0 +1,99 @@
+// The messages the services produce match the JSON Schemas in proto/kafka/, which are the
+// contract for consumers outside the platform.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "etp/bus/event_message.hpp"
+#include "etp/bus/firing.hpp"
+#include "etp/domain/payload_schema.hpp"
+
+using namespace etp;
+using nlohmann::json;
+
+namespace {
+
+std::shared_ptr<const PayloadSchema> schema(const std::string& type) {
+    std::ifstream in(std::string(ETP_PROTO_DIR) + "/kafka/" + type + ".schema.json");
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    return PayloadSchema::compile(json::parse(text.str()), "");
+}
+
+std::string problems(const std::vector<FieldError>& errors) {
+    std::string out;
+    for (const auto& e : errors) out += e.pointer + ": " + e.message + "\n";
+    return out;
+}
+
+Event sample_event() {
+    Event e;
+    e.id = EventId{new_uuid_v7()};
+    e.trigger_id = TriggerId{new_uuid_v7()};
+    e.trigger_name = "orders";
+    e.trigger_type = TriggerType::kScheduled;
+    e.source = std::string(kSourceSchedule);
+    e.payload = {{"amount", 12.5}, {"tags", {"a", "b"}}};
+    e.triggered_at = now_utc();
+    e.scheduled_for = e.triggered_at;
+    e.logged_at = e.triggered_at;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("etp.trigger.fired messages match their schema, with and without a target") {
+    bus::Topics topics("etp.");
+    Event e = sample_event();
+    auto s = schema("etp.trigger.fired");
+    auto message = bus::make_firing_message(topics, e, "scheduler");
+    CHECK(problems(s->validate(json::parse(*message.value))) == "");
+    Target target;
+    target.url = "https://example.com/hook";
+    target.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    e.target = target;
+    message = bus::make_firing_message(topics, e, "api-gateway");
+    CHECK(problems(s->validate(json::parse(*message.value))) == "");
+}
+
+TEST_CASE("etp.event.logged messages match their schema and are keyed by trigger") {
+    bus::Topics topics("etp.");
+    Event e = sample_event();
+    auto message = bus::make_event_message(topics, e);
+    CHECK(message.topic == "etp.events");
+    CHECK(message.key == e.trigger_id.to_string());
+    json value = json::parse(*message.value);
+    CHECK(problems(schema("etp.event.logged")->validate(value)) == "");
+    CHECK(value["id"] == e.id.to_string());
+    CHECK(value["data"]["payload"] == e.payload);
+    // The schema is strict enough to catch a broken message.
+    value["data"].erase("triggered_at");
+    CHECK_FALSE(schema("etp.event.logged")->validate(value).empty());
+}
+
+TEST_CASE("a logged event never carries an unsaved definition's target or secret") {
+    Event e = sample_event();
+    Target target;
+    target.url = "https://example.com/hook";
+    target.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    e.target = target;
+    std::string text = bus::serialize_logged_event(e);
+    CHECK(text.find("whsec_") == std::string::npos);
+    CHECK(text.find("example.com") == std::string::npos);
+}
+
+TEST_CASE("etp.delivery.dead messages match their schema and are keyed by event") {
+    bus::Topics topics("etp.");
+    Event e = sample_event();
+    bus::DeadDelivery dead{e, 2, 8, 503, "HTTP 503", "https://example.com/hook"};
+    auto message = bus::make_dead_delivery_message(topics, dead);
+    CHECK(message.topic == "etp.deliveries.dead");
+    CHECK(message.key == e.id.to_string());
+    json value = json::parse(*message.value);
+    CHECK(problems(schema("etp.delivery.dead")->validate(value)) == "");
+    CHECK(value["data"]["delivery"] == 2);
+    CHECK(value["data"]["last_http_status"] == 503);
+    // The same delivery always gets the same CloudEvent id, so a repeat can be dropped.
+    CHECK(json::parse(*bus::make_dead_delivery_message(topics, dead).value)["id"] == value["id"]);
+}
