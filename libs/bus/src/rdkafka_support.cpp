@@ -1,9 +1,11 @@
 #include "rdkafka_support.hpp"
 
 #include <array>
+#include <string_view>
 
 #include "etp/domain/error.hpp"
 #include "etp/runtime/log.hpp"
+#include "etp/runtime/metrics.hpp"
 
 namespace etp::bus::detail {
 namespace {
@@ -22,7 +24,28 @@ ClientContext* context_of(const rd_kafka_t* rk) {
 // Runs on librdkafka's internal threads. Debug lines (asked for with the `debug` property)
 // pass unthrottled; everything else is rate-limited per facility so a dead broker does not
 // flood the log.
+// An offset reset after "out of range" means the messages between the consumer's position and
+// the log's start were deleted before they were consumed (retention, or the development
+// broker's 5 MiB per partition): a loss, whatever level librdkafka gives it.
+bool is_offset_reset_loss(std::string_view text) {
+    return text.find("out of range") != std::string_view::npos &&
+           text.find("reset") != std::string_view::npos;
+}
+
 void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* text) noexcept {
+    if (is_offset_reset_loss(text)) {
+        static auto& resets = prometheus::BuildCounter()
+                                  .Name("etp_kafka_offset_resets_total")
+                                  .Help(
+                                      "Consumer offsets reset because the messages at them "
+                                      "were already deleted (messages skipped)")
+                                  .Register(runtime::metrics_registry())
+                                  .Add({});
+        resets.Increment();
+        log::error("kafka messages deleted before they were consumed; consumer skipped them",
+                   {{"client", rd_kafka_name(rk)}, {"detail", text}});
+        return;
+    }
     const log::Level ours = from_syslog(level);
     if (!log::enabled(ours)) return;
     ClientContext* context = context_of(rk);

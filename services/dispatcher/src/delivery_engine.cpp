@@ -60,11 +60,7 @@ void count_delivery(const std::string& outcome) {
 
 DeliveryEngine::DeliveryEngine(pg::Pool& pool, bus::Producer& producer, bus::Topics topics,
                                DeliveryOptions options)
-    : pool_(pool),
-      producer_(producer),
-      topics_(std::move(topics)),
-      options_(options),
-      settings_(pool, std::chrono::seconds(2)) {
+    : pool_(pool), producer_(producer), topics_(std::move(topics)), options_(options) {
     metrics();
 }
 
@@ -114,18 +110,16 @@ bool DeliveryEngine::try_reserve(std::size_t n) {
 void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved) {
     std::vector<Job> jobs;
     jobs.reserve(handoffs.size());
+    BatchSettings lookups(pool_);
     for (auto& h : handoffs) {
         Job job;
         job.key = h.key;
         std::shared_ptr<const DeliverySettings> settings;
         if (h.event.target) {
-            auto s = std::make_shared<DeliverySettings>();
-            s->target = *h.event.target;
-            if (s->target.secret) s->secrets = {*s->target.secret};
-            settings = std::move(s);
+            settings = inline_settings(*h.event.target);
         } else {
             try {
-                settings = settings_.get(h.event.trigger_id);
+                settings = lookups.get(h.event.trigger_id);
             } catch (const std::exception& e) {
                 // The row stays leased; once the lease runs out the poller takes it.
                 log::warn("delivery settings not read; left to the retry poller",
@@ -162,7 +156,8 @@ void DeliveryEngine::enqueue_locked(Job job) {
 }
 
 void DeliveryEngine::make_ready_locked(Origin& origin) {
-    if (origin.ready || origin.queue.empty() || origin.in_flight >= options_.per_target) return;
+    std::size_t limit = origin.failing_streak >= 3 ? 1 : options_.per_target;
+    if (origin.ready || origin.queue.empty() || origin.in_flight >= limit) return;
     origin.ready = true;
     ready_.push_back(&origin);
     work_cv_.notify_one();
@@ -194,6 +189,11 @@ void DeliveryEngine::worker() noexcept {
             if (!stopping_) origin.idle.push_back(std::move(client));
         }
         --origin.in_flight;
+        const auto& status = finished.outcome.http_status;
+        if (!status || *status >= 500)
+            ++origin.failing_streak;
+        else
+            origin.failing_streak = 0;
         make_ready_locked(origin);
         if (stopping_ && !finished.outcome.http_status) {
             // Cut short by stop(): not an answer from the target. The delivery is released
@@ -352,6 +352,7 @@ void DeliveryEngine::claim_due() {
             by_id[id] = std::make_shared<const Event>(std::move(e));
         }
         std::vector<Job> jobs;
+        BatchSettings lookups(pool_);
         for (const auto& c : claimed) {
             {
                 std::lock_guard lock(mutex_);
@@ -363,14 +364,7 @@ void DeliveryEngine::claim_due() {
                 continue;
             }
             std::shared_ptr<const DeliverySettings> settings;
-            if (c.target) {
-                auto s = std::make_shared<DeliverySettings>();
-                s->target = *c.target;
-                if (s->target.secret) s->secrets = {*s->target.secret};
-                settings = std::move(s);
-            } else {
-                settings = settings_.get(c.trigger_id);
-            }
+            settings = c.target ? inline_settings(*c.target) : lookups.get(c.trigger_id);
             if (!settings) {
                 abandon(c, "the trigger was deleted or no longer has a target",
                         event->second.get());

@@ -75,6 +75,9 @@ class DeliveryEngine : public service::Component {
     struct Origin {
         std::deque<Job> queue;
         std::size_t in_flight = 0;
+        // Failed attempts in a row (no answer or 5xx). A failing target gets one request at a
+        // time, so dead targets hold one worker each, not DELIVERY_PER_TARGET.
+        std::size_t failing_streak = 0;
         bool ready = false;  // listed in ready_
         std::vector<std::unique_ptr<httplib::Client>> idle;
         std::vector<httplib::Client*> busy;  // stopped on shutdown
@@ -108,7 +111,6 @@ class DeliveryEngine : public service::Component {
     bus::Producer& producer_;
     const bus::Topics topics_;
     const DeliveryOptions options_;
-    DeliverySettingsCache settings_;
 
     mutable std::mutex mutex_;
     std::condition_variable work_cv_;

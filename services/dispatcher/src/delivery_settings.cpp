@@ -5,31 +5,26 @@
 
 namespace etp::dispatcher {
 
-DeliverySettingsCache::DeliverySettingsCache(pg::Pool& pool, std::chrono::milliseconds ttl)
-    : pool_(pool), ttl_(ttl) {}
+std::shared_ptr<const DeliverySettings> inline_settings(const Target& target) {
+    auto s = std::make_shared<DeliverySettings>();
+    s->target = target;
+    if (target.secret) s->secrets = {*target.secret};
+    return s;
+}
 
-std::shared_ptr<const DeliverySettings> DeliverySettingsCache::get(const TriggerId& id) {
-    auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(mutex_);
-        auto it = entries_.find(id);
-        if (it != entries_.end() && it->second.expires > now) return it->second.settings;
-    }
+std::shared_ptr<const DeliverySettings> BatchSettings::get(const TriggerId& id) {
+    if (auto it = found_.find(id); it != found_.end()) return it->second;
     std::shared_ptr<const DeliverySettings> settings;
-    {
-        auto conn = pool_.acquire();
-        auto trigger = pg::TriggerStore::get(*conn, id);
-        if (trigger && trigger->spec.target) {
-            auto s = std::make_shared<DeliverySettings>();
-            s->target = *trigger->spec.target;
-            s->retry = trigger->spec.retry;
-            s->secrets = pg::TriggerSecretStore::active_secrets(*conn, id);
-            settings = std::move(s);
-        }
+    auto conn = pool_.acquire();
+    auto trigger = pg::TriggerStore::get(*conn, id);
+    if (trigger && trigger->spec.target) {
+        auto s = std::make_shared<DeliverySettings>();
+        s->target = *trigger->spec.target;
+        s->retry = trigger->spec.retry;
+        s->secrets = pg::TriggerSecretStore::active_secrets(*conn, id);
+        settings = std::move(s);
     }
-    std::lock_guard lock(mutex_);
-    if (entries_.size() > 10000) entries_.clear();  // bounded: many short-lived triggers
-    entries_[id] = Entry{settings, now + ttl_};
+    found_.emplace(id, settings);
     return settings;
 }
 

@@ -1,15 +1,15 @@
 #pragma once
 // Where and how a trigger's webhooks go: its target, retry policy and active signing secrets,
-// read from PostgreSQL and kept for a short time so a busy trigger costs one lookup per TTL,
-// not one per event. A changed or deleted trigger is seen within the TTL. Thread-safe.
+// read from PostgreSQL. Looked up once per trigger per batch of deliveries (BatchSettings), not
+// cached across batches, so a rotated secret signs every delivery looked up after the rotation
+// answered, and a changed or deleted trigger is seen by the next batch.
 
-#include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "etp/domain/event.hpp"
 #include "etp/domain/trigger.hpp"
 #include "etp/pg/pool.hpp"
 
@@ -21,22 +21,19 @@ struct DeliverySettings {
     std::vector<std::string> secrets;  // every unexpired secret signs
 };
 
-class DeliverySettingsCache {
- public:
-    DeliverySettingsCache(pg::Pool& pool, std::chrono::milliseconds ttl);
+// The settings of an unsaved definition's test, carried by the delivery itself.
+std::shared_ptr<const DeliverySettings> inline_settings(const Target& target);
 
+// Lookups for one batch. Not thread-safe; lives on the stack of the thread handling a batch.
+class BatchSettings {
+ public:
+    explicit BatchSettings(pg::Pool& pool) : pool_(pool) {}
     // Null when the trigger is gone or has no target. Throws etp::Error when PostgreSQL fails.
     std::shared_ptr<const DeliverySettings> get(const TriggerId& id);
 
  private:
-    struct Entry {
-        std::shared_ptr<const DeliverySettings> settings;
-        std::chrono::steady_clock::time_point expires;
-    };
     pg::Pool& pool_;
-    const std::chrono::milliseconds ttl_;
-    std::mutex mutex_;
-    std::map<TriggerId, Entry> entries_;
+    std::map<TriggerId, std::shared_ptr<const DeliverySettings>> found_;
 };
 
 }  // namespace etp::dispatcher

@@ -15,6 +15,11 @@ runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
                  config.batch_size, 1, 10000)
         .duration("DISPATCHER_POLL_TIMEOUT", "200ms",
                   "longest wait for the first message of a batch", config.poll_timeout)
+        .duration("DISPATCHER_FETCH_WAIT", "20ms",
+                  "longest time a broker holds a fetch with no new data (fetch.wait.max.ms); "
+                  "a broker that does not answer early (the development broker) adds it to "
+                  "every firing's latency",
+                  config.fetch_wait)
         .integer("DELIVERY_WORKERS", 32, "webhook requests in flight at once, all targets",
                  config.delivery_workers, 1, 1024)
         .integer("DELIVERY_PER_TARGET", 8,

@@ -12,6 +12,7 @@ struct DispatcherConfig {
     std::string group_id;
     std::int64_t batch_size = 500;
     std::chrono::milliseconds poll_timeout{200};
+    std::chrono::milliseconds fetch_wait{20};
     std::int64_t delivery_workers = 32;
     std::int64_t delivery_per_target = 8;
     std::chrono::milliseconds delivery_lease{30000};
