@@ -175,6 +175,7 @@ void DeliveryEngine::worker() noexcept {
         Job job = std::move(origin.queue.front());
         origin.queue.pop_front();
         ++origin.in_flight;
+        origin.last_used = std::chrono::steady_clock::now();
         make_ready_locked(origin);  // round-robin: back of the line if it has more
         std::unique_ptr<httplib::Client> client;
         if (!origin.idle.empty()) {
@@ -311,10 +312,24 @@ bool DeliveryEngine::sleep_unless_stopping(std::chrono::milliseconds d) {
     return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
+void DeliveryEngine::prune_idle_origins() {
+    auto cutoff = std::chrono::steady_clock::now() - std::chrono::minutes(1);
+    std::lock_guard lock(mutex_);
+    std::erase_if(origins_, [&](const auto& entry) {
+        const Origin& o = entry.second;
+        return o.queue.empty() && o.in_flight == 0 && !o.ready && o.last_used < cutoff;
+    });
+}
+
 void DeliveryEngine::poller() noexcept {
     auto next_depth = std::chrono::steady_clock::now();
+    auto next_prune = next_depth + std::chrono::minutes(1);
     while (sleep_unless_stopping(options_.poll_interval)) {
         try {
+            if (std::chrono::steady_clock::now() >= next_prune) {
+                prune_idle_origins();
+                next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+            }
             claim_due();
             if (std::chrono::steady_clock::now() >= next_depth) {
                 auto conn = pool_.acquire();

@@ -83,6 +83,7 @@ class DeliveryEngine : public service::Component {
         std::vector<httplib::Client*> busy;  // stopped on shutdown
         Resolution resolution;
         std::chrono::steady_clock::time_point resolved_until{};
+        std::chrono::steady_clock::time_point last_used{};
     };
     struct Finished {
         pg::AttemptOutcome outcome;
@@ -104,6 +105,8 @@ class DeliveryEngine : public service::Component {
     void abandon(const pg::ClaimedDelivery& claimed, const std::string& reason, const Event* event);
     void flush_finished(std::vector<Finished>& batch);
     void renew_leases();
+    // Forgets origins idle for a minute, closing their kept-alive connections.
+    void prune_idle_origins();
     void release_queued() noexcept;
     bool sleep_unless_stopping(std::chrono::milliseconds d);
 
