@@ -262,6 +262,138 @@ TEST_CASE("cron in America/New_York across both DST changes") {
     CHECK(fires("0 9 * * MON", "2026-12-01T00:00:00Z", 1, ny) == S{"2026-12-07T14:00:00Z"});
 }
 
+TEST_CASE("cron in Australia/Sydney: southern-hemisphere DST, both changes") {
+    const char* sydney = "Australia/Sydney";
+    struct Row {
+        const char* name;
+        const char* cron;
+        const char* after;
+        S expected;
+    };
+    const Row rows[] = {
+        // 2026-10-04: 02:00 AEST (+10, 2026-10-03T16:00Z) jumps to 03:00 AEDT (+11).
+        {"gap: 02:30 fires once when the clock jumps",
+         "30 2 * * *",
+         "2026-10-02T00:00:00Z",
+         {"2026-10-02T16:30:00Z", "2026-10-03T16:00:00Z", "2026-10-04T15:30:00Z"}},
+        {"gap: the missing 02:00 fires once, at the jump",
+         "0 * * * *",
+         "2026-10-03T14:30:00Z",
+         {"2026-10-03T15:00:00Z", "2026-10-03T16:00:00Z", "2026-10-03T17:00:00Z"}},
+        // 2026-04-05: 03:00 AEDT (+11, 2026-04-04T16:00Z) goes back to 02:00 AEST (+10).
+        {"repeat: 02:30 fires only on its first occurrence",
+         "30 2 * * *",
+         "2026-04-03T00:00:00Z",
+         {"2026-04-03T15:30:00Z", "2026-04-04T15:30:00Z", "2026-04-05T16:30:00Z"}},
+        {"repeat: hourly does not fire the repeated 02:00",
+         "0 * * * *",
+         "2026-04-04T14:30:00Z",
+         {"2026-04-04T15:00:00Z", "2026-04-04T17:00:00Z", "2026-04-04T18:00:00Z"}},
+        {"winter: 09:00 AEST is 23:00Z the day before",
+         "0 9 1 1,7 *",
+         "2026-01-01T00:00:00Z",
+         {"2026-06-30T23:00:00Z"}},
+        {"summer: 09:00 AEDT is 22:00Z the day before",
+         "0 9 1 1,7 *",
+         "2026-12-01T00:00:00Z",
+         {"2026-12-31T22:00:00Z"}},
+    };
+    for (const Row& row : rows) {
+        INFO(row.name);
+        CHECK(fires(row.cron, row.after, static_cast<int>(row.expected.size()), sydney) ==
+              row.expected);
+    }
+}
+
+TEST_CASE("cron in Australia/Lord_Howe: a 30-minute DST shift") {
+    const char* lord_howe = "Australia/Lord_Howe";
+    struct Row {
+        const char* name;
+        const char* cron;
+        const char* after;
+        S expected;
+    };
+    const Row rows[] = {
+        // 2026-10-04: 02:00 (+10:30, 2026-10-03T15:30Z) jumps to 02:30 (+11).
+        {"gap: 02:15 fires once when the clock jumps",
+         "15 2 * * *",
+         "2026-10-02T00:00:00Z",
+         {"2026-10-02T15:45:00Z", "2026-10-03T15:30:00Z", "2026-10-04T15:15:00Z"}},
+        {"gap: quarter hours across the jump",
+         "*/15 * * * *",
+         "2026-10-03T15:10:00Z",
+         {"2026-10-03T15:15:00Z", "2026-10-03T15:30:00Z", "2026-10-03T15:45:00Z"}},
+        // 2026-04-05: 02:00 (+11, 2026-04-04T15:00Z) goes back to 01:30 (+10:30).
+        {"repeat: 01:45 fires only on its first occurrence",
+         "45 1 * * *",
+         "2026-04-03T00:00:00Z",
+         {"2026-04-03T14:45:00Z", "2026-04-04T14:45:00Z", "2026-04-05T15:15:00Z"}},
+        {"repeat: quarter hours do not fire the repeated half hour",
+         "*/15 * * * *",
+         "2026-04-04T14:40:00Z",
+         {"2026-04-04T14:45:00Z", "2026-04-04T15:30:00Z", "2026-04-04T15:45:00Z"}},
+    };
+    for (const Row& row : rows) {
+        INFO(row.name);
+        CHECK(fires(row.cron, row.after, static_cast<int>(row.expected.size()), lord_howe) ==
+              row.expected);
+    }
+}
+
+TEST_CASE("cron on February 29 over the years and zones") {
+    struct Row {
+        const char* name;
+        const char* cron;
+        const char* after;
+        const char* zone;
+        S expected;
+    };
+    const Row rows[] = {
+        {"UTC, three leap years",
+         "0 0 29 2 *",
+         "2023-01-01T00:00:00Z",
+         nullptr,
+         {"2024-02-29T00:00:00Z", "2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}},
+        {"strictly after a Feb 29 firing",
+         "0 0 29 2 *",
+         "2024-02-29T00:00:00Z",
+         nullptr,
+         {"2028-02-29T00:00:00Z"}},
+        {"every hour of Feb 29 then the next leap year",
+         "0 22,23 29 2 *",
+         "2028-02-29T21:00:00Z",
+         nullptr,
+         {"2028-02-29T22:00:00Z", "2028-02-29T23:00:00Z", "2032-02-29T22:00:00Z"}},
+        {"Europe/Berlin midnight is 23:00Z the day before",
+         "0 0 29 2 *",
+         "2023-01-01T00:00:00Z",
+         "Europe/Berlin",
+         {"2024-02-28T23:00:00Z", "2028-02-28T23:00:00Z"}},
+        {"Australia/Sydney in summer time",
+         "0 12 29 2 *",
+         "2023-01-01T00:00:00Z",
+         "Australia/Sydney",
+         {"2024-02-29T01:00:00Z", "2028-02-29T01:00:00Z"}},
+        {"America/New_York late evening is March 1 in UTC",
+         "0 22 29 2 *",
+         "2023-01-01T00:00:00Z",
+         "America/New_York",
+         {"2024-03-01T03:00:00Z", "2028-03-01T03:00:00Z"}},
+        {"Feb 29 or a Sunday in February",
+         "0 0 29 2 SUN",
+         "2027-02-20T00:00:00Z",
+         nullptr,
+         {"2027-02-21T00:00:00Z", "2027-02-28T00:00:00Z", "2028-02-06T00:00:00Z"}},
+    };
+    for (const Row& row : rows) {
+        INFO(row.name);
+        CHECK(fires(row.cron, row.after, static_cast<int>(row.expected.size()), row.zone) ==
+              row.expected);
+    }
+    // 2100 is not a leap year: after 2096 the next Feb 29 is in 2104, beyond the five-year search.
+    CHECK_FALSE(CronExpr::parse("0 0 29 2 *").next_after(utc("2096-03-01T00:00:00Z"), nullptr));
+}
+
 TEST_CASE("malformed cron expressions are refused with a precise message") {
     const std::pair<const char*, const char*> rows[] = {
         {"", "cron expression is empty"},
