@@ -63,9 +63,11 @@ bool ApiKeyStore::revoke(Connection& conn, const Uuid& id) {
                .affected_rows() == 1;
 }
 
-std::optional<ApiKeyRecord> ApiKeyStore::find_active(Connection& conn, const KeyDigest& digest) {
+std::optional<ApiKeyRecord> ApiKeyStore::use_active(Connection& conn, const KeyDigest& digest) {
     Result r = conn.exec_prepared(
-        "SELECT " + kColumns + " FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL",
+        "UPDATE api_keys SET last_used_at = now() "
+        "WHERE key_hash = $1::bytea AND revoked_at IS NULL RETURNING " +
+            kColumns,
         {bytea_hex(digest)});
     if (r.rows() == 0) return std::nullopt;
     return row_to_key(r, 0);

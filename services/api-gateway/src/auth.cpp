@@ -60,7 +60,7 @@ std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
     std::optional<pg::ApiKeyRecord> key;
     {
         auto conn = pool_.acquire();
-        key = pg::ApiKeyStore::find_active(*conn, digest);
+        key = pg::ApiKeyStore::use_active(*conn, digest);
     }
     // Unknown keys are not cached: a stream of random keys must not grow the cache.
     if (!key) return {};

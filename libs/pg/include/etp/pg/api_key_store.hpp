@@ -36,8 +36,9 @@ class ApiKeyStore {
     static std::vector<ApiKeyRecord> list(Connection& conn);
     // True when a key that was not yet revoked is revoked now.
     static bool revoke(Connection& conn, const Uuid& id);
-    // The key with this digest unless revoked.
-    static std::optional<ApiKeyRecord> find_active(Connection& conn, const KeyDigest& digest);
+    // The key with this digest unless revoked, stamping its last_used_at (callers that cache
+    // keys call this once per cache period, so last_used_at is that precise).
+    static std::optional<ApiKeyRecord> use_active(Connection& conn, const KeyDigest& digest);
 };
 
 }  // namespace etp::pg
