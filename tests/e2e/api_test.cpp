@@ -150,7 +150,186 @@ httplib::Result request(const std::string& method, const std::string& path, cons
     return client.Post(path.c_str(), headers, body.empty() ? "{}" : body, "application/json");
 }
 
+// The trigger's schedules row as "planned=<t|f> next=<null|set> completed=<null|set>
+// last=<null|set>", or "none".
+std::string schedule_row(const std::string& trigger) {
+    auto r = db().exec(
+        "SELECT format('planned=%s next=%s completed=%s last=%s', CASE WHEN planned THEN 't' "
+        "ELSE 'f' END, CASE WHEN next_fire_at IS NULL THEN 'null' ELSE 'set' END, CASE WHEN "
+        "completed_at IS NULL THEN 'null' ELSE 'set' END, CASE WHEN last_slot_at IS NULL THEN "
+        "'null' ELSE 'set' END) FROM schedules WHERE trigger_id = $1",
+        {trigger});
+    return r.rows() == 0 ? "none" : std::string(r.text(0, 0));
+}
+
+// What the scheduler does when it plans a row (no scheduler runs in these tests).
+void plan(const std::string& trigger, const std::string& next_fire_at) {
+    db().exec(
+        "UPDATE schedules SET planned = true, next_fire_at = $2::timestamptz WHERE trigger_id = "
+        "$1",
+        {trigger, next_fire_at});
+}
+
+// What the scheduler does when a one-time or non-recurring schedule has fired its last slot.
+void complete(const std::string& trigger, const std::string& last_slot_at) {
+    db().exec("UPDATE triggers SET active = false WHERE id = $1", {trigger});
+    db().exec(
+        "UPDATE schedules SET planned = true, next_fire_at = NULL, last_slot_at = "
+        "$2::timestamptz, completed_at = now() WHERE trigger_id = $1",
+        {trigger, last_slot_at});
+}
+
 }  // namespace
+
+TEST_CASE("scheduled triggers: the schedules row follows every change, the API shows its state") {
+    std::string id = create(json::parse(R"({"name": "hourly", "type": "scheduled",
+        "schedule": {"interval_seconds": 3600}, "payload": {"n": 1}})"));
+    const std::string path = "/api/v1/triggers/" + id;
+    // Created in the same transaction, unplanned: the scheduler computes the fire times.
+    CHECK(schedule_row(id) == "planned=f next=null completed=null last=null");
+    json got = body_of(api().get(path));
+    for (const char* field : {"next_fire_at", "last_fired_at", "completed_at"}) {
+        INFO(field);
+        REQUIRE(got.contains(field));
+        CHECK(got[field].is_null());
+    }
+
+    // Once planned, GET and the list show the scheduler's plan.
+    plan(id, "2030-01-01T00:00:00Z");
+    db().exec("UPDATE schedules SET last_slot_at = '2029-12-31T23:00:00Z' WHERE trigger_id = $1",
+              {id});
+    got = body_of(api().get(path));
+    CHECK(got["next_fire_at"] == "2030-01-01T00:00:00.000000Z");
+    CHECK(got["last_fired_at"] == "2029-12-31T23:00:00.000000Z");
+    CHECK(got["completed_at"].is_null());
+    bool listed = false;
+    const json page = body_of(api().get("/api/v1/triggers?type=scheduled&page_size=500"));
+    for (const auto& item : page["items"]) {
+        if (item["id"] != id) continue;
+        listed = true;
+        CHECK(item["next_fire_at"] == "2030-01-01T00:00:00.000000Z");
+        CHECK(item["last_fired_at"] == "2029-12-31T23:00:00.000000Z");
+    }
+    CHECK(listed);
+
+    // PUT: planned again from scratch; the last fired slot is history and stays.
+    auto res = put(path, json::parse(R"({"name": "hourly v2", "type": "scheduled",
+        "schedule": {"cron": "0 * * * *"}})"));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(body_of(res)["next_fire_at"].is_null());
+    CHECK(body_of(res)["last_fired_at"] == "2029-12-31T23:00:00.000000Z");
+    CHECK(schedule_row(id) == "planned=f next=null completed=null last=set");
+
+    // Deactivate: nothing to fire. Activate: planned again.
+    plan(id, "2030-01-01T00:00:00Z");
+    res = api().post(path + "/deactivate", json::object());
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(body_of(res)["next_fire_at"].is_null());
+    CHECK(schedule_row(id) == "planned=t next=null completed=null last=set");
+    res = api().post(path + "/activate", json::object());
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(body_of(res)["active"] == true);
+    CHECK(schedule_row(id) == "planned=f next=null completed=null last=set");
+
+    // Away from scheduled: no row and no schedule fields; back: a new unplanned row.
+    res = put(path, json::parse(R"({"name": "now an api trigger", "type": "api"})"));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(schedule_row(id) == "none");
+    got = body_of(api().get(path));
+    CHECK_FALSE(got.contains("next_fire_at"));
+    CHECK_FALSE(got.contains("last_fired_at"));
+    CHECK_FALSE(got.contains("completed_at"));
+    res = put(path, json::parse(R"({"name": "scheduled again", "type": "scheduled",
+        "schedule": {"interval_seconds": 60}, "active": false})"));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(schedule_row(id) == "planned=f next=null completed=null last=null");
+    CHECK(body_of(res)["next_fire_at"].is_null());
+
+    // A refused PUT leaves the row as it was.
+    plan(id, "2030-01-01T00:00:00Z");
+    res = put(path, json::parse(R"({"name": "bad", "type": "scheduled", "schedule": {}})"));
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(schedule_row(id) == "planned=t next=set completed=null last=null");
+
+    // Delete cascades.
+    res = del(path);
+    REQUIRE(res);
+    CHECK(res->status == 204);
+    CHECK(schedule_row(id) == "none");
+
+    // Other types never get a row.
+    std::string other = create(json::parse(R"({"name": "no schedule", "type": "api"})"));
+    CHECK(schedule_row(other) == "none");
+    CHECK_FALSE(body_of(api().get("/api/v1/triggers/" + other)).contains("next_fire_at"));
+}
+
+TEST_CASE("a completed one-time trigger whose instant passed cannot be activated: PUT a new at") {
+    const std::string past = etp::format_rfc3339(etp::now_utc() - std::chrono::hours(1));
+    std::string id = create(json{{"name", "once"},
+                                 {"type", "scheduled"},
+                                 {"schedule", {{"at", past}}},
+                                 {"payload", {{"once", true}}}});
+    const std::string path = "/api/v1/triggers/" + id;
+    complete(id, past);
+
+    json got = body_of(api().get(path));
+    CHECK(got["active"] == false);
+    CHECK(got["completed_at"].is_string());
+    CHECK(got["last_fired_at"] == past);
+    CHECK(got["next_fire_at"].is_null());
+    const json before = got;
+
+    auto res = api().post(path + "/activate", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 409);
+    CHECK(res->get_header_value("Content-Type").find("application/problem+json") == 0);
+    json problem = body_of(res);
+    INFO(problem.dump());
+    CHECK(problem["status"] == 409);
+    CHECK(problem["detail"].get<std::string>().find("already fired at " + past) !=
+          std::string::npos);
+    REQUIRE(problem["errors"].size() == 1);
+    CHECK(problem["errors"][0]["pointer"] == "/schedule/at");
+    // Nothing changed.
+    CHECK(body_of(api().get(path)) == before);
+    CHECK(schedule_row(id) == "planned=t next=null completed=set last=set");
+
+    // A new at in the future: active, not completed, planned again.
+    const std::string future = etp::format_rfc3339(etp::now_utc() + std::chrono::hours(1));
+    res = put(path,
+              json{{"name", "once more"}, {"type", "scheduled"}, {"schedule", {{"at", future}}}});
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    got = body_of(res);
+    CHECK(got["active"] == true);
+    CHECK(got["completed_at"].is_null());
+    CHECK(schedule_row(id) == "planned=f next=null completed=null last=set");
+
+    // Deactivated before firing, the at passed: activation is the scheduler's to decide (the
+    // misfire policy), not a conflict.
+    std::string late = create(json{
+        {"name", "late"}, {"type", "scheduled"}, {"active", false}, {"schedule", {{"at", past}}}});
+    res = api().post("/api/v1/triggers/" + late + "/activate", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 200);
+
+    // A completed non-recurring interval may be activated: completed_at is cleared.
+    std::string single = create(json::parse(R"({"name": "single", "type": "scheduled",
+        "schedule": {"interval_seconds": 60, "recurring": false}})"));
+    complete(single, past);
+    res = api().post("/api/v1/triggers/" + single + "/activate", json::object());
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(body_of(res)["active"] == true);
+    CHECK(body_of(res)["completed_at"].is_null());
+    CHECK(schedule_row(single) == "planned=f next=null completed=null last=set");
+}
 
 TEST_CASE("triggers: create every type, read, replace, activate, deactivate, delete") {
     std::string cdc = create(json::parse(R"({"name": "monitor down", "type": "cdc",
@@ -802,6 +981,14 @@ TEST_CASE("api keys: scopes are enforced, the secret is shown once, revocation t
     auto listed = api().get("/api/v1/api-keys");
     REQUIRE(listed);
     CHECK(listed->body.find(read_key) == std::string::npos);
+    // A key that authenticated a request shows when it was last used; one never used shows null.
+    std::string unused_id =
+        body_of(api().post("/api/v1/api-keys", {{"name", "unused"}, {"scopes", {"read"}}}))["id"];
+    json stamps = json::object();
+    const json keys = body_of(api().get("/api/v1/api-keys"));  // outlives the loop
+    for (const auto& k : keys["items"]) stamps[k["id"].get<std::string>()] = k["last_used_at"];
+    CHECK(stamps[reader["id"].get<std::string>()].is_string());
+    CHECK(stamps[unused_id].is_null());
     CHECK(db().exec("SELECT count(*) FROM api_keys WHERE key_hash = sha256(convert_to($1, 'UTF8'))",
                     {read_key})
               .integer(0, 0) == 1);

@@ -1298,6 +1298,13 @@ TEST_CASE(
     CHECK(count(db,
                 "SELECT count(*) FROM triggers t WHERE target IS NOT NULL AND (SELECT count(*) "
                 "FROM trigger_secrets s WHERE s.trigger_id = t.id) <> 1") == 0);
+    // Every scheduled trigger has its schedules row, and no other trigger has one (a row
+    // without its trigger cannot exist: the foreign key).
+    CHECK(count(db, "SELECT count(*) FROM schedules") ==
+          count(db, "SELECT count(*) FROM triggers WHERE type = 'scheduled'"));
+    CHECK(count(db,
+                "SELECT count(*) FROM schedules s JOIN triggers t ON t.id = s.trigger_id "
+                "WHERE t.type = 'scheduled'") == count(db, "SELECT count(*) FROM schedules"));
     CHECK(count(db, "SELECT count(*) FROM api_keys") == 0);
     CHECK(count(db, "SELECT count(*) FROM idempotency_keys") == 0);
     CHECK(count(db, "SELECT count(*) FROM events WHERE is_test") == 0);

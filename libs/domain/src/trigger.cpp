@@ -411,7 +411,16 @@ json to_json(const Trigger& t) {
               {"updated_at", format_rfc3339(t.updated_at)},
               {"retry", retry_to_json(s.retry)}};
     if (s.schedule) j["schedule"] = schedule_to_json(*s.schedule);
-    if (s.type == TriggerType::kScheduled) j["payload"] = s.payload;
+    if (s.type == TriggerType::kScheduled) {
+        j["payload"] = s.payload;
+        const ScheduleState state = t.schedule_state.value_or(ScheduleState{});
+        auto time_or_null = [](const std::optional<Timestamp>& v) {
+            return v ? json(format_rfc3339(*v)) : json(nullptr);
+        };
+        j["next_fire_at"] = time_or_null(state.next_fire_at);
+        j["last_fired_at"] = time_or_null(state.last_fired_at);
+        j["completed_at"] = time_or_null(state.completed_at);
+    }
     if (s.type == TriggerType::kApi) j["api_schema"] = s.api_schema;
     if (s.cdc) j["cdc"] = cdc_to_json(*s.cdc);
     j["target"] = s.target ? target_to_json(*s.target) : nlohmann::json(nullptr);

@@ -10,10 +10,29 @@ namespace {
 
 using nlohmann::json;
 
+// Every read returns these, from `t` (triggers, or a CTE of RETURNING *) LEFT JOIN `s`
+// (schedules, or a CTE of RETURNING *). next_fire_at is shown only once the scheduler has
+// planned the row and while the trigger is active: an unplanned row's old value is stale.
 constexpr std::string_view kColumns = R"(
-    id, name, type, active, schedule, payload, api_schema, cdc, target, retry, version,
-    (extract(epoch from created_at) * 1000000)::bigint AS created_us,
-    (extract(epoch from updated_at) * 1000000)::bigint AS updated_us)";
+    t.id, t.name, t.type, t.active, t.schedule, t.payload, t.api_schema, t.cdc, t.target,
+    t.retry, t.version,
+    (extract(epoch from t.created_at) * 1000000)::bigint AS created_us,
+    (extract(epoch from t.updated_at) * 1000000)::bigint AS updated_us,
+    s.trigger_id IS NOT NULL AS has_schedule,
+    (extract(epoch from CASE WHEN s.planned AND t.active THEN s.next_fire_at END) * 1000000)::bigint
+        AS next_fire_us,
+    (extract(epoch from s.last_slot_at) * 1000000)::bigint AS last_slot_us,
+    (extract(epoch from s.completed_at) * 1000000)::bigint AS completed_us)";
+
+std::string select_joined(std::string_view where) {
+    return "SELECT " + std::string(kColumns) +
+           " FROM triggers t LEFT JOIN schedules s ON s.trigger_id = t.id " + std::string(where);
+}
+
+// The final SELECT of the data-modifying statements below, over their CTEs `t` and `s`.
+std::string select_from_ctes() {
+    return "SELECT " + std::string(kColumns) + " FROM t LEFT JOIN s ON s.trigger_id = t.id";
+}
 
 Param jsonb_or_null(const json& value) {
     if (value.is_null()) return std::nullopt;
@@ -42,6 +61,11 @@ Trigger row_to_trigger(const Result& r, int row) {
     t.version = r.integer(row, "version");
     t.created_at = detail::from_micros(r.integer(row, "created_us"));
     t.updated_at = detail::from_micros(r.integer(row, "updated_us"));
+    if (r.boolean(row, "has_schedule")) {
+        t.schedule_state = ScheduleState{detail::optional_micros(r, row, "next_fire_us"),
+                                         detail::optional_micros(r, row, "last_slot_us"),
+                                         detail::optional_micros(r, row, "completed_us")};
+    }
     return t;
 }
 
@@ -61,14 +85,26 @@ Params definition_params(const TriggerSpec& spec) {
 
 }  // namespace
 
+// Each write below is one statement: the trigger's row and its schedules row change together
+// or not at all, whether or not the caller holds a transaction. The schedules row is the
+// scheduler's: the gateway only marks it unplanned (the scheduler computes fire times) or, on
+// deactivation, planned with nothing to fire.
+
 Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec) {
     Params params = definition_params(spec);
     params.insert(params.begin(), id.to_string());
     Result r = conn.exec_prepared(R"(
-        INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc, target,
-                              retry)
-        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb)
-        RETURNING )" + std::string(kColumns),
+        WITH t AS (
+            INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc,
+                                  target, retry)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb,
+                    $10::jsonb)
+            RETURNING *),
+        s AS (
+            INSERT INTO schedules (trigger_id, planned)
+            SELECT id, false FROM t WHERE type = 'scheduled'
+            RETURNING *)
+        )" + select_from_ctes(),
                                   params);
     return row_to_trigger(r, 0);
 }
@@ -77,27 +113,55 @@ std::optional<Trigger> TriggerStore::replace(Connection& conn, const TriggerId& 
                                              const TriggerSpec& spec) {
     Params params = definition_params(spec);
     params.insert(params.begin(), id.to_string());
-    Result r = conn.exec(R"(
-        UPDATE triggers SET name = $2, type = $3, active = $4, schedule = $5::jsonb,
-               payload = $6::jsonb, api_schema = $7::jsonb, cdc = $8::jsonb, target = $9::jsonb,
-               retry = $10::jsonb, version = version + 1, updated_at = now()
-        WHERE id = $1
-        RETURNING )" + std::string(kColumns),
-                         params);
+    // A definition that stays or becomes scheduled is replanned from scratch (last_slot_at is
+    // kept: it is history, and keeps a slot from firing twice); one that stops being scheduled
+    // loses its row.
+    Result r = conn.exec_prepared(R"(
+        WITH t AS (
+            UPDATE triggers SET name = $2, type = $3, active = $4, schedule = $5::jsonb,
+                   payload = $6::jsonb, api_schema = $7::jsonb, cdc = $8::jsonb,
+                   target = $9::jsonb, retry = $10::jsonb, version = version + 1,
+                   updated_at = now()
+            WHERE id = $1
+            RETURNING *),
+        unscheduled AS (
+            DELETE FROM schedules WHERE trigger_id IN (SELECT id FROM t WHERE type <> 'scheduled')),
+        s AS (
+            INSERT INTO schedules (trigger_id, planned)
+            SELECT id, false FROM t WHERE type = 'scheduled'
+            ON CONFLICT (trigger_id) DO UPDATE
+                SET planned = false, next_fire_at = NULL, completed_at = NULL, updated_at = now()
+            RETURNING *)
+        )" + select_from_ctes(),
+                                  params);
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }
 
 std::optional<Trigger> TriggerStore::set_active(Connection& conn, const TriggerId& id,
                                                 bool active) {
-    Result r = conn.exec(R"(
-        UPDATE triggers
-        SET active = $2,
-            version = CASE WHEN active = $2 THEN version ELSE version + 1 END,
-            updated_at = CASE WHEN active = $2 THEN updated_at ELSE now() END
-        WHERE id = $1
-        RETURNING )" + std::string(kColumns),
-                         {id.to_string(), active ? "true" : "false"});
+    // Activation: unplanned, no longer completed (the scheduler plans it again). Deactivation:
+    // planned with nothing to fire; completed_at stays. An upsert, so a scheduled trigger that
+    // lost its row (a hand edit) gets it back.
+    Result r = conn.exec_prepared(R"(
+        WITH t AS (
+            UPDATE triggers
+            SET active = $2,
+                version = CASE WHEN active = $2 THEN version ELSE version + 1 END,
+                updated_at = CASE WHEN active = $2 THEN updated_at ELSE now() END
+            WHERE id = $1
+            RETURNING *),
+        s AS (
+            INSERT INTO schedules (trigger_id, planned)
+            SELECT id, NOT $2::boolean FROM t WHERE type = 'scheduled'
+            ON CONFLICT (trigger_id) DO UPDATE
+                SET planned = EXCLUDED.planned,
+                    next_fire_at = CASE WHEN $2::boolean THEN schedules.next_fire_at END,
+                    completed_at = CASE WHEN $2::boolean THEN NULL ELSE schedules.completed_at END,
+                    updated_at = now()
+            RETURNING *)
+        )" + select_from_ctes(),
+                                  {id.to_string(), active ? "true" : "false"});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }
@@ -107,16 +171,15 @@ bool TriggerStore::remove(Connection& conn, const TriggerId& id) {
 }
 
 std::optional<Trigger> TriggerStore::get(Connection& conn, const TriggerId& id) {
-    Result r = conn.exec_prepared(
-        "SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1", {id.to_string()});
+    Result r = conn.exec_prepared(select_joined("WHERE t.id = $1"), {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }
 
 std::optional<Trigger> TriggerStore::get_for_update(Connection& conn, const TriggerId& id) {
+    // Locks the trigger only: the schedules row is the scheduler's to lock while it fires.
     Result r =
-        conn.exec("SELECT " + std::string(kColumns) + " FROM triggers WHERE id = $1 FOR UPDATE",
-                  {id.to_string()});
+        conn.exec_prepared(select_joined("WHERE t.id = $1 FOR UPDATE OF t"), {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
 }
@@ -127,15 +190,16 @@ TriggerPage TriggerStore::list(Connection& conn, const TriggerFilter& filter, st
                      filter.active ? Param(*filter.active ? "true" : "false") : std::nullopt,
                      std::to_string(page_size), std::to_string((page - 1) * page_size)};
     constexpr std::string_view kWhere =
-        " FROM triggers WHERE ($1::text IS NULL OR type = $1) AND ($2::boolean IS NULL OR active = "
-        "$2)";
-    Result rows = conn.exec("SELECT " + std::string(kColumns) + std::string(kWhere) +
-                                " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
-                            params);
+        "WHERE ($1::text IS NULL OR t.type = $1) AND ($2::boolean IS NULL OR t.active = $2)";
+    Result rows =
+        conn.exec(select_joined(std::string(kWhere) +
+                                " ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4"),
+                  params);
     TriggerPage out;
     for (int i = 0; i < rows.rows(); ++i) out.items.push_back(row_to_trigger(rows, i));
     params.resize(2);
-    out.total = conn.exec("SELECT count(*)" + std::string(kWhere), params).integer(0, 0);
+    out.total =
+        conn.exec("SELECT count(*) FROM triggers t " + std::string(kWhere), params).integer(0, 0);
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "etp/runtime/log.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
+#include "trigger_activation.hpp"
 #include "webhook_target.hpp"
 
 namespace etp::gateway {
@@ -162,9 +163,18 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                 std::optional<Trigger> trigger;
                 {
                     auto conn = ctx.pool.acquire();
+                    pg::Transaction tx(*conn);
+                    if (active) {
+                        // Locked, so a scheduler completing it meanwhile is seen here.
+                        auto current = pg::TriggerStore::get_for_update(*conn, id);
+                        if (!current) not_found(id);
+                        if (auto conflict = activation_conflict(*current, now_utc()))
+                            throw HttpError(std::move(*conflict));
+                    }
                     trigger = pg::TriggerStore::set_active(*conn, id, active);
+                    if (!trigger) not_found(id);
+                    tx.commit();
                 }
-                if (!trigger) not_found(id);
                 publish_change(ctx, *trigger);
                 reply_json(res, 200, trigger_json(*trigger));
             });

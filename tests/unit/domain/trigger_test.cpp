@@ -121,6 +121,42 @@ TEST_CASE("the API representation never shows the secret") {
     CHECK(j["id"] == "0190f1a2-3b4c-7d5e-8f60-0123456789ab");
 }
 
+TEST_CASE("scheduled triggers show their schedule state; other types do not") {
+    etp::Trigger t;
+    t.id = *etp::TriggerId::parse("0190f1a2-3b4c-7d5e-8f60-0123456789ab");
+    t.spec = parse_trigger_spec(json::parse(
+        R"({"name": "once", "type": "scheduled", "schedule": {"at": "2026-11-22T10:00:00Z"}})"));
+
+    // No schedules row read (or not planned yet): every field present and null.
+    json unplanned = etp::to_json(t);
+    CHECK(unplanned["next_fire_at"].is_null());
+    CHECK(unplanned["last_fired_at"].is_null());
+    CHECK(unplanned["completed_at"].is_null());
+    CHECK(unplanned.contains("next_fire_at"));
+
+    auto fired = *etp::parse_rfc3339("2026-11-22T10:00:00Z");
+    auto done = *etp::parse_rfc3339("2026-11-22T10:00:00.123456Z");
+    t.schedule_state = etp::ScheduleState{std::nullopt, fired, done};
+    t.spec.active = false;
+    json completed = etp::to_json(t);
+    CHECK(completed["next_fire_at"].is_null());
+    CHECK(completed["last_fired_at"] == "2026-11-22T10:00:00.000000Z");
+    CHECK(completed["completed_at"] == "2026-11-22T10:00:00.123456Z");
+    CHECK(completed["active"] == false);
+
+    t.schedule_state = etp::ScheduleState{fired, std::nullopt, std::nullopt};
+    CHECK(etp::to_json(t)["next_fire_at"] == "2026-11-22T10:00:00.000000Z");
+
+    etp::Trigger api;
+    api.id = t.id;
+    api.spec = parse_trigger_spec(json::parse(R"({"name": "x", "type": "api"})"));
+    api.schedule_state = etp::ScheduleState{fired, fired, fired};  // ignored: not scheduled
+    json j = etp::to_json(api);
+    CHECK_FALSE(j.contains("next_fire_at"));
+    CHECK_FALSE(j.contains("last_fired_at"));
+    CHECK_FALSE(j.contains("completed_at"));
+}
+
 namespace {
 // Every problem parse_trigger_spec reports for body, as "pointer: message".
 std::vector<std::string> messages(const json& body) {

@@ -67,12 +67,29 @@ struct TriggerSpec {
     RetryPolicy retry;
 };
 
+// Where a scheduled trigger stands, as the scheduler recorded it (the `schedules` row). The
+// gateway never computes fire times; it only reads these.
+struct ScheduleState {
+    // The planned next slot; nullopt while the scheduler has not (re)planned a change yet, and
+    // while the trigger is inactive or completed.
+    std::optional<Timestamp> next_fire_at;
+    std::optional<Timestamp> last_fired_at;  // the latest slot fired
+    // Set when a one-time or non-recurring schedule has fired its slot and none is left; the
+    // scheduler then also deactivates the trigger. There is no other status: completed_at plus
+    // active = false is "completed".
+    std::optional<Timestamp> completed_at;
+};
+
 struct Trigger {
     TriggerId id;
     TriggerSpec spec;
     std::int64_t version = 1;
     Timestamp created_at;
     Timestamp updated_at;
+    // Scheduled triggers as read from PostgreSQL; nullopt for other types (and for a scheduled
+    // trigger without a schedules row, which to_json shows as all null). The initializer lets
+    // aggregate initialisations that stop before it compile without -Wmissing-field-initializers.
+    std::optional<ScheduleState> schedule_state = std::nullopt;
 };
 
 // Validates a request body and returns the definition. Throws ValidationError listing every
@@ -85,7 +102,8 @@ nlohmann::json cdc_to_json(const CdcSpec& cdc);
 nlohmann::json target_to_json(const Target& target);  // without the secret
 nlohmann::json retry_to_json(const RetryPolicy& retry);
 
-// The API representation, never with the secret (secrets live in their own store).
+// The API representation, never with the secret (secrets live in their own store). Scheduled
+// triggers also carry next_fire_at, last_fired_at and completed_at (each RFC 3339 or null).
 nlohmann::json to_json(const Trigger& trigger);
 
 }  // namespace etp

@@ -3,6 +3,13 @@
 // choose pooling and transactions. SQL lives in trigger_store.cpp. A target's signing secret is
 // neither written nor read here (Target::secret is ignored, and nullopt in what is returned):
 // secrets live in trigger_secrets, see trigger_secret_store.hpp.
+//
+// Scheduled triggers have a `schedules` row, written by each change in the same statement as the
+// trigger (never one without the other): create and replace mark it unplanned (replace also
+// clears next_fire_at and completed_at), activate marks it unplanned and not completed,
+// deactivate marks it planned with no next_fire_at; a replace away from scheduled deletes it,
+// and deleting the trigger cascades. The scheduler plans unplanned rows. Every Trigger returned
+// carries the row as schedule_state (nullopt when there is none).
 
 #include <cstdint>
 #include <optional>
