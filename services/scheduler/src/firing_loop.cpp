@@ -1,0 +1,259 @@
+#include "firing_loop.hpp"
+
+#include <algorithm>
+
+#include "etp/bus/firing.hpp"
+#include "etp/domain/error.hpp"
+#include "etp/domain/event.hpp"
+#include "etp/domain/schedule_plan.hpp"
+#include "etp/pg/schedule_store.hpp"
+#include "etp/pg/transaction.hpp"
+#include "etp/runtime/log.hpp"
+#include "scheduler_metrics.hpp"
+
+namespace etp::scheduler {
+namespace {
+
+double seconds_between(Timestamp from, Timestamp to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+Event firing_of(const pg::DueSchedule& row, const pg::StoredSchedule& stored, Timestamp slot) {
+    Event e;
+    e.id = firing_event_id(row.trigger_id, slot);
+    e.trigger_id = row.trigger_id;
+    e.trigger_name = row.name;
+    e.trigger_type = TriggerType::kScheduled;
+    e.source = std::string(kSourceSchedule);
+    e.payload = stored.payload;
+    e.scheduled_for = slot;
+    // The slot, not the clock: a slot fired again is the same event (id and partition key).
+    e.triggered_at = slot;
+    return e;
+}
+
+}  // namespace
+
+// The acknowledgements of one batch. Shared with the delivery callbacks, which may outlive a
+// batch rolled back at shutdown.
+struct FiringLoop::Acks {
+    std::mutex mutex;  // guards everything below
+    std::condition_variable done;
+    std::size_t outstanding = 0;
+    std::size_t failed = 0;
+    std::string last_error;
+};
+
+FiringLoop::FiringLoop(pg::Pool& pool, bus::Producer& producer, const bus::Topics& topics,
+                       ScheduleCache& cache, FiringOptions options)
+    : pool_(pool), producer_(producer), topics_(topics), cache_(cache), options_(options) {
+    metrics();
+}
+
+FiringLoop::~FiringLoop() { stop(); }
+
+void FiringLoop::start() {
+    running_ = true;
+    for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { run(i); });
+}
+
+void FiringLoop::stop() noexcept {
+    {
+        std::lock_guard lock(stop_mutex_);
+        if (!stopping_) stop_requested_at_ = std::chrono::steady_clock::now();
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    running_ = false;
+}
+
+std::optional<std::string> FiringLoop::check() const {
+    if (!running_) return "firing loop not running";
+    if (consecutive_failures_ >= 3) return "claiming or producing scheduled firings keeps failing";
+    return std::nullopt;
+}
+
+bool FiringLoop::stopping() const {
+    std::lock_guard lock(stop_mutex_);
+    return stopping_;
+}
+
+bool FiringLoop::pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mutex_);
+    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+bool FiringLoop::sleep_until(Timestamp at) {
+    auto wait = at - now_utc();
+    std::unique_lock lock(stop_mutex_);
+    if (stopping_) return false;
+    if (wait <= Timestamp::duration::zero()) return true;
+    return !stop_cv_.wait_for(lock, wait, [this] { return stopping_; });
+}
+
+void FiringLoop::note_failure(const char* what, const std::string& error) {
+    ++consecutive_failures_;
+    // Repeated errors are logged at most every 5 s; the failure metrics count them all.
+    auto now = steady_ms();
+    auto last = last_error_log_ms_.load();
+    if (now - last >= 5000 && last_error_log_ms_.compare_exchange_strong(last, now))
+        log::error(what,
+                   {{"error", error}, {"consecutive_failures", consecutive_failures_.load()}});
+}
+
+std::size_t FiringLoop::fire_batch() {
+    auto conn = pool_.acquire();
+    pg::Transaction tx(*conn);
+    std::vector<pg::DueSchedule> rows;
+    {
+        // Claims take turns: a burst is claimed batch after batch by idle workers well before
+        // its slots, while an idle scheduler asks only once per poll interval in all.
+        std::unique_lock turn(claim_mutex_);
+        while (std::chrono::steady_clock::now() < idle_until_) {
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                idle_until_ - std::chrono::steady_clock::now());
+            turn.unlock();
+            if (!pause(std::max(wait, std::chrono::milliseconds(1)))) return 0;
+            turn.lock();
+        }
+        rows = pg::ScheduleStore::claim(*conn, options_.batch_size, now_utc() + options_.lookahead);
+        if (rows.empty())
+            idle_until_ = std::chrono::steady_clock::now() +
+                          std::max(options_.poll_interval, std::chrono::milliseconds(1));
+    }
+    if (rows.empty()) {
+        tx.commit();
+        return 0;
+    }
+    auto acks = std::make_shared<Acks>();
+    std::vector<pg::ScheduleUpdate> updates;
+    updates.reserve(rows.size());
+    std::int64_t skipped = 0;
+    std::size_t misfired = 0;
+    bool produce_failed = false;
+    for (const pg::DueSchedule& row : rows) {
+        // Rows not reached (stopping) are left as they are: the commit releases them.
+        if (produce_failed || !sleep_until(row.next_fire_at)) break;
+        std::shared_ptr<const pg::StoredSchedule> stored;
+        try {
+            stored = cache_.get(row.trigger_id, row.version, row.schedule_json, row.payload_json,
+                                row.created_at);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::kInternal) throw;
+            log::error("scheduled trigger cannot be planned; parked until changed",
+                       {{"trigger_id", row.trigger_id.to_string()}, {"error", e.what()}});
+            updates.push_back({row.trigger_id, std::nullopt, std::nullopt, false});
+            continue;
+        }
+        Timestamp now = std::max(now_utc(), row.next_fire_at);
+        DueSlots due = due_slots(stored->plan, stored->schedule.misfire, row.next_fire_at, now,
+                                 options_.misfire_grace);
+        if (due.misfired) {
+            ++misfired;
+            log::debug("misfired trigger caught up",
+                       {{"trigger_id", row.trigger_id.to_string()},
+                        {"misfire", to_string(stored->schedule.misfire)},
+                        {"first_due", format_rfc3339(row.next_fire_at)},
+                        {"fired", due.fire.size()},
+                        {"skipped", due.skipped}});
+        }
+        skipped += due.skipped;
+        for (Timestamp slot : due.fire) {
+            {
+                std::lock_guard lock(acks->mutex);
+                ++acks->outstanding;
+            }
+            try {
+                producer_.produce(
+                    bus::make_firing_message(topics_, firing_of(row, *stored, slot), "scheduler"),
+                    [acks, slot](std::optional<Error> error) {
+                        if (!error) {
+                            metrics().fires.Increment();
+                            metrics().fire_lag.Observe(seconds_between(slot, now_utc()));
+                        }
+                        std::lock_guard lock(acks->mutex);
+                        if (error) {
+                            ++acks->failed;
+                            acks->last_error = error->what();
+                        }
+                        if (--acks->outstanding == 0) acks->done.notify_all();
+                    });
+            } catch (const std::exception& e) {
+                std::lock_guard lock(acks->mutex);
+                --acks->outstanding;
+                ++acks->failed;
+                acks->last_error = e.what();
+                produce_failed = true;
+                break;
+            }
+        }
+        updates.push_back({row.trigger_id, due.next,
+                           due.fire.empty() ? std::nullopt : std::optional(due.fire.back()),
+                           !due.next});
+    }
+
+    {
+        std::unique_lock lock(acks->mutex);
+        while (acks->outstanding > 0) {
+            acks->done.wait_for(lock, std::chrono::milliseconds(50));
+            std::lock_guard stop_lock(stop_mutex_);
+            if (stopping_ && acks->outstanding > 0 &&
+                std::chrono::steady_clock::now() > stop_requested_at_ + options_.stop_ack_wait)
+                throw Error(ErrorKind::kUnavailable,
+                            "stopping before Kafka acknowledged the batch; rolled back", true);
+        }
+        if (acks->failed > 0) {
+            metrics().produce_failures.Increment(static_cast<double>(acks->failed));
+            throw Error(
+                ErrorKind::kUnavailable,
+                std::to_string(acks->failed) +
+                    " firings not acknowledged by Kafka; batch rolled back: " + acks->last_error,
+                true);
+        }
+    }
+    pg::ScheduleStore::record(*conn, updates);
+    tx.commit();
+    std::size_t completed = 0;
+    for (const auto& u : updates)
+        if (u.completed && !u.next_fire_at) ++completed;
+    metrics().skipped_slots.Increment(static_cast<double>(skipped));
+    metrics().misfires.Increment(static_cast<double>(misfired));
+    metrics().completed.Increment(static_cast<double>(completed));
+    // After downtime one line per batch, not per trigger (those are at debug level).
+    if (misfired > 0)
+        log::info("misfired triggers caught up by their misfire policy",
+                  {{"triggers", misfired}, {"skipped_slots", skipped}});
+    return rows.size();
+}
+
+void FiringLoop::run(std::size_t worker) noexcept {
+    log::info("firing worker started", {{"worker", worker}});
+    auto backoff = std::chrono::milliseconds(100);
+    while (!stopping()) {
+        try {
+            fire_batch();
+            consecutive_failures_ = 0;
+            backoff = std::chrono::milliseconds(100);
+        } catch (const std::exception& e) {
+            if (stopping()) {
+                log::warn("firing batch rolled back at shutdown", {{"error", e.what()}});
+                break;
+            }
+            metrics().claim_failures.Increment();
+            note_failure("firing scheduled triggers failed; retrying", e.what());
+            if (!pause(backoff)) break;
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        }
+    }
+    log::info("firing worker stopped", {{"worker", worker}});
+}
+
+}  // namespace etp::scheduler
