@@ -44,7 +44,8 @@ std::vector<DeliveryRecord> DeliveryStore::list_for_event(Connection& conn, cons
 }
 
 std::int64_t DeliveryStore::enqueue_redelivery(Connection& conn, const Event& event) {
-    Result r = conn.exec(R"(
+    Result r = conn.exec(
+        R"(
         INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status,
                                 next_attempt_at, target, target_secret)
         SELECT $1, coalesce(max(number), 0) + 1, $2, $3::timestamptz, 'pending', now(),
@@ -52,14 +53,12 @@ std::int64_t DeliveryStore::enqueue_redelivery(Connection& conn, const Event& ev
                (SELECT target_secret FROM deliveries WHERE event_id = $1 AND number = 1)
         FROM deliveries WHERE event_id = $1
         RETURNING number)",
-                         {event.id.to_string(), event.trigger_id.to_string(),
-                          format_rfc3339(event.triggered_at)});
+        {event.id.to_string(), event.trigger_id.to_string(), format_rfc3339(event.triggered_at)});
     return r.integer(0, 0);
 }
 
 bool DeliveryStore::has_inline_target(Connection& conn, const EventId& id) {
-    return conn
-               .exec("SELECT 1 FROM deliveries WHERE event_id = $1 AND target IS NOT NULL LIMIT 1",
+    return conn.exec("SELECT 1 FROM deliveries WHERE event_id = $1 AND target IS NOT NULL LIMIT 1",
                      {id.to_string()})
                .rows() > 0;
 }

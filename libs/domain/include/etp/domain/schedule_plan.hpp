@@ -43,10 +43,10 @@ class SchedulePlan {
 
 // What to fire for a trigger whose next slot (`first_due`) is due at `now`.
 struct DueSlots {
-    std::vector<Timestamp> fire;     // in order; at most max_fire_all for fire_all
-    std::int64_t skipped = 0;        // due slots not fired (misfire policy or the cap)
-    std::optional<Timestamp> next;   // the first slot after now; nullopt = completed
-    bool misfired = false;           // first_due was later than the grace
+    std::vector<Timestamp> fire;    // in order; at most max_fire_all for fire_all
+    std::int64_t skipped = 0;       // due slots not fired (misfire policy or the cap)
+    std::optional<Timestamp> next;  // the first slot after now; nullopt = completed
+    bool misfired = false;          // first_due was later than the grace
 };
 
 // All slots in [first_due, now] are due. When first_due is no later than `grace` before now
