@@ -12,22 +12,13 @@
 
 using namespace std::chrono_literals;
 using etp::e2e::Api;
+using etp::e2e::api;
+using etp::e2e::body_of;
+using etp::e2e::db;
 using etp::e2e::platform;
 using nlohmann::json;
 
 namespace {
-
-Api api() { return Api(platform().gateway.http_port); }
-
-etp::pg::Connection& db() {
-    static etp::pg::Connection conn(etp::testing::PgCluster::shared().url());
-    return conn;
-}
-
-json body_of(const httplib::Result& res) {
-    REQUIRE(res);
-    return json::parse(res->body);
-}
 
 std::string create(const json& definition) {
     auto res = api().post("/api/v1/triggers", definition);

@@ -4,11 +4,14 @@
 
 #include <httplib.h>
 
+#include <catch2/catch.hpp>
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
+#include "etp/pg/connection.hpp"
 #include "etp/testing/dev_broker.hpp"
 #include "etp/testing/free_port.hpp"
 #include "etp/testing/pg_cluster.hpp"
@@ -102,5 +105,20 @@ class Api {
  private:
     httplib::Client client_;
 };
+
+// A client of the running gateway (started on first use).
+inline Api api() { return Api(platform().gateway.http_port); }
+
+// One connection to the harness's platform database, for checking rows. Not thread-safe.
+inline pg::Connection& db() {
+    static pg::Connection conn(testing::PgCluster::shared().url());
+    return conn;
+}
+
+// The JSON body of an answer that must exist.
+inline nlohmann::json body_of(const httplib::Result& res) {
+    REQUIRE(res);
+    return nlohmann::json::parse(res->body);
+}
 
 }  // namespace etp::e2e

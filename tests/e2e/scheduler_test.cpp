@@ -16,6 +16,9 @@
 
 using namespace std::chrono_literals;
 using etp::e2e::Api;
+using etp::e2e::api;
+using etp::e2e::body_of;
+using etp::e2e::db;
 using etp::e2e::FiredMessage;
 using etp::e2e::format_micros;
 using etp::e2e::kSecond;
@@ -27,13 +30,6 @@ using etp::e2e::platform;
 using nlohmann::json;
 
 namespace {
-
-Api api() { return Api(platform().gateway.http_port); }
-
-etp::pg::Connection& db() {
-    static etp::pg::Connection conn(etp::testing::PgCluster::shared().url());
-    return conn;
-}
 
 etp::e2e::Service& scheduler() {
     static etp::e2e::Service service = [] {
@@ -55,11 +51,6 @@ void start_platform() {
     platform();
     scheduler();
     fired();
-}
-
-json body_of(const httplib::Result& res) {
-    REQUIRE(res);
-    return json::parse(res->body);
 }
 
 json create(const json& definition) {

@@ -18,6 +18,7 @@
 
 using namespace std::chrono_literals;
 using etp::e2e::Api;
+using etp::e2e::api;
 using etp::e2e::platform;
 using etp::testing::ReceivedRequest;
 using etp::testing::Reply;
@@ -26,11 +27,6 @@ using etp::testing::WebhookReceiver;
 using nlohmann::json;
 
 namespace {
-
-Api& api() {
-    static Api client(platform().gateway.http_port);
-    return client;
-}
 
 // POST /triggers; the 201's body.
 json create_trigger(const json& definition) {

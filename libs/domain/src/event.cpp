@@ -15,35 +15,6 @@ json target_with_secret(const Target& t) {
     return j;
 }
 
-// The target as firing_to_json wrote it. Only types are checked: the definition it came from
-// passed parse_trigger_spec() before it was fired, and unknown fields are tolerated like
-// everywhere else in the message, so a newer producer does not break an older dispatcher.
-std::optional<Target> target_from_json(const json& node, std::vector<FieldError>& errors) {
-    detail::JsonReader r(node, "/target", errors);
-    if (!r.is_object()) return std::nullopt;
-    std::size_t errors_before = errors.size();
-    Target t;
-    if (auto url = r.string("url", true, 1, std::string::npos)) t.url = *url;
-    if (auto method = r.string("method", false, 1, 10)) t.method = *method;
-    if (const json* headers = r.raw("headers")) {
-        if (!headers->is_object()) {
-            r.fail("headers", "must be an object of header names to string values");
-        } else {
-            for (const auto& [name, value] : headers->items()) {
-                if (value.is_string())
-                    t.headers[name] = value.get<std::string>();
-                else
-                    errors.push_back({r.pointer_of("headers") + "/" + detail::pointer_token(name),
-                                      "must be a string"});
-            }
-        }
-    }
-    if (auto timeout = r.integer("timeout_ms", false, 1, INT64_MAX)) t.timeout_ms = *timeout;
-    t.secret = r.string("secret", false, 0, std::string::npos);
-    if (errors.size() != errors_before) return std::nullopt;
-    return t;
-}
-
 }  // namespace
 
 json firing_to_json(const Event& e) {
@@ -95,7 +66,7 @@ Event firing_from_json(const json& j) {
     if (const json* payload = r.raw("payload")) e.payload = *payload;
     e.scheduled_for = r.timestamp("scheduled_for", false);
     if (auto t = r.timestamp("triggered_at", true)) e.triggered_at = *t;
-    if (const json* target = r.raw("target")) e.target = target_from_json(*target, errors);
+    if (const json* target = r.raw("target")) e.target = parse_target(*target, "/target", errors);
     if (!errors.empty()) throw ValidationError(std::move(errors));
     return e;
 }

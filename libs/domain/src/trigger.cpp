@@ -163,6 +163,8 @@ std::optional<CdcSpec> parse_cdc(const json& node, const std::string& pointer,
     return c;
 }
 
+}  // namespace
+
 std::optional<Target> parse_target(const json& node, const std::string& pointer,
                                    std::vector<FieldError>& errors) {
     static const std::regex kUrl(R"(^https?://[^\s/?#]+([/?#][^\s]*)?$)", std::regex::icase);
@@ -211,6 +213,8 @@ std::optional<Target> parse_target(const json& node, const std::string& pointer,
     r.reject_unknown();
     return t;
 }
+
+namespace {
 
 RetryPolicy parse_retry(const json& node, const std::string& pointer,
                         std::vector<FieldError>& errors) {

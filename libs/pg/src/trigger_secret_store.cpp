@@ -7,12 +7,12 @@ namespace etp::pg {
 namespace {
 
 // The value itself is never selected here: only its first characters, cut by the database.
+constexpr std::string_view kActive = "(expires_at IS NULL OR expires_at > now())";
+
 const std::string kColumns = "id, left(secret, 10) || '…' AS prefix, " +
                              detail::micros_of("created_at", "created_us") + ", " +
-                             detail::micros_of("expires_at", "expires_us") +
-                             ", (expires_at IS NULL OR expires_at > now()) AS active";
-
-constexpr std::string_view kActive = "(expires_at IS NULL OR expires_at > now())";
+                             detail::micros_of("expires_at", "expires_us") + ", " +
+                             std::string(kActive) + " AS active";
 
 TriggerSecretRecord row_to_secret(const Result& r, int i) {
     TriggerSecretRecord s;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "etp/domain/error.hpp"
 #include "etp/domain/ids.hpp"
 #include "etp/domain/time.hpp"
 
@@ -100,6 +101,11 @@ TriggerSpec parse_trigger_spec(const nlohmann::json& body);
 nlohmann::json schedule_to_json(const Schedule& schedule);
 nlohmann::json cdc_to_json(const CdcSpec& cdc);
 nlohmann::json target_to_json(const Target& target);  // without the secret
+// A target object (as in a definition, or target_to_json plus "secret"), validated like a
+// definition's; each problem is appended to `errors` under `pointer` (e.g. "/target").
+// Nullopt when `node` is not an object.
+std::optional<Target> parse_target(const nlohmann::json& node, const std::string& pointer,
+                                   std::vector<FieldError>& errors);
 nlohmann::json retry_to_json(const RetryPolicy& retry);
 
 // The API representation, never with the secret (secrets live in their own store). Scheduled
