@@ -1,0 +1,36 @@
+#pragma once
+// A column value in PostgreSQL's text output form → typed JSON, by type OID. Pure; thread-safe.
+//
+// Assumes the session that produced the text ran with DateStyle=ISO, TimeZone=UTC,
+// IntervalStyle=iso_8601 and extra_float_digits=3 (ReplicationStream sets these).
+//
+//   int2, int4, int8, oid, xid          number
+//   float4, float8                      number; NaN and ±Infinity as the strings PostgreSQL
+//                                       prints ("NaN", "Infinity", "-Infinity")
+//   numeric, money                      string, as printed (no precision lost)
+//   bool                                true / false
+//   timestamptz                         RFC 3339 in UTC with 'Z' ("2026-11-23T01:02:03.5Z")
+//   timestamp                           ISO 8601 without zone ("2026-11-23T01:02:03.5")
+//   date, time, timetz, interval        string as printed (ISO forms under the settings above)
+//   json, jsonb                         the embedded JSON value (a string if it fails to parse)
+//   uuid, text, varchar, bpchar, name,
+//   char, bytea ("\x…"), enums, other   string as printed
+//   arrays of the above (one or more    JSON arrays (nested for multi-dimensional), elements
+//   dimensions)                         converted by the element type, NULL → null
+//   ±infinity timestamps/dates          the string "infinity" / "-infinity"
+// Never throws on odd text: whatever cannot be converted stays a string.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+namespace etp::pg {
+
+nlohmann::json value_to_json(std::uint32_t type_oid, std::string_view text);
+
+// The element type of a built-in array type (1007 int4[] → 23), nullopt for non-arrays and for
+// array types the table does not know (their values stay strings).
+std::optional<std::uint32_t> array_element_type(std::uint32_t array_type_oid);
+
+}  // namespace etp::pg
