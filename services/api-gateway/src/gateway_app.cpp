@@ -29,8 +29,12 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
     service::ServiceHost host("api-gateway", config.common,
                               static_cast<std::size_t>(config.http_threads) + 2);
     TriggerCache triggers(host.pool());
-    GatewayContext ctx{host.pool(), host.producer(), bus::Topics(config.common.topic_prefix),
-                       triggers, config.allow_private_targets == 1};
+    GatewayContext ctx{host.pool(),
+                       host.producer(),
+                       bus::Topics(config.common.topic_prefix),
+                       triggers,
+                       config.allow_private_targets == 1,
+                       config.cdc_source_url};
     Authenticator auth(config.admin_key, host.pool());
     HttpServer http(auth, static_cast<std::size_t>(config.http_threads), config.http_host,
                     config.http_port);

@@ -21,6 +21,10 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
                  "1 accepts webhook targets on localhost and on loopback, private and link-local "
                  "addresses (development and tests); 0 refuses them with 400",
                  config.allow_private_targets, 0, 1)
+        .postgres_url("CDC_SOURCE_URL", "postgresql://etp@127.0.0.1:5432/monitors",
+                      "the database cdc-capture watches; the gateway looks up a cdc trigger's "
+                      "table there to warn when it cannot be captured as the filter needs",
+                      config.cdc_source_url)
         .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only);
     return spec;
 }

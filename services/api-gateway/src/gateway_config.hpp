@@ -16,6 +16,7 @@ struct GatewayConfig {
     std::string swagger_ui_dir;
     // 1: webhook targets may be loopback, private or link-local addresses (development, tests).
     std::int64_t allow_private_targets = 0;
+    std::string cdc_source_url;
     bool migrate_only = false;
 };
 

@@ -2,6 +2,8 @@
 // Route groups of the REST API. Each adds its routes to the server; handlers run on HTTP
 // worker threads and use only the thread-safe pieces of the context.
 
+#include <string>
+
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/pg/pool.hpp"
@@ -17,6 +19,8 @@ struct GatewayContext {
     TriggerCache& triggers;
     // ETP_ALLOW_PRIVATE_TARGETS: whether webhook targets may be private addresses.
     bool allow_private_targets = false;
+    // CDC_SOURCE_URL: where cdc trigger definitions' tables are looked up for warnings.
+    std::string cdc_source_url;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);

@@ -1,3 +1,4 @@
+#include "cdc_source_check.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/transaction.hpp"
@@ -63,6 +64,13 @@ std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& tri
     return generated;
 }
 
+// A cdc definition's warnings (see cdc_source_check.hpp) as "warnings": [...], only when any.
+json with_warnings(json body, const TriggerSpec& spec, const GatewayContext& ctx) {
+    auto warnings = cdc_source_warnings(spec, ctx.cdc_source_url);
+    if (!warnings.empty()) body["warnings"] = warnings;
+    return body;
+}
+
 std::optional<TriggerType> type_param(const httplib::Request& req) {
     auto text = query_text(req, "type");
     if (!text) return std::nullopt;
@@ -90,7 +98,8 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                     }
                     publish_change(ctx, trigger);
                     res.set_header("Location", "/api/v1/triggers/" + id.to_string());
-                    reply_json(res, 201, trigger_json(trigger, generated));
+                    reply_json(res, 201,
+                               with_warnings(trigger_json(trigger, generated), spec, ctx));
                 });
 
     server.get("/api/v1/triggers", Scope::kRead,
@@ -139,7 +148,8 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        tx.commit();
                    }
                    publish_change(ctx, *trigger);
-                   reply_json(res, 200, trigger_json(*trigger, generated));
+                   reply_json(res, 200,
+                              with_warnings(trigger_json(*trigger, generated), spec, ctx));
                });
 
     server.del(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,

@@ -1,17 +1,66 @@
 #include "cdc_capture_config.hpp"
 
+#include "etp/domain/error.hpp"
+
 namespace etp::cdc_capture {
 
 runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config) {
     runtime::ConfigSpec spec(
         "cdc-capture",
-        "Streams row changes of the source database (logical replication) to Kafka and fires cdc "
-        "triggers. In this build it connects to PostgreSQL (platform and source) and Kafka and "
-        "reports health; streaming arrives with the cdc-capture issue.");
+        "Streams row changes of the source database (logical replication, pgoutput) to Kafka "
+        "(etp.cdc.changes) and fires every active cdc trigger whose table, operations and filter "
+        "match. The publication's tables are kept equal to the tables of active cdc triggers "
+        "plus CDC_TABLES. A position is confirmed to PostgreSQL only after Kafka acknowledged "
+        "every change up to it. One instance streams per slot; others wait on an advisory lock.");
     runtime::add_common(spec, config.common, 9103);
     spec.postgres_url("CDC_SOURCE_URL", "postgresql://etp@127.0.0.1:5432/monitors",
-                      "the source database whose changes are captured", config.source_url);
+                      "the source database whose changes are captured (its role needs "
+                      "REPLICATION, and CREATE on the database for the publication)",
+                      config.source_url)
+        .text("CDC_SLOT", "etp_cdc", "logical replication slot, created when missing", config.slot)
+        .text("CDC_PUBLICATION", "etp_cdc", "publication, created when missing", config.publication)
+        .text("CDC_TABLES", "",
+              "comma list of schema.table captured to etp.cdc.changes even without a cdc trigger",
+              config.tables)
+        .duration("CDC_TRIGGER_REFRESH", "1s",
+                  "how often active cdc triggers are reloaded and the publication is updated",
+                  config.trigger_refresh)
+        .duration("CDC_HEARTBEAT_INTERVAL", "10s",
+                  "how often a heartbeat message is written into the source's WAL, so a slot on "
+                  "idle tables keeps advancing and does not pin WAL; also how often slot lag is "
+                  "measured",
+                  config.heartbeat_interval)
+        .duration("CDC_STATUS_INTERVAL", "10s",
+                  "the longest time between standby status updates to PostgreSQL",
+                  config.status_interval)
+        .integer("CDC_MAX_IN_FLIGHT", 50000,
+                 "changes and firings produced but not yet acknowledged by Kafka before reading "
+                 "pauses",
+                 config.max_in_flight, 100, 10000000);
     return spec;
+}
+
+std::vector<std::string> capture_tables(const std::string& list) {
+    std::vector<std::string> tables;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        auto end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        std::string item = list.substr(start, end - start);
+        const auto first = item.find_first_not_of(" \t");
+        const auto last = item.find_last_not_of(" \t");
+        item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+        if (!item.empty()) {
+            if (item.find('.') == std::string::npos) item = "public." + item;
+            const auto dot = item.find('.');
+            if (dot == 0 || dot + 1 == item.size() || item.find('.', dot + 1) != std::string::npos)
+                throw Error(ErrorKind::kInvalidInput,
+                            "CDC_TABLES: '" + item + "' must be schema.table");
+            tables.push_back(item);
+        }
+        start = end + 1;
+    }
+    return tables;
 }
 
 }  // namespace etp::cdc_capture

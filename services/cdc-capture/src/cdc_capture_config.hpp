@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "etp/runtime/config.hpp"
 
@@ -10,8 +12,19 @@ namespace etp::cdc_capture {
 struct CdcCaptureConfig {
     runtime::CommonConfig common;
     std::string source_url;
+    std::string slot = "etp_cdc";
+    std::string publication = "etp_cdc";
+    std::string tables;  // CDC_TABLES as given; see capture_tables()
+    std::chrono::milliseconds trigger_refresh{1000};
+    std::chrono::milliseconds heartbeat_interval{10000};
+    std::chrono::milliseconds status_interval{10000};
+    std::int64_t max_in_flight = 50000;
 };
 
 runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config);
+
+// CDC_TABLES split on commas, trimmed, each "schema.table" (a bare name means public.name).
+// Throws etp::Error(kInvalidInput) naming the first malformed entry.
+std::vector<std::string> capture_tables(const std::string& list);
 
 }  // namespace etp::cdc_capture

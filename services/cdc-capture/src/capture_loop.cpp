@@ -1,0 +1,384 @@
+#include "capture_loop.hpp"
+
+#include <deque>
+#include <set>
+#include <variant>
+
+#include "cdc_metrics.hpp"
+#include "etp/bus/firing.hpp"
+#include "etp/domain/event.hpp"
+#include "etp/pg/error.hpp"
+#include "etp/runtime/log.hpp"
+
+namespace etp::cdc_capture {
+namespace {
+
+namespace po = pg::pgoutput;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::array<std::uint8_t, 16> kCdcNamespace = {
+    0x5b, 0x2d, 0x7c, 0x1e, 0x93, 0xa4, 0x4f, 0x0b, 0x8e, 0x61, 0x2c, 0x4d, 0x9a, 0x7f, 0x3e, 0x10};
+constexpr std::string_view kHeartbeatPrefix = "etp.heartbeat";
+
+double seconds_since(Timestamp t) { return std::chrono::duration<double>(now_utc() - t).count(); }
+
+}  // namespace
+
+EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Lsn commit_lsn,
+                     std::size_t position, const TriggerId& trigger) {
+    static const Uuid kNamespace(kCdcNamespace);
+    return EventId{uuid_v5(kNamespace, system_id + "/" + db + "/" + pg::format_lsn(commit_lsn) +
+                                           "/" + std::to_string(position) + "/" +
+                                           trigger.to_string())};
+}
+
+// One source transaction's messages in flight.
+struct CaptureLoop::Transaction {
+    Timestamp commit_time;
+    pg::Lsn end_lsn = 0;
+    std::size_t pending = 0;  // produced, not yet acknowledged
+    bool committed = false;   // its Commit was seen
+};
+
+// The session's transactions in commit order and the acknowledgement bookkeeping. Shared with
+// the producer's delivery callbacks, which may outlive the session (and the loop).
+struct CaptureLoop::Tracker {
+    std::mutex mutex;
+    std::condition_variable acked;
+    std::deque<std::shared_ptr<Transaction>> transactions;
+    std::size_t in_flight = 0;
+    std::optional<std::string> failure;  // the first delivery error: the session must end
+};
+
+CaptureLoop::CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers,
+                         bus::Producer& producer, const bus::Topics& topics)
+    : options_(std::move(options)), triggers_(triggers), producer_(producer), topics_(topics) {}
+
+CaptureLoop::~CaptureLoop() { stop(); }
+
+void CaptureLoop::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void CaptureLoop::stop() noexcept {
+    {
+        std::lock_guard lock(wake_mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::optional<std::string> CaptureLoop::check() const {
+    std::lock_guard lock(problem_mutex_);
+    return problem_;
+}
+
+void CaptureLoop::set_problem(std::optional<std::string> problem) {
+    std::lock_guard lock(problem_mutex_);
+    problem_ = std::move(problem);
+}
+
+bool CaptureLoop::pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(wake_mutex_);
+    return !wake_.wait_for(lock, d, [this] { return stopping_.load(); });
+}
+
+void CaptureLoop::run() noexcept {
+    while (!stopping_) {
+        try {
+            session();
+            consecutive_failures_ = 0;
+        } catch (const std::exception& e) {
+            metrics().stream_failures.Increment();
+            ++consecutive_failures_;
+            log::warn("change capture interrupted; resuming from the confirmed position",
+                      {{"error", e.what()},
+                       {"confirmed_lsn", pg::format_lsn(ever_confirmed_)},
+                       {"attempt", consecutive_failures_}});
+            // A short outage (a source restart) is not a problem yet; a lasting one is.
+            if (consecutive_failures_ >= 5 && !check())
+                set_problem(std::string("change capture keeps failing: ") + e.what());
+        }
+        stream_.reset();
+        source_.reset();
+        tracker_.reset();
+        txn_.reset();
+        relations_.clear();
+        leader_ = false;
+        metrics().leader.Set(0);
+        if (!stopping_) pause(options_.retry_backoff);
+    }
+}
+
+bool CaptureLoop::wait_for_lock(pg::Connection& source) {
+    bool logged = false;
+    while (!stopping_) {
+        auto r = source.exec("SELECT pg_try_advisory_lock(hashtext($1)) AS locked",
+                             {"etp.cdc-capture/" + options_.slot});
+        if (r.boolean(0, "locked")) return true;
+        if (!logged) {
+            log::info("another cdc-capture streams this slot; waiting to take over",
+                      {{"slot", options_.slot}});
+            logged = true;
+        }
+        if (!pause(std::chrono::seconds(1))) return false;
+    }
+    return false;
+}
+
+void CaptureLoop::session() {
+    source_ = std::make_unique<pg::Connection>(options_.source_url);
+    if (!wait_for_lock(*source_)) return;
+
+    pg::ReplicationOptions ro;
+    ro.url = options_.source_url;
+    ro.slot = options_.slot;
+    ro.publication = options_.publication;
+    ro.status_interval = options_.status_interval;
+    stream_ = std::make_unique<pg::ReplicationStream>(ro);
+    if (options_.before_streaming) options_.before_streaming(*source_);
+
+    auto slot = source_->exec(
+        "SELECT coalesce(wal_status, '') AS wal_status FROM pg_replication_slots "
+        "WHERE slot_name = $1",
+        {options_.slot});
+    if (slot.rows() == 0 && ever_confirmed_ != 0) {
+        const std::string problem = "replication slot " + options_.slot +
+                                    " disappeared after confirming " +
+                                    pg::format_lsn(ever_confirmed_) +
+                                    "; changes since then may be lost. Restart cdc-capture to "
+                                    "create a new slot and capture from now on.";
+        log::error("replication slot lost", {{"slot", options_.slot}, {"problem", problem}});
+        set_problem(problem);
+        throw Error(ErrorKind::kUnavailable, problem);
+    }
+    if (slot.rows() > 0 && slot.text(0, "wal_status") == "lost") {
+        const std::string problem = "replication slot " + options_.slot +
+                                    " is invalidated (wal_status lost: the WAL it needed was "
+                                    "removed, see max_slot_wal_keep_size); changes are lost. "
+                                    "Drop the slot and restart cdc-capture to capture from now on.";
+        log::error("replication slot invalidated", {{"slot", options_.slot}, {"problem", problem}});
+        set_problem(problem);
+        throw Error(ErrorKind::kUnavailable, problem);
+    }
+    if (stream_->ensure_slot()) log::info("created replication slot", {{"slot", options_.slot}});
+
+    tracker_ = std::make_shared<Tracker>();
+    stream_->start(0);
+    leader_ = true;
+    metrics().leader.Set(1);
+    set_problem(std::nullopt);
+    consecutive_failures_ = 0;
+    next_heartbeat_ = Clock::now();
+    log::info("streaming changes", {{"slot", options_.slot},
+                                    {"publication", options_.publication},
+                                    {"db", stream_->identity().dbname}});
+
+    while (!stopping_) {
+        {
+            std::unique_lock lock(tracker_->mutex);
+            if (tracker_->failure) throw Error(ErrorKind::kUnavailable, *tracker_->failure);
+            // Back-pressure: let Kafka catch up before reading more.
+            tracker_->acked.wait_for(lock, std::chrono::milliseconds(100), [this] {
+                return tracker_->in_flight < options_.max_in_flight || tracker_->failure;
+            });
+            if (tracker_->in_flight >= options_.max_in_flight) continue;
+        }
+        advance();
+        if (Clock::now() >= next_heartbeat_) {
+            heartbeat();
+            next_heartbeat_ = Clock::now() + options_.heartbeat_interval;
+        }
+        if (auto data = stream_->next(std::chrono::milliseconds(100))) handle(*data);
+    }
+
+    // Stopping: give what was produced time to be acknowledged, confirm it, say so.
+    {
+        std::unique_lock lock(tracker_->mutex);
+        tracker_->acked.wait_for(lock, options_.stop_ack_wait,
+                                 [this] { return tracker_->in_flight == 0 || tracker_->failure; });
+    }
+    advance();
+    stream_->send_status();
+}
+
+void CaptureLoop::handle(const pg::XLogData& data) {
+    auto message = po::decode(data.payload);
+    if (auto* begin = std::get_if<po::Begin>(&message)) {
+        txn_ = std::make_shared<Transaction>();
+        txn_->commit_time = begin->commit_time;
+        txn_commit_lsn_ = begin->final_lsn;
+        txn_position_ = 0;
+        txn_info_ = {stream_->identity().dbname, begin->xid, begin->commit_time};
+        txn_triggers_ = triggers_.get();
+        std::lock_guard lock(tracker_->mutex);
+        tracker_->transactions.push_back(txn_);
+    } else if (auto* commit = std::get_if<po::Commit>(&message)) {
+        if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: Commit without Begin");
+        std::lock_guard lock(tracker_->mutex);
+        txn_->end_lsn = commit->end_lsn;
+        txn_->committed = true;
+        txn_.reset();
+        txn_triggers_.reset();
+    } else if (auto* rel = std::get_if<po::Relation>(&message)) {
+        remember_relation(std::move(*rel));
+    } else if (auto* insert = std::get_if<po::Insert>(&message)) {
+        const auto& info = relation(insert->relation_id);
+        publish(info, make_insert(info, *insert), data.wal_start);
+    } else if (auto* update = std::get_if<po::Update>(&message)) {
+        const auto& info = relation(update->relation_id);
+        publish(info, make_update(info, *update), data.wal_start);
+    } else if (auto* del = std::get_if<po::Delete>(&message)) {
+        const auto& info = relation(del->relation_id);
+        publish(info, make_delete(info, *del), data.wal_start);
+    } else if (auto* truncate = std::get_if<po::Truncate>(&message)) {
+        for (auto id : truncate->relation_ids) {
+            const auto& info = relation(id);
+            publish(info, make_truncate(info), data.wal_start);
+        }
+    } else if (auto* logical = std::get_if<po::LogicalMessage>(&message)) {
+        // A heartbeat outside any transaction: when nothing is in flight, everything before it
+        // is safe.
+        if (!logical->transactional && logical->prefix == kHeartbeatPrefix && !txn_) {
+            std::lock_guard lock(tracker_->mutex);
+            if (tracker_->transactions.empty()) stream_->confirm(logical->lsn);
+        }
+    }
+    // Type and Origin messages carry nothing the envelope uses: values of types the platform
+    // does not know stay strings.
+}
+
+const RelationInfo& CaptureLoop::relation(std::uint32_t id) const {
+    auto it = relations_.find(id);
+    if (it == relations_.end())
+        throw Error(ErrorKind::kInternal,
+                    "pgoutput: change for relation " + std::to_string(id) + " before its Relation");
+    return it->second;
+}
+
+void CaptureLoop::remember_relation(po::Relation relation) {
+    RelationInfo info;
+    info.table = (relation.schema.empty() ? std::string("pg_catalog") : relation.schema) + "." +
+                 relation.name;
+    // The primary key, in key order, keys the Kafka messages; the replica identity flags are the
+    // fallback (with REPLICA IDENTITY FULL every column is flagged, so they are no key then).
+    auto pk = source_->exec(
+        "SELECT a.attname FROM pg_index i "
+        "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+        {std::to_string(relation.id)});
+    for (int r = 0; r < pk.rows(); ++r)
+        for (std::size_t c = 0; c < relation.columns.size(); ++c)
+            if (relation.columns[c].name == pk.text(r, 0)) info.key_columns.push_back(c);
+    if (info.key_columns.empty() && relation.replica_identity != 'f')
+        for (std::size_t c = 0; c < relation.columns.size(); ++c)
+            if (relation.columns[c].key) info.key_columns.push_back(c);
+    info.relation = std::move(relation);
+    const auto id = info.relation.id;
+    relations_[id] = std::move(info);
+}
+
+void CaptureLoop::publish(const RelationInfo& rel, RowChange change, pg::Lsn change_lsn) {
+    if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: change outside a transaction");
+    const auto position = txn_position_++;
+    std::vector<const CdcTrigger*> fired;
+    if (change.op != "t" && txn_triggers_) {
+        if (const auto* candidates = txn_triggers_->for_table(rel.table)) {
+            const auto document = filter_document(rel, change);
+            for (const auto& trigger : *candidates)
+                if (trigger.matches(change.op, document)) fired.push_back(&trigger);
+        }
+    }
+    std::string key = change.key;
+    auto envelope = make_envelope(rel, std::move(change), txn_info_, change_lsn, now_utc());
+    produce_tracked({topics_.cdc_changes(), std::move(key), envelope.dump(), {}}, true);
+    for (const auto* trigger : fired) {
+        Event event;
+        event.id = cdc_event_id(stream_->identity().system_id, txn_info_.db, txn_commit_lsn_,
+                                position, trigger->id);
+        event.trigger_id = trigger->id;
+        event.trigger_name = trigger->name;
+        event.trigger_type = TriggerType::kCdc;
+        event.source = std::string(kSourceCdc);
+        event.payload = envelope;
+        // The commit time, not the capture time: a replay carries the same (id, triggered_at).
+        event.triggered_at = txn_info_.commit_time;
+        produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false);
+    }
+}
+
+void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change) {
+    auto tracker = tracker_;
+    auto txn = txn_;
+    {
+        std::lock_guard lock(tracker->mutex);
+        ++txn->pending;
+        ++tracker->in_flight;
+    }
+    try {
+        producer_.produce(std::move(message), [tracker, txn, is_change](std::optional<Error> err) {
+            {
+                std::lock_guard lock(tracker->mutex);
+                --txn->pending;
+                --tracker->in_flight;
+                if (err && !tracker->failure) tracker->failure = err->what();
+            }
+            tracker->acked.notify_all();
+            if (err) return;
+            if (is_change) {
+                metrics().changes.Increment();
+                metrics().capture_lag.Observe(seconds_since(txn->commit_time));
+            } else {
+                metrics().firings.Increment();
+            }
+        });
+    } catch (...) {
+        std::lock_guard lock(tracker->mutex);
+        --txn->pending;
+        --tracker->in_flight;
+        throw;
+    }
+}
+
+// Confirms the end of the longest prefix of fully acknowledged transactions; with none in
+// flight and none open, the server's latest reported position.
+void CaptureLoop::advance() {
+    pg::Lsn safe = 0;
+    double oldest_age = 0;
+    {
+        std::lock_guard lock(tracker_->mutex);
+        auto& list = tracker_->transactions;
+        while (!list.empty() && list.front()->committed && list.front()->pending == 0) {
+            safe = list.front()->end_lsn;
+            list.pop_front();
+        }
+        if (!list.empty()) oldest_age = seconds_since(list.front()->commit_time);
+        if (list.empty() && !txn_) safe = std::max(safe, stream_->server_wal_end());
+    }
+    metrics().lag_seconds.Set(std::max(0.0, oldest_age));
+    if (safe > stream_->confirmed()) {
+        stream_->confirm(safe);
+        ever_confirmed_ = std::max(ever_confirmed_, safe);
+        metrics().confirmed_lsn.Set(static_cast<double>(safe));
+    }
+}
+
+// Writes a heartbeat into the source's WAL (it comes back through the stream and lets the slot
+// advance while the watched tables are idle) and measures the slot's lag.
+void CaptureLoop::heartbeat() {
+    source_->exec("SELECT pg_logical_emit_message(false, $1, now()::text)",
+                  {std::string(kHeartbeatPrefix)});
+    auto r = source_->exec(
+        "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::bigint "
+        "AS lag, coalesce(wal_status, '') AS wal_status FROM pg_replication_slots "
+        "WHERE slot_name = $1",
+        {options_.slot});
+    if (r.rows() == 0) throw Error(ErrorKind::kUnavailable, "replication slot vanished");
+    metrics().slot_lag_bytes.Set(static_cast<double>(r.integer(0, "lag")));
+    if (r.text(0, "wal_status") == "lost")
+        throw Error(ErrorKind::kUnavailable, "replication slot invalidated (wal_status lost)");
+}
+
+}  // namespace etp::cdc_capture

@@ -1,0 +1,122 @@
+#pragma once
+// Streams the source database's changes from the replication slot to Kafka, one thread.
+//
+// Leadership: the loop first takes a session advisory lock on the source database (keyed by the
+// slot name); an instance that cannot get it waits, retrying every second, and takes over when
+// the holder's session ends. While it holds the lock it streams.
+//
+// Every Insert, Update, Delete and Truncate becomes one message on etp.cdc.changes, and one
+// message on etp.trigger.fired for each active cdc trigger whose table, operations and filter
+// match (event id from the source, the commit LSN, the change's position in its transaction and
+// the trigger, so a replayed change is the same event). Messages are produced asynchronously;
+// a transaction's end LSN is confirmed to PostgreSQL only when Kafka acknowledged every message
+// of it and of every transaction before it. When nothing is in flight, the position of the
+// latest heartbeat or keepalive is confirmed too, so a slot whose tables are idle does not pin
+// WAL. A Kafka failure or a lost connection ends the session; the next one resumes from the
+// confirmed position, so changes are repeated, never skipped.
+//
+// start()/stop() from the owner's thread; check() and leader() from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "cdc_triggers.hpp"
+#include "change_envelope.hpp"
+#include "etp/bus/producer.hpp"
+#include "etp/bus/topics.hpp"
+#include "etp/pg/connection.hpp"
+#include "etp/pg/replication_stream.hpp"
+#include "etp/service/service_host.hpp"
+
+namespace etp::cdc_capture {
+
+struct CaptureOptions {
+    std::string source_url;
+    std::string slot;
+    std::string publication;
+    std::chrono::milliseconds status_interval{10000};
+    std::chrono::milliseconds heartbeat_interval{10000};
+    std::size_t max_in_flight = 50000;
+    std::chrono::milliseconds retry_backoff{1000};
+    // How long stop() waits for the acknowledgements of what was produced before it confirms
+    // and disconnects.
+    std::chrono::milliseconds stop_ack_wait{4000};
+    // Runs on the source connection once the lock is held, before streaming starts (creates and
+    // updates the publication). May throw: the session then fails and is retried.
+    std::function<void(pg::Connection& source)> before_streaming;
+};
+
+// uuid v5 of (source system, database, commit LSN, position, trigger).
+EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Lsn commit_lsn,
+                     std::size_t position, const TriggerId& trigger);
+
+class CaptureLoop : public service::Component {
+ public:
+    CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers, bus::Producer& producer,
+                const bus::Topics& topics);
+    ~CaptureLoop() override;
+
+    void start() override;
+    void stop() noexcept override;
+    // nullopt while streaming or waiting for the lock; the problem when the slot is lost or
+    // streaming keeps failing.
+    std::optional<std::string> check() const;
+    bool leader() const noexcept { return leader_; }
+
+ private:
+    struct Transaction;
+    struct Tracker;
+
+    void run() noexcept;
+    // Waits for the lock, then streams until stop or failure (throws).
+    void session();
+    bool wait_for_lock(pg::Connection& source);
+    void handle(const pg::XLogData& data);
+    const RelationInfo& relation(std::uint32_t id) const;
+    void remember_relation(pg::pgoutput::Relation relation);
+    void publish(const RelationInfo& rel, RowChange change, pg::Lsn change_lsn);
+    void produce_tracked(bus::OutgoingMessage message, bool is_change);
+    void advance();
+    void heartbeat();
+    void set_problem(std::optional<std::string> problem);
+    bool pause(std::chrono::milliseconds d);
+
+    const CaptureOptions options_;
+    const CdcTriggerSet& triggers_;
+    bus::Producer& producer_;
+    const bus::Topics& topics_;
+
+    std::thread thread_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> leader_{false};
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+
+    mutable std::mutex problem_mutex_;
+    std::optional<std::string> problem_;
+    int consecutive_failures_ = 0;
+
+    // Session state, used by the loop's thread only.
+    std::unique_ptr<pg::Connection> source_;
+    std::unique_ptr<pg::ReplicationStream> stream_;
+    std::shared_ptr<Tracker> tracker_;
+    std::shared_ptr<Transaction> txn_;
+    std::shared_ptr<const CdcTriggerSnapshot> txn_triggers_;
+    TransactionInfo txn_info_;
+    pg::Lsn txn_commit_lsn_ = 0;
+    std::size_t txn_position_ = 0;
+    std::map<std::uint32_t, RelationInfo> relations_;
+    pg::Lsn ever_confirmed_ = 0;  // across sessions: a slot that vanishes after this was lost
+    std::chrono::steady_clock::time_point next_heartbeat_{};
+};
+
+}  // namespace etp::cdc_capture

@@ -1,0 +1,96 @@
+#include "cdc_refresh.hpp"
+
+#include "cdc_metrics.hpp"
+#include "etp/runtime/log.hpp"
+#include "publication.hpp"
+
+namespace etp::cdc_capture {
+
+CdcRefresh::CdcRefresh(pg::Pool& platform, CdcTriggerSet& triggers, RefreshOptions options,
+                       std::function<bool()> streaming)
+    : platform_(platform),
+      triggers_(triggers),
+      options_(std::move(options)),
+      streaming_(std::move(streaming)) {}
+
+CdcRefresh::~CdcRefresh() { stop(); }
+
+void CdcRefresh::start() {
+    try {
+        reload();
+    } catch (const std::exception& e) {
+        log::warn("cdc triggers not loaded yet; retrying", {{"error", e.what()}});
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+void CdcRefresh::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::optional<std::string> CdcRefresh::check() const {
+    std::lock_guard lock(problem_mutex_);
+    return problem_;
+}
+
+void CdcRefresh::reload() {
+    auto conn = platform_.acquire();
+    auto snapshot = load_cdc_triggers(*conn);
+    metrics().triggers.Set(static_cast<double>(snapshot->count));
+    triggers_.replace(std::move(snapshot));
+}
+
+void CdcRefresh::sync(pg::Connection& source) {
+    std::lock_guard lock(sync_mutex_);
+    auto wanted = wanted_tables(*triggers_.get(), options_.extra_tables);
+    auto result = sync_publication(source, options_.publication, wanted);
+    metrics().tables.Set(static_cast<double>(result.published.size()));
+    for (const auto& t : result.added)
+        log::info("table added to the publication",
+                  {{"table", t}, {"publication", options_.publication}});
+    for (const auto& t : result.dropped)
+        log::info("table dropped from the publication",
+                  {{"table", t}, {"publication", options_.publication}});
+    std::set<std::string> refused(result.refused.begin(), result.refused.end());
+    for (const auto& r : refused)
+        if (!refused_.count(r)) log::error("table not captured", {{"reason", r}});
+    refused_ = std::move(refused);
+}
+
+void CdcRefresh::run() noexcept {
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            if (wake_.wait_for(lock, options_.interval, [this] { return stopping_; })) return;
+        }
+        std::optional<std::string> problem;
+        try {
+            reload();
+        } catch (const std::exception& e) {
+            metrics().refresh_failures.Increment();
+            log::warn("reloading cdc triggers failed; keeping the previous ones",
+                      {{"error", e.what()}});
+            problem = std::string("cannot load cdc triggers: ") + e.what();
+        }
+        if (streaming_()) {
+            try {
+                if (!source_ || !source_->is_open())
+                    source_ = std::make_unique<pg::Connection>(options_.source_url);
+                sync(*source_);
+            } catch (const std::exception& e) {
+                source_.reset();
+                metrics().refresh_failures.Increment();
+                log::warn("updating the publication failed; retrying", {{"error", e.what()}});
+            }
+        }
+        std::lock_guard lock(problem_mutex_);
+        problem_ = std::move(problem);
+    }
+}
+
+}  // namespace etp::cdc_capture

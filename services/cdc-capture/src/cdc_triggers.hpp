@@ -1,0 +1,53 @@
+#pragma once
+// The active cdc triggers, grouped by table, as an immutable snapshot: the loader replaces the
+// whole snapshot, readers keep the one they took for as long as they use it. Thread-safe.
+
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "etp/domain/filter_pattern.hpp"
+#include "etp/domain/ids.hpp"
+#include "etp/pg/connection.hpp"
+
+namespace etp::cdc_capture {
+
+struct CdcTrigger {
+    TriggerId id;
+    std::string name;
+    bool on_insert = false;
+    bool on_update = false;
+    bool on_delete = false;
+    std::optional<FilterPattern> filter;  // none: every change of the operations
+
+    // `op` is the envelope's c, u or d; `document` is {op, table, before, after}.
+    bool matches(std::string_view op, const nlohmann::json& document) const;
+};
+
+struct CdcTriggerSnapshot {
+    std::unordered_map<std::string, std::vector<CdcTrigger>> by_table;  // "schema.table"
+    std::size_t count = 0;
+
+    const std::vector<CdcTrigger>* for_table(const std::string& table) const;
+};
+
+// Reads every active cdc trigger. A stored definition that no longer parses (it passed the
+// gateway's validation when written) is logged and left out rather than stopping capture.
+std::shared_ptr<const CdcTriggerSnapshot> load_cdc_triggers(pg::Connection& conn);
+
+class CdcTriggerSet {
+ public:
+    CdcTriggerSet();
+    std::shared_ptr<const CdcTriggerSnapshot> get() const;
+    void replace(std::shared_ptr<const CdcTriggerSnapshot> snapshot);
+
+ private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const CdcTriggerSnapshot> snapshot_;
+};
+
+}  // namespace etp::cdc_capture

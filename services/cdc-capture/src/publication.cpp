@@ -1,0 +1,107 @@
+#include "publication.hpp"
+
+#include "etp/domain/error.hpp"
+
+namespace etp::cdc_capture {
+namespace {
+
+std::string quote_ident(std::string_view name) {
+    std::string quoted = "\"";
+    for (char c : name) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string join(const std::vector<std::string>& tables) {
+    std::string sql;
+    for (const auto& t : tables) sql += (sql.empty() ? "" : ", ") + quote_table(t);
+    return sql;
+}
+
+// Why the table cannot be published, or "" when it can.
+std::string unusable_reason(pg::Connection& source, const std::string& table) {
+    const auto dot = table.find('.');
+    auto r = source.exec(
+        "SELECT c.relkind::text AS kind, c.relreplident::text AS identity, "
+        "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid "
+        "AND (i.indisprimary OR i.indisreplident)) AS has_key "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        {table.substr(0, dot), table.substr(dot + 1)});
+    if (r.rows() == 0) return "no such table in the source database";
+    const auto kind = r.text(0, "kind");
+    if (kind != "r" && kind != "p") return "not an ordinary table";
+    const auto identity = r.text(0, "identity");
+    if (identity == "f") return "";
+    if (identity == "n")
+        return "REPLICA IDENTITY NOTHING: updates and deletes would fail once published";
+    if (!r.boolean(0, "has_key"))
+        return "no primary key and not REPLICA IDENTITY FULL: updates and deletes would fail "
+               "once published";
+    return "";
+}
+
+}  // namespace
+
+std::string quote_table(const std::string& table) {
+    const auto dot = table.find('.');
+    if (dot == std::string::npos) return quote_ident(table);
+    return quote_ident(std::string_view(table).substr(0, dot)) + "." +
+           quote_ident(std::string_view(table).substr(dot + 1));
+}
+
+std::set<std::string> wanted_tables(const CdcTriggerSnapshot& triggers,
+                                    const std::vector<std::string>& extra) {
+    std::set<std::string> tables(extra.begin(), extra.end());
+    for (const auto& [table, list] : triggers.by_table)
+        if (!list.empty()) tables.insert(table);
+    return tables;
+}
+
+PublicationSync sync_publication(pg::Connection& source, const std::string& publication,
+                                 const std::set<std::string>& wanted) {
+    PublicationSync sync;
+    auto exists = source.exec("SELECT 1 FROM pg_publication WHERE pubname = $1", {publication});
+    if (exists.rows() == 0) {
+        try {
+            source.exec("CREATE PUBLICATION " + quote_ident(publication));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::kConflict) throw;  // created by another instance
+        }
+    }
+    std::set<std::string> current;
+    auto rows = source.exec(
+        "SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = $1",
+        {publication});
+    for (int i = 0; i < rows.rows(); ++i) current.insert(std::string(rows.text(i, "t")));
+
+    std::set<std::string> usable;
+    for (const auto& table : wanted) {
+        if (current.count(table)) {
+            usable.insert(table);
+            continue;
+        }
+        auto reason = unusable_reason(source, table);
+        if (reason.empty()) {
+            usable.insert(table);
+            sync.added.push_back(table);
+        } else {
+            sync.refused.push_back(table + ": " + reason);
+        }
+    }
+    for (const auto& table : current)
+        if (!usable.count(table)) sync.dropped.push_back(table);
+
+    if (!sync.added.empty())
+        source.exec("ALTER PUBLICATION " + quote_ident(publication) + " ADD TABLE " +
+                    join(sync.added));
+    if (!sync.dropped.empty())
+        source.exec("ALTER PUBLICATION " + quote_ident(publication) + " DROP TABLE " +
+                    join(sync.dropped));
+    sync.published = std::move(usable);
+    return sync;
+}
+
+}  // namespace etp::cdc_capture

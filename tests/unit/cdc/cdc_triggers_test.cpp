@@ -1,0 +1,71 @@
+#include "cdc_triggers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "publication.hpp"
+
+using nlohmann::json;
+using namespace etp;
+using namespace etp::cdc_capture;
+
+namespace {
+
+CdcTrigger trigger(bool insert, bool update, bool del, json filter = nullptr) {
+    CdcTrigger t;
+    t.id = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000001");
+    t.name = "t";
+    t.on_insert = insert;
+    t.on_update = update;
+    t.on_delete = del;
+    if (!filter.is_null()) t.filter = FilterPattern::parse(filter);
+    return t;
+}
+
+json doc(std::string op, json before, json after) {
+    return {{"op", op}, {"table", "public.monitors"}, {"before", before}, {"after", after}};
+}
+
+}  // namespace
+
+TEST_CASE("a cdc trigger fires only for its operations", "[cdc]") {
+    const auto updates_only = trigger(false, true, false);
+    CHECK(updates_only.matches("u", doc("u", nullptr, {{"id", 1}})));
+    CHECK_FALSE(updates_only.matches("c", doc("c", nullptr, {{"id", 1}})));
+    CHECK_FALSE(updates_only.matches("d", doc("d", {{"id", 1}}, nullptr)));
+    CHECK_FALSE(updates_only.matches("t", doc("t", nullptr, nullptr)));
+}
+
+TEST_CASE("the changed-to-down filter matches only a change into down", "[cdc]") {
+    const auto went_down =
+        trigger(false, true, false, json::parse(R"({"op": ["u"], "after": {"status": ["down"]},
+                        "before": {"status": [{"anything-but": "down"}]}})"));
+    CHECK(went_down.matches("u", doc("u", {{"status", "up"}}, {{"status", "down"}})));
+    CHECK_FALSE(went_down.matches("u", doc("u", {{"status", "down"}}, {{"status", "down"}})));
+    CHECK_FALSE(went_down.matches("u", doc("u", {{"status", "down"}}, {{"status", "up"}})));
+    // Without the old row (no REPLICA IDENTITY FULL) "before" is absent: no match.
+    CHECK_FALSE(went_down.matches("u", doc("u", nullptr, {{"status", "down"}})));
+}
+
+TEST_CASE("numeric and prefix filters look at typed values", "[cdc]") {
+    const auto slow = trigger(true, true, false,
+                              json::parse(R"({"after": {"latency_ms": [{"numeric": [">", 1000]}],
+                                              "url": [{"prefix": "https://"}]}})"));
+    CHECK(slow.matches("c", doc("c", nullptr, {{"latency_ms", 1500}, {"url", "https://a"}})));
+    CHECK_FALSE(slow.matches("c", doc("c", nullptr, {{"latency_ms", 900}, {"url", "https://a"}})));
+    CHECK_FALSE(slow.matches("c", doc("c", nullptr, {{"latency_ms", 1500}, {"url", "http://a"}})));
+}
+
+TEST_CASE("the publication wants trigger tables plus CDC_TABLES, once each", "[cdc]") {
+    CdcTriggerSnapshot snapshot;
+    snapshot.by_table["public.monitors"].push_back(trigger(true, true, true));
+    snapshot.by_table["public.monitors"].push_back(trigger(true, false, false));
+    snapshot.by_table["public.incidents"].push_back(trigger(false, false, true));
+    auto wanted = wanted_tables(snapshot, {"public.checks", "public.monitors"});
+    CHECK(wanted == std::set<std::string>{"public.checks", "public.incidents", "public.monitors"});
+    CHECK(wanted_tables(CdcTriggerSnapshot{}, {}).empty());
+}
+
+TEST_CASE("table names are quoted as identifiers", "[cdc]") {
+    CHECK(quote_table("public.monitors") == R"("public"."monitors")");
+    CHECK(quote_table(R"(my schema.we"ird)") == R"("my schema"."we""ird")");
+}

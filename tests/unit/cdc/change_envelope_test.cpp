@@ -1,0 +1,165 @@
+#include "change_envelope.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "capture_loop.hpp"
+#include "cdc_capture_config.hpp"
+
+using nlohmann::json;
+using namespace etp;
+using namespace etp::cdc_capture;
+namespace po = etp::pg::pgoutput;
+
+namespace {
+
+constexpr std::uint32_t kInt8 = 20;
+constexpr std::uint32_t kText = 25;
+constexpr std::uint32_t kNumeric = 1700;
+constexpr std::uint32_t kJsonb = 3802;
+
+po::Value text(std::string s) { return {po::Value::Kind::kText, std::move(s)}; }
+po::Value null() { return {po::Value::Kind::kNull, ""}; }
+po::Value toast() { return {po::Value::Kind::kUnchangedToast, ""}; }
+
+// monitors(id bigint pk, status text, cost numeric, tags jsonb, notes text)
+RelationInfo monitors(char identity = 'f') {
+    RelationInfo info;
+    info.relation.id = 16400;
+    info.relation.schema = "public";
+    info.relation.name = "monitors";
+    info.relation.replica_identity = identity;
+    const bool all_key = identity == 'f';
+    info.relation.columns = {{true, "id", kInt8, -1},
+                             {all_key, "status", kText, -1},
+                             {all_key, "cost", kNumeric, -1},
+                             {all_key, "tags", kJsonb, -1},
+                             {all_key, "notes", kText, -1}};
+    info.table = "public.monitors";
+    info.key_columns = {0};
+    return info;
+}
+
+}  // namespace
+
+TEST_CASE("an insert becomes op c with a typed after and no before", "[cdc]") {
+    const auto rel = monitors();
+    po::Insert insert{rel.relation.id,
+                      {text("7"), text("up"), text("12.50"), text(R"(["a", 1])"), null()}};
+    auto change = make_insert(rel, insert);
+    CHECK(change.op == "c");
+    CHECK(change.before.is_null());
+    CHECK(change.after == json{{"id", 7},
+                               {"status", "up"},
+                               {"cost", "12.50"},
+                               {"tags", json::array({"a", 1})},
+                               {"notes", nullptr}});
+    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
+    CHECK(change.unchanged_toast.empty());
+}
+
+TEST_CASE("an update with a full old row copies unchanged TOASTed values and lists them", "[cdc]") {
+    const auto rel = monitors('f');
+    po::Update update;
+    update.relation_id = rel.relation.id;
+    update.old_row = po::Tuple{text("7"), text("up"), text("1"), text("[]"), text("long text")};
+    update.row = {text("7"), text("down"), text("1"), text("[]"), toast()};
+    auto change = make_update(rel, update);
+    CHECK(change.op == "u");
+    CHECK(change.before["status"] == "up");
+    CHECK(change.after["status"] == "down");
+    CHECK(change.after["notes"] == "long text");
+    CHECK(change.unchanged_toast == std::vector<std::string>{"notes"});
+}
+
+TEST_CASE("an unchanged TOASTed value without an old row is left out, never invented", "[cdc]") {
+    const auto rel = monitors('d');
+    po::Update update;
+    update.relation_id = rel.relation.id;
+    update.row = {text("7"), text("down"), text("1"), text("[]"), toast()};
+    auto change = make_update(rel, update);
+    CHECK(change.before.is_null());
+    CHECK_FALSE(change.after.contains("notes"));
+    CHECK(change.after["status"] == "down");
+    CHECK(change.unchanged_toast == std::vector<std::string>{"notes"});
+}
+
+TEST_CASE("a delete with only the key sent has a before of the key columns only", "[cdc]") {
+    const auto rel = monitors('d');
+    po::Delete del;
+    del.relation_id = rel.relation.id;
+    del.old_row = {text("9"), null(), null(), null(), null()};
+    del.old_is_key_only = true;
+    auto change = make_delete(rel, del);
+    CHECK(change.op == "d");
+    CHECK(change.before == json{{"id", 9}});
+    CHECK(change.after.is_null());
+    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}, {"key", {{"id", 9}}}});
+}
+
+TEST_CASE("a truncate is keyed by its table alone", "[cdc]") {
+    auto change = make_truncate(monitors());
+    CHECK(change.op == "t");
+    CHECK(change.before.is_null());
+    CHECK(change.after.is_null());
+    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}});
+}
+
+TEST_CASE("a table without a key is keyed by its table alone", "[cdc]") {
+    auto rel = monitors();
+    rel.key_columns.clear();
+    po::Insert insert{rel.relation.id, {text("1"), text("up"), null(), text("{}"), null()}};
+    CHECK(json::parse(make_insert(rel, insert).key) == json{{"table", "public.monitors"}});
+}
+
+TEST_CASE("the envelope carries source position, transaction and times", "[cdc]") {
+    const auto rel = monitors();
+    po::Insert insert{rel.relation.id, {text("7"), text("up"), null(), text("{}"), null()}};
+    TransactionInfo txn{"monitors", 4711, *parse_rfc3339("2026-11-23T01:00:00.250Z")};
+    const auto now = *parse_rfc3339("2026-11-23T01:00:01Z");
+    auto envelope = make_envelope(rel, make_insert(rel, insert), txn, 0x16B374D848ULL, now);
+    CHECK(envelope["op"] == "c");
+    CHECK(envelope["before"].is_null());
+    CHECK(envelope["after"]["id"] == 7);
+    CHECK(envelope["source"] == json{{"db", "monitors"},
+                                     {"schema", "public"},
+                                     {"table", "monitors"},
+                                     {"lsn", 0x16B374D848ULL},
+                                     {"txId", 4711},
+                                     {"ts_ms", 1795395600250LL}});
+    CHECK(envelope["ts_ms"] == 1795395601000LL);
+    CHECK_FALSE(envelope.contains("unchanged_toast"));
+}
+
+TEST_CASE("the filter document has op, table, before and after", "[cdc]") {
+    const auto rel = monitors();
+    po::Update update;
+    update.relation_id = rel.relation.id;
+    update.old_row = po::Tuple{text("7"), text("up"), null(), text("{}"), null()};
+    update.row = {text("7"), text("down"), null(), text("{}"), null()};
+    auto change = make_update(rel, update);
+    auto doc = filter_document(rel, change);
+    CHECK(doc["op"] == "u");
+    CHECK(doc["table"] == "public.monitors");
+    CHECK(doc["before"]["status"] == "up");
+    CHECK(doc["after"]["status"] == "down");
+}
+
+TEST_CASE("cdc event ids are stable for a change and differ by position and trigger", "[cdc]") {
+    const auto t1 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000001");
+    const auto t2 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000002");
+    const auto a = cdc_event_id("7301", "monitors", 0x1000, 0, t1);
+    CHECK(a == cdc_event_id("7301", "monitors", 0x1000, 0, t1));
+    CHECK(a != cdc_event_id("7301", "monitors", 0x1000, 1, t1));
+    CHECK(a != cdc_event_id("7301", "monitors", 0x1000, 0, t2));
+    CHECK(a != cdc_event_id("7301", "monitors", 0x2000, 0, t1));
+    CHECK(a != cdc_event_id("7302", "monitors", 0x1000, 0, t1));
+}
+
+TEST_CASE("CDC_TABLES accepts schema.table and bare names, and refuses malformed ones", "[cdc]") {
+    CHECK(capture_tables("") == std::vector<std::string>{});
+    CHECK(capture_tables(" public.checks , incidents,") ==
+          std::vector<std::string>{"public.checks", "public.incidents"});
+    CHECK_THROWS_AS(capture_tables("a.b.c"), Error);
+    CHECK_THROWS_AS(capture_tables(".x"), Error);
+    CHECK_THROWS_AS(capture_tables("x."), Error);
+}
