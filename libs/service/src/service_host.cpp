@@ -6,13 +6,14 @@
 namespace etp::service {
 
 ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
-                         std::size_t pool_size)
+                         std::size_t pool_size, int linger_ms)
     : name_(std::move(name)), config_(config) {
     log::init(name_, config.log_level);
     pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size);
     bus::ProducerConfig producer_config;
     producer_config.brokers = config.kafka_brokers;
     producer_config.client_id = name_;
+    producer_config.linger_ms = linger_ms;
     producer_ = std::make_unique<bus::Producer>(producer_config);
     checks_.push_back({"postgres", [this] { return pool_->check(); }});
     checks_.push_back(

@@ -9,8 +9,9 @@ namespace etp::cdc_capture {
 
 int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shutdown) {
     const auto extra_tables = capture_tables(config.tables);
-    // Connections: trigger reloads, readiness.
-    service::ServiceHost host("cdc-capture", config.common, 2);
+    // Connections: trigger reloads, readiness. Changes are produced without waiting for each
+    // acknowledgement, so the producer batches for a few milliseconds.
+    service::ServiceHost host("cdc-capture", config.common, 2, 5);
     bus::Topics topics(config.common.topic_prefix);
     pg::Pool source(config.source_url, 1);
     CdcTriggerSet triggers;

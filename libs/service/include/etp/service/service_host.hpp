@@ -32,7 +32,10 @@ class ServiceHost {
  public:
     // Initialises logging as `name` and creates the pool and the producer (nothing connects
     // yet). Throws etp::Error on bad configuration.
-    ServiceHost(std::string name, const runtime::CommonConfig& config, std::size_t pool_size);
+    // `linger_ms` is the producer's batching delay: 0 for services that wait for each
+    // acknowledgement, a few ms for streams that do not (see bus::ProducerConfig).
+    ServiceHost(std::string name, const runtime::CommonConfig& config, std::size_t pool_size,
+                int linger_ms = 0);
     ~ServiceHost();
 
     pg::Pool& pool() noexcept { return *pool_; }
