@@ -1,6 +1,7 @@
 #include "cdc_refresh.hpp"
 
 #include "cdc_metrics.hpp"
+#include "etp/domain/error.hpp"
 #include "etp/runtime/log.hpp"
 #include "publication.hpp"
 
@@ -47,7 +48,12 @@ void CdcRefresh::reload() {
 
 void CdcRefresh::sync(pg::Connection& source) {
     std::lock_guard lock(sync_mutex_);
-    auto wanted = wanted_tables(*triggers_.get(), options_.extra_tables);
+    auto snapshot = triggers_.get();
+    if (!snapshot->loaded)
+        throw Error(ErrorKind::kUnavailable,
+                    "cdc triggers are not loaded yet (platform database); the publication is "
+                    "left as it is");
+    auto wanted = wanted_tables(*snapshot, options_.extra_tables);
     auto result = sync_publication(source, options_.publication, wanted);
     metrics().tables.Set(static_cast<double>(result.published.size()));
     for (const auto& t : result.added)

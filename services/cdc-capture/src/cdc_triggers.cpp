@@ -45,7 +45,11 @@ std::shared_ptr<const CdcTriggerSnapshot> load_cdc_triggers(pg::Connection& conn
     return snapshot;
 }
 
-CdcTriggerSet::CdcTriggerSet() : snapshot_(std::make_shared<CdcTriggerSnapshot>()) {}
+CdcTriggerSet::CdcTriggerSet() {
+    auto placeholder = std::make_shared<CdcTriggerSnapshot>();
+    placeholder->loaded = false;
+    snapshot_ = std::move(placeholder);
+}
 
 std::shared_ptr<const CdcTriggerSnapshot> CdcTriggerSet::get() const {
     std::lock_guard lock(mutex_);

@@ -31,6 +31,9 @@ struct CdcTrigger {
 struct CdcTriggerSnapshot {
     std::unordered_map<std::string, std::vector<CdcTrigger>> by_table;  // "schema.table"
     std::size_t count = 0;
+    // False only for the placeholder before the first successful load: the publication must not
+    // be cut down to CDC_TABLES just because the platform database did not answer yet.
+    bool loaded = true;
 
     const std::vector<CdcTrigger>* for_table(const std::string& table) const;
 };
