@@ -442,6 +442,83 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("an idle stream answers keepalives and outlives wal_sender_timeout", "[replication]") {
+    const std::string url = etp::pg::test::fresh_database("repl");
+    Connection db(url);
+    db.exec_script("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t;");
+    // Only this database's walsenders: the server asks for a reply after 0.5 s of silence and
+    // drops a client that stays silent for 1 s.
+    const std::string dbname(db.exec("SELECT current_database()").text(0, 0));
+    db.exec("ALTER DATABASE " + dbname + " SET wal_sender_timeout = '1s'");
+    ReplicationOptions options = options_for(url, unique_name("etp_idle"), "p");
+    options.status_interval = 60s;  // nothing but keepalive replies keeps it alive
+    ReplicationStream stream(options);
+    REQUIRE(stream.ensure_slot());
+    stream.start();
+
+    const auto until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < until) CHECK_FALSE(stream.next(100ms));
+    CHECK(stream.server_wal_end() > 0);
+
+    db.exec("INSERT INTO t VALUES (1)");
+    const auto messages = read_commits(stream, 1);
+    CHECK(all_of_type<po::Insert>(messages).size() == 1);
+}
+
+TEST_CASE("send_status and the destructor report the confirmed position", "[replication]") {
+    const std::string url = etp::pg::test::fresh_database("repl");
+    Connection db(url);
+    db.exec_script("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION p FOR TABLE t;");
+    const std::string slot = unique_name("etp_final");
+    ReplicationOptions options = options_for(url, slot, "p");
+    options.status_interval = 60s;
+    auto wait_for_slot = [&](Lsn lsn) {
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (slot_confirmed_flush(db, slot) < lsn) {
+            REQUIRE(std::chrono::steady_clock::now() < deadline);
+            std::this_thread::sleep_for(20ms);
+        }
+        CHECK(slot_confirmed_flush(db, slot) == lsn);
+    };
+
+    Lsn second = 0;
+    {
+        ReplicationStream stream(options);
+        REQUIRE(stream.ensure_slot());
+        stream.start();
+        db.exec("INSERT INTO t VALUES (1)");
+        const Lsn first = std::get<po::Commit>(read_commits(stream, 1).back()).end_lsn;
+        stream.confirm(first);
+        stream.send_status();  // at once, without another next()
+        wait_for_slot(first);
+
+        db.exec("INSERT INTO t VALUES (2)");
+        second = std::get<po::Commit>(read_commits(stream, 1).back()).end_lsn;
+        stream.confirm(second);
+    }  // no next() after confirm: only the destructor can tell the server
+    wait_for_slot(second);
+
+    // And the next stream starts after it: nothing is sent again.
+    const auto reader_deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+        try {
+            ReplicationStream again(options);
+            again.start();
+            db.exec("INSERT INTO t VALUES (3)");
+            const auto messages = read_commits(again, 1);
+            const auto inserts = all_of_type<po::Insert>(messages);
+            REQUIRE(inserts.size() == 1);
+            CHECK(inserts[0].row.at(0).text == "3");
+            break;
+        } catch (const DatabaseError& e) {
+            // The previous walsender may not have released the slot yet.
+            REQUIRE(e.kind() == ErrorKind::kConflict);
+            REQUIRE(std::chrono::steady_clock::now() < reader_deadline);
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+}
+
 TEST_CASE("a stream to an unreachable server is kUnavailable", "[replication]") {
     ReplicationOptions o = options_for("postgresql://postgres@127.0.0.1:1/etp", "etp_never", "p");
     o.connect_timeout = 2s;
