@@ -39,4 +39,8 @@ DatabaseError::DatabaseError(std::string sqlstate, const std::string& message)
     : Error(error_kind_for_sqlstate(sqlstate), message, is_retryable_sqlstate(sqlstate)),
       sqlstate_(std::move(sqlstate)) {}
 
+DatabaseError::DatabaseError(ErrorKind kind, std::string sqlstate, const std::string& message,
+                             bool retryable)
+    : Error(kind, message, retryable), sqlstate_(std::move(sqlstate)) {}
+
 }  // namespace etp::pg

@@ -18,6 +18,9 @@ class DatabaseError : public Error {
     // sqlstate is empty for failures without one (connection lost, protocol errors): those are
     // kUnavailable and retryable.
     DatabaseError(std::string sqlstate, const std::string& message);
+    // For failures whose meaning depends on the command, not only on the SQLSTATE: a missing
+    // replication slot (42704) is kNotFound, while 42704 elsewhere is our bug.
+    DatabaseError(ErrorKind kind, std::string sqlstate, const std::string& message, bool retryable);
     const std::string& sqlstate() const noexcept { return sqlstate_; }
 
  private:
