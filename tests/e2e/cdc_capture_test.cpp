@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -40,10 +41,16 @@ Capture& capture() {
     return c;
 }
 
+// One table's changes in WAL order (kcat prints partition by partition; keys spread rows over
+// partitions).
 std::vector<CdcRecord> of_table(const std::vector<CdcRecord>& records, const std::string& table) {
     std::vector<CdcRecord> out;
     for (const auto& r : records)
         if (r.value["source"]["table"] == table) out.push_back(r);
+    std::stable_sort(out.begin(), out.end(), [](const CdcRecord& a, const CdcRecord& b) {
+        return a.value["source"]["lsn"].get<std::uint64_t>() <
+               b.value["source"]["lsn"].get<std::uint64_t>();
+    });
     return out;
 }
 
@@ -106,7 +113,7 @@ TEST_CASE("changes of every column type arrive on etp.cdc.changes as typed envel
     CHECK(update["after"]["i4"] == 5);
     // Unchanged TOASTed value: PostgreSQL does not send it; marked, and taken from the full
     // old row (REPLICA IDENTITY FULL), never invented.
-    CHECK(update["unchanged_toast"] == json::array({"big"}));
+    CHECK(update.value("unchanged_toast", json()) == json::array({"big"}));
     CHECK(update["after"]["big"] == after["big"]);
 
     const json& del = records[2].value;
@@ -127,15 +134,14 @@ TEST_CASE("changes of every column type arrive on etp.cdc.changes as typed envel
 
 TEST_CASE("cdc triggers fire when table, operations and filter match, and only then") {
     auto& c = capture();
-    const json went_down =
-        create_cdc_trigger("monitor went down", "public.monitors", {"update"},
-                           json::parse(R"({"op": ["u"], "after": {"status": ["down"]},
+    json went_down = create_cdc_trigger("monitor went down", "public.monitors", {"update"},
+                                        json::parse(R"({"op": ["u"], "after": {"status": ["down"]},
                         "before": {"status": [{"anything-but": "down"}]}})"));
-    const json incident_opened =
+    json incident_opened =
         create_cdc_trigger("incident opened", "public.incidents", {"insert"}, nullptr);
-    const json monitor_deleted =
+    json monitor_deleted =
         create_cdc_trigger("monitor deleted", "public.monitors", {"delete"}, nullptr);
-    const json critical_only = create_cdc_trigger(
+    json critical_only = create_cdc_trigger(
         "critical incident", "public.incidents", {"insert"},
         json::parse(R"({"after": {"severity": ["critical"], "cost_usd": [{"exists": true}]}})"));
     REQUIRE(wait_published(c.source_url, kSlot, "public.monitors", 30s));
@@ -187,8 +193,9 @@ TEST_CASE("cdc triggers fire when table, operations and filter match, and only t
 
     // The event as users read it through the API.
     auto res = api().get("/api/v1/events/" + down[0]["id"].get<std::string>());
-    const json event = body_of(res);
-    CHECK(event["trigger_id"] == down_id);
+    json event = body_of(res);
+    INFO(event.dump());
+    CHECK(event["trigger"]["id"] == down_id);
     CHECK(event["source"] == "cdc");
     CHECK(event["payload"]["after"]["status"] == "down");
 
