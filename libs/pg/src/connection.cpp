@@ -7,27 +7,13 @@
 
 #include "etp/pg/error.hpp"
 #include "etp/runtime/log.hpp"
+#include "libpq_support.hpp"
 
 namespace etp::pg {
 namespace {
 
-std::string trimmed(const char* text) {
-    std::string s = text ? text : "";
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
-// libpq calls this for NOTICE/WARNING messages from the server and for its own warnings.
-// It is a C callback: nothing may escape it.
-void route_notice(void* /*arg*/, const char* message) noexcept {
-    if (!log::enabled(log::Level::kDebug)) return;
-    try {
-        log::debug("postgres notice", {{"notice", trimmed(message)}});
-    } catch (const std::exception&) {
-        // Building the log line failed (out of memory): the notice is informational only.
-        return;
-    }
-}
+using detail::route_notice;
+using detail::trimmed;
 
 [[noreturn]] void throw_closed() {
     throw Error(ErrorKind::kInternal, "use of a moved-from pg::Connection");

@@ -14,9 +14,13 @@
 
 #include "etp/pg/error.hpp"
 #include "etp/runtime/log.hpp"
+#include "libpq_support.hpp"
 
 namespace etp::pg {
 namespace {
+
+using detail::route_notice;
+using detail::trimmed;
 
 using Clock = std::chrono::steady_clock;
 
@@ -41,22 +45,6 @@ using ResultPtr = std::unique_ptr<PGresult, ClearResult>;
 struct FreeCopyData {
     void operator()(char* p) const noexcept { PQfreemem(p); }
 };
-
-std::string trimmed(const char* text) {
-    std::string s = text ? text : "";
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
-void route_notice(void* /*arg*/, const char* message) noexcept {
-    if (!log::enabled(log::Level::kDebug)) return;
-    try {
-        log::debug("postgres replication notice", {{"notice", trimmed(message)}});
-    } catch (const std::exception&) {
-        // Building the log line failed (out of memory): the notice is informational only.
-        return;
-    }
-}
 
 // Slot and publication names go into replication commands as text (a walsender accepts only
 // the simple query protocol, so there are no parameters): allow only what PostgreSQL itself
