@@ -42,8 +42,10 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
                                       std::chrono::milliseconds lease) {
     LoggedBatch out;
     if (events.empty()) return out;
-    std::map<Uuid, std::size_t> index;
-    for (std::size_t i = 0; i < events.size(); ++i) index.emplace(events[i].id.value, i);
+    // A batch may hold the same event more than once (a producer's replay landing next to the
+    // original): every position of an id gets the same answer.
+    std::map<Uuid, std::vector<std::size_t>> index;
+    for (std::size_t i = 0; i < events.size(); ++i) index[events[i].id.value].push_back(i);
     out.logged_at.resize(events.size());
     out.delivery_queued.assign(events.size(), false);
     std::vector<bool> seen(events.size(), false);
@@ -52,8 +54,10 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
             auto id = Uuid::parse(r.text(i, 0));
             auto at = index.find(id.value_or(Uuid{}));
             if (at == index.end()) continue;
-            out.logged_at[at->second] = detail::from_micros(r.integer(i, 1));
-            seen[at->second] = true;
+            for (auto position : at->second) {
+                out.logged_at[position] = detail::from_micros(r.integer(i, 1));
+                seen[position] = true;
+            }
         }
     };
 
@@ -71,8 +75,10 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
         for (const Event& stored : EventStore::get_many(conn, keys)) {
             auto at = index.find(stored.id.value);
             if (at == index.end() || !stored.logged_at) continue;
-            out.logged_at[at->second] = *stored.logged_at;
-            seen[at->second] = true;
+            for (auto position : at->second) {
+                out.logged_at[position] = *stored.logged_at;
+                seen[position] = true;
+            }
         }
     }
 
@@ -104,7 +110,8 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
     for (int i = 0; i < queued.rows(); ++i) {
         auto id = Uuid::parse(queued.text(i, 0));
         auto at = index.find(id.value_or(Uuid{}));
-        if (at != index.end()) out.delivery_queued[at->second] = true;
+        // Once per event, at its first position: the delivery is handed off once.
+        if (at != index.end()) out.delivery_queued[at->second.front()] = true;
     }
     tx.commit();
     for (std::size_t i = 0; i < events.size(); ++i)

@@ -289,4 +289,95 @@ json value_to_json(std::uint32_t type_oid, std::string_view text) {
     return scalar_to_json(type_oid, text);
 }
 
+void append_json_string(std::string& out, std::string_view s) {
+    bool ascii = true;
+    for (unsigned char c : s)
+        if (c >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (!ascii) {
+        // nlohmann validates UTF-8; replace keeps invalid bytes from throwing.
+        out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+        return;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    out += "\\u00";
+                    out += kHex[(c >> 4) & 0xf];
+                    out += kHex[c & 0xf];
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
+void append_value_json(std::string& out, std::uint32_t type_oid, std::string_view text) {
+    switch (type_oid) {
+        case oid::kInt2:
+        case oid::kInt4:
+        case oid::kInt8:
+        case oid::kOid:
+        case oid::kXid: {
+            const auto digits = !text.empty() && text[0] == '-' ? text.substr(1) : text;
+            // A plain decimal integer is its own JSON text (no leading zeros in PostgreSQL's
+            // output); anything else goes the general way.
+            if (all_digits(digits) && (digits.size() == 1 || digits[0] != '0')) {
+                out += text;
+                return;
+            }
+            break;
+        }
+        case oid::kBool:
+            if (text == "t") {
+                out += "true";
+                return;
+            }
+            if (text == "f") {
+                out += "false";
+                return;
+            }
+            break;
+        case oid::kNumeric:
+        case oid::kMoney:
+        case oid::kText:
+        case oid::kVarchar:
+        case oid::kBpchar:
+        case oid::kName:
+        case oid::kUuid:
+        case oid::kChar:
+        case oid::kBytea:
+            append_json_string(out, text);
+            return;
+        case oid::kJsonb:
+            // jsonb's output is always valid JSON.
+            out += text;
+            return;
+        default:
+            break;
+    }
+    out += value_to_json(type_oid, text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace etp::pg

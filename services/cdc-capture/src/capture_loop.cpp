@@ -224,19 +224,14 @@ void CaptureLoop::handle(const pg::XLogData& data) {
     } else if (auto* rel = std::get_if<po::Relation>(&message)) {
         remember_relation(std::move(*rel));
     } else if (auto* insert = std::get_if<po::Insert>(&message)) {
-        const auto& info = relation(insert->relation_id);
-        publish(info, make_insert(info, *insert), data.wal_start);
+        publish(relation(insert->relation_id), insert_change(*insert), data.wal_start);
     } else if (auto* update = std::get_if<po::Update>(&message)) {
-        const auto& info = relation(update->relation_id);
-        publish(info, make_update(info, *update), data.wal_start);
+        publish(relation(update->relation_id), update_change(*update), data.wal_start);
     } else if (auto* del = std::get_if<po::Delete>(&message)) {
-        const auto& info = relation(del->relation_id);
-        publish(info, make_delete(info, *del), data.wal_start);
+        publish(relation(del->relation_id), delete_change(*del), data.wal_start);
     } else if (auto* truncate = std::get_if<po::Truncate>(&message)) {
-        for (auto id : truncate->relation_ids) {
-            const auto& info = relation(id);
-            publish(info, make_truncate(info), data.wal_start);
-        }
+        for (auto id : truncate->relation_ids)
+            publish(relation(id), truncate_change(), data.wal_start);
     } else if (auto* logical = std::get_if<po::LogicalMessage>(&message)) {
         // A heartbeat outside any transaction: when nothing is in flight, everything before it
         // is safe.
@@ -280,20 +275,23 @@ void CaptureLoop::remember_relation(po::Relation relation) {
     relations_[id] = std::move(info);
 }
 
-void CaptureLoop::publish(const RelationInfo& rel, RowChange change, pg::Lsn change_lsn) {
+void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn) {
     if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: change outside a transaction");
     const auto position = txn_position_++;
     std::vector<const CdcTrigger*> fired;
-    if (change.op != "t" && txn_triggers_) {
+    if (change.op != 't' && txn_triggers_) {
         if (const auto* candidates = txn_triggers_->for_table(rel.table)) {
             const auto document = filter_document(rel, change);
             for (const auto& trigger : *candidates)
-                if (trigger.matches(change.op, document)) fired.push_back(&trigger);
+                if (trigger.matches(change.op_name(), document)) fired.push_back(&trigger);
         }
     }
-    std::string key = change.key;
-    auto envelope = make_envelope(rel, std::move(change), txn_info_, change_lsn, now_utc());
-    produce_tracked({topics_.cdc_changes(), std::move(key), envelope.dump(), {}}, true);
+    auto envelope = envelope_text(rel, change, txn_info_, change_lsn, now_utc());
+    // The firings' payload is the envelope as a json value; parsed only when something fired.
+    nlohmann::json payload;
+    if (!fired.empty()) payload = nlohmann::json::parse(envelope);
+    produce_tracked({topics_.cdc_changes(), change_key(rel, change), std::move(envelope), {}},
+                    true);
     for (const auto* trigger : fired) {
         Event event;
         event.id = cdc_event_id(stream_->identity().system_id, txn_info_.db, txn_commit_lsn_,
@@ -302,7 +300,7 @@ void CaptureLoop::publish(const RelationInfo& rel, RowChange change, pg::Lsn cha
         event.trigger_name = trigger->name;
         event.trigger_type = TriggerType::kCdc;
         event.source = std::string(kSourceCdc);
-        event.payload = envelope;
+        event.payload = payload;
         // The commit time, not the capture time: a replay carries the same (id, triggered_at).
         event.triggered_at = txn_info_.commit_time;
         produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false);

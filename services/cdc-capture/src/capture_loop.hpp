@@ -83,7 +83,7 @@ class CaptureLoop : public service::Component {
     void handle(const pg::XLogData& data);
     const RelationInfo& relation(std::uint32_t id) const;
     void remember_relation(pg::pgoutput::Relation relation);
-    void publish(const RelationInfo& rel, RowChange change, pg::Lsn change_lsn);
+    void publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn);
     void produce_tracked(bus::OutgoingMessage message, bool is_change);
     void advance();
     void heartbeat();

@@ -11,46 +11,66 @@ using nlohmann::json;
 using pg::pgoutput::Tuple;
 using pg::pgoutput::Value;
 
-// Columns with a value (or NULL) become fields; unchanged TOASTed ones are reported in
-// `unchanged` and left out. With `key_only`, only the replica identity key columns are taken
-// (PostgreSQL sends NULL placeholders for the rest).
-json row_json(const RelationInfo& rel, const Tuple& tuple, bool key_only,
-              std::vector<std::string>* unchanged) {
-    json row = json::object();
+// Calls emit(column, value) for each field of the row as the envelope shows it: every column
+// (only the key columns when `key_only`), NULLs included; an unchanged TOASTed value is taken
+// from `old` when that row has it, else left out and named in `unchanged`.
+template <typename Emit>
+void for_each_field(const RelationInfo& rel, const Tuple& tuple, bool key_only, const Tuple* old,
+                    bool old_key_only, std::vector<std::string>* unchanged, Emit&& emit) {
     const auto& columns = rel.relation.columns;
     const auto n = std::min(columns.size(), tuple.size());
     for (std::size_t i = 0; i < n; ++i) {
         const auto& column = columns[i];
         if (key_only && !column.key) continue;
-        const Value& value = tuple[i];
-        switch (value.kind) {
-            case Value::Kind::kNull:
-                row[column.name] = nullptr;
-                break;
-            case Value::Kind::kUnchangedToast:
-                if (unchanged) unchanged->push_back(column.name);
-                break;
-            case Value::Kind::kText:
-                row[column.name] = pg::value_to_json(column.type_oid, value.text);
-                break;
+        const Value* value = &tuple[i];
+        if (value->kind == Value::Kind::kUnchangedToast) {
+            if (unchanged) unchanged->push_back(column.name);
+            const bool old_has = old && i < old->size() && (!old_key_only || column.key) &&
+                                 (*old)[i].kind != Value::Kind::kUnchangedToast;
+            if (!old_has) continue;
+            value = &(*old)[i];
         }
+        emit(column, *value);
     }
+}
+
+json row_json(const RelationInfo& rel, const Tuple* tuple, bool key_only, const Tuple* old,
+              bool old_key_only) {
+    if (!tuple) return nullptr;
+    json row = json::object();
+    for_each_field(rel, *tuple, key_only, old, old_key_only, nullptr,
+                   [&](const pg::pgoutput::Column& column, const Value& value) {
+                       row[column.name] = value.kind == Value::Kind::kNull
+                                              ? json(nullptr)
+                                              : pg::value_to_json(column.type_oid, value.text);
+                   });
     return row;
 }
 
-std::string make_key(const RelationInfo& rel, const json& row) {
-    json key = {{"table", rel.table}};
-    if (!rel.key_columns.empty() && row.is_object()) {
-        json columns = json::object();
-        for (auto index : rel.key_columns) {
-            if (index >= rel.relation.columns.size()) continue;
-            const auto& name = rel.relation.columns[index].name;
-            auto it = row.find(name);
-            columns[name] = it == row.end() ? json(nullptr) : *it;
-        }
-        key["key"] = std::move(columns);
+void append_value(std::string& out, const pg::pgoutput::Column& column, const Value& value) {
+    if (value.kind == Value::Kind::kNull)
+        out += "null";
+    else
+        pg::append_value_json(out, column.type_oid, value.text);
+}
+
+void append_row(std::string& out, const RelationInfo& rel, const Tuple* tuple, bool key_only,
+                const Tuple* old, bool old_key_only, std::vector<std::string>* unchanged) {
+    if (!tuple) {
+        out += "null";
+        return;
     }
-    return key.dump();
+    out += '{';
+    bool first = true;
+    for_each_field(rel, *tuple, key_only, old, old_key_only, unchanged,
+                   [&](const pg::pgoutput::Column& column, const Value& value) {
+                       if (!first) out += ',';
+                       first = false;
+                       pg::append_json_string(out, column.name);
+                       out += ':';
+                       append_value(out, column, value);
+                   });
+    out += '}';
 }
 
 std::int64_t millis(Timestamp t) {
@@ -59,66 +79,85 @@ std::int64_t millis(Timestamp t) {
 
 }  // namespace
 
-RowChange make_insert(const RelationInfo& rel, const pg::pgoutput::Insert& insert) {
-    RowChange change;
-    change.op = "c";
-    change.after = row_json(rel, insert.row, false, &change.unchanged_toast);
-    change.key = make_key(rel, change.after);
-    return change;
+RowChange insert_change(const pg::pgoutput::Insert& insert) {
+    return {'c', nullptr, false, &insert.row};
 }
 
-RowChange make_update(const RelationInfo& rel, const pg::pgoutput::Update& update) {
-    RowChange change;
-    change.op = "u";
-    if (update.old_row)
-        change.before = row_json(rel, *update.old_row, update.old_is_key_only, nullptr);
-    change.after = row_json(rel, update.row, false, &change.unchanged_toast);
-    // Unchanged values the old row carries are the new row's values too.
-    if (change.before.is_object())
-        for (const auto& name : change.unchanged_toast)
-            if (auto it = change.before.find(name); it != change.before.end())
-                change.after[name] = *it;
-    change.key = make_key(rel, change.after);
-    return change;
+RowChange update_change(const pg::pgoutput::Update& update) {
+    return {'u', update.old_row ? &*update.old_row : nullptr, update.old_is_key_only, &update.row};
 }
 
-RowChange make_delete(const RelationInfo& rel, const pg::pgoutput::Delete& del) {
-    RowChange change;
-    change.op = "d";
-    change.before = row_json(rel, del.old_row, del.old_is_key_only, nullptr);
-    change.key = make_key(rel, change.before);
-    return change;
+RowChange delete_change(const pg::pgoutput::Delete& del) {
+    return {'d', &del.old_row, del.old_is_key_only, nullptr};
 }
 
-RowChange make_truncate(const RelationInfo& rel) {
-    RowChange change;
-    change.op = "t";
-    change.key = json{{"table", rel.table}}.dump();
-    return change;
+RowChange truncate_change() { return {'t', nullptr, false, nullptr}; }
+
+std::string change_key(const RelationInfo& rel, const RowChange& change) {
+    std::string key = "{\"table\":";
+    pg::append_json_string(key, rel.table);
+    // The row's current key: the new row's, or the old one's for a delete.
+    const Tuple* row = change.after ? change.after : change.before;
+    if (row && !rel.key_columns.empty()) {
+        key += ",\"key\":{";
+        bool first = true;
+        for (auto index : rel.key_columns) {
+            if (index >= rel.relation.columns.size()) continue;
+            const auto& column = rel.relation.columns[index];
+            if (!first) key += ',';
+            first = false;
+            pg::append_json_string(key, column.name);
+            key += ':';
+            if (index < row->size() && (*row)[index].kind == Value::Kind::kText)
+                pg::append_value_json(key, column.type_oid, (*row)[index].text);
+            else
+                key += "null";
+        }
+        key += '}';
+    }
+    key += '}';
+    return key;
 }
 
 json filter_document(const RelationInfo& rel, const RowChange& change) {
-    return json{{"op", change.op},
-                {"table", rel.table},
-                {"before", change.before},
-                {"after", change.after}};
+    return json{
+        {"op", change.op_name()},
+        {"table", rel.table},
+        {"before", row_json(rel, change.before, change.before_key_only, nullptr, false)},
+        {"after", row_json(rel, change.after, false, change.before, change.before_key_only)}};
 }
 
-json make_envelope(const RelationInfo& rel, RowChange change, const TransactionInfo& txn,
-                   pg::Lsn change_lsn, Timestamp now) {
-    json envelope = {{"before", std::move(change.before)},
-                     {"after", std::move(change.after)},
-                     {"op", change.op},
-                     {"source",
-                      {{"db", txn.db},
-                       {"schema", rel.relation.schema},
-                       {"table", rel.relation.name},
-                       {"lsn", change_lsn},
-                       {"txId", txn.xid},
-                       {"ts_ms", millis(txn.commit_time)}}},
-                     {"ts_ms", millis(now)}};
-    if (!change.unchanged_toast.empty()) envelope["unchanged_toast"] = change.unchanged_toast;
-    return envelope;
+std::string envelope_text(const RelationInfo& rel, const RowChange& change,
+                          const TransactionInfo& txn, pg::Lsn change_lsn, Timestamp now) {
+    std::string out;
+    out.reserve(256 + 64 * rel.relation.columns.size());
+    std::vector<std::string> unchanged;
+    out += "{\"before\":";
+    append_row(out, rel, change.before, change.before_key_only, nullptr, false, nullptr);
+    out += ",\"after\":";
+    append_row(out, rel, change.after, false, change.before, change.before_key_only, &unchanged);
+    out += ",\"op\":\"";
+    out += change.op;
+    out += "\",\"source\":{\"db\":";
+    pg::append_json_string(out, txn.db);
+    out += ",\"schema\":";
+    pg::append_json_string(out, rel.relation.schema);
+    out += ",\"table\":";
+    pg::append_json_string(out, rel.relation.name);
+    out += ",\"lsn\":" + std::to_string(change_lsn);
+    out += ",\"txId\":" + std::to_string(txn.xid);
+    out += ",\"ts_ms\":" + std::to_string(millis(txn.commit_time));
+    out += "},\"ts_ms\":" + std::to_string(millis(now));
+    if (!unchanged.empty()) {
+        out += ",\"unchanged_toast\":[";
+        for (std::size_t i = 0; i < unchanged.size(); ++i) {
+            if (i) out += ',';
+            pg::append_json_string(out, unchanged[i]);
+        }
+        out += ']';
+    }
+    out += '}';
+    return out;
 }
 
 }  // namespace etp::cdc_capture

@@ -13,6 +13,10 @@
 //
 // Key: {"table": "schema.table", "key": {primary key columns}} as compact JSON, so one row's
 // changes share a partition and stay in order; {"table": …} alone when the table has no key.
+//
+// The envelope and the key are written as text straight from the decoded tuples (every change
+// is serialised, so no json tree is built for it); the filter document is built as json only
+// for tables that have cdc triggers.
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
@@ -36,23 +40,28 @@ struct TransactionInfo {
     Timestamp commit_time;
 };
 
+// A change as decoded: views of the message's tuples, valid while the message lives.
 struct RowChange {
-    std::string op;  // c u d t
-    nlohmann::json before;
-    nlohmann::json after;
-    std::vector<std::string> unchanged_toast;
-    std::string key;
+    char op = 'c';  // c u d t
+    const pg::pgoutput::Tuple* before = nullptr;
+    bool before_key_only = false;  // PostgreSQL sent only the replica identity key
+    const pg::pgoutput::Tuple* after = nullptr;
+
+    std::string_view op_name() const { return {&op, 1}; }
 };
 
-RowChange make_insert(const RelationInfo& rel, const pg::pgoutput::Insert& insert);
-RowChange make_update(const RelationInfo& rel, const pg::pgoutput::Update& update);
-RowChange make_delete(const RelationInfo& rel, const pg::pgoutput::Delete& del);
-RowChange make_truncate(const RelationInfo& rel);
+RowChange insert_change(const pg::pgoutput::Insert& insert);
+RowChange update_change(const pg::pgoutput::Update& update);
+RowChange delete_change(const pg::pgoutput::Delete& del);
+RowChange truncate_change();
 
-// {"op", "table", "before", "after"}: what cdc trigger filters see.
+std::string change_key(const RelationInfo& rel, const RowChange& change);
+
+// {"op", "table", "before", "after"}: what cdc trigger filters see (the same values as the
+// envelope).
 nlohmann::json filter_document(const RelationInfo& rel, const RowChange& change);
 
-nlohmann::json make_envelope(const RelationInfo& rel, RowChange change, const TransactionInfo& txn,
-                             pg::Lsn change_lsn, Timestamp now);
+std::string envelope_text(const RelationInfo& rel, const RowChange& change,
+                          const TransactionInfo& txn, pg::Lsn change_lsn, Timestamp now);
 
 }  // namespace etp::cdc_capture

@@ -41,20 +41,29 @@ RelationInfo monitors(char identity = 'f') {
 
 }  // namespace
 
+const TransactionInfo kTxn{"monitors", 4711, *parse_rfc3339("2026-11-23T01:00:00.250Z")};
+const Timestamp kNow = *parse_rfc3339("2026-11-23T01:00:01Z");
+
+json envelope(const RelationInfo& rel, const RowChange& change) {
+    return json::parse(envelope_text(rel, change, kTxn, 0x16B374D848ULL, kNow));
+}
+
 TEST_CASE("an insert becomes op c with a typed after and no before", "[cdc]") {
     const auto rel = monitors();
     po::Insert insert{rel.relation.id,
                       {text("7"), text("up"), text("12.50"), text(R"(["a", 1])"), null()}};
-    auto change = make_insert(rel, insert);
-    CHECK(change.op == "c");
-    CHECK(change.before.is_null());
-    CHECK(change.after == json{{"id", 7},
-                               {"status", "up"},
-                               {"cost", "12.50"},
-                               {"tags", json::array({"a", 1})},
-                               {"notes", nullptr}});
-    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
-    CHECK(change.unchanged_toast.empty());
+    const auto change = insert_change(insert);
+    const auto e = envelope(rel, change);
+    CHECK(e["op"] == "c");
+    CHECK(e["before"].is_null());
+    CHECK(e["after"] == json{{"id", 7},
+                             {"status", "up"},
+                             {"cost", "12.50"},
+                             {"tags", json::array({"a", 1})},
+                             {"notes", nullptr}});
+    CHECK(json::parse(change_key(rel, change)) ==
+          json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
+    CHECK_FALSE(e.contains("unchanged_toast"));
 }
 
 TEST_CASE("an update with a full old row copies unchanged TOASTed values and lists them", "[cdc]") {
@@ -63,12 +72,13 @@ TEST_CASE("an update with a full old row copies unchanged TOASTed values and lis
     update.relation_id = rel.relation.id;
     update.old_row = po::Tuple{text("7"), text("up"), text("1"), text("[]"), text("long text")};
     update.row = {text("7"), text("down"), text("1"), text("[]"), toast()};
-    auto change = make_update(rel, update);
-    CHECK(change.op == "u");
-    CHECK(change.before["status"] == "up");
-    CHECK(change.after["status"] == "down");
-    CHECK(change.after["notes"] == "long text");
-    CHECK(change.unchanged_toast == std::vector<std::string>{"notes"});
+    const auto e = envelope(rel, update_change(update));
+    CHECK(e["op"] == "u");
+    CHECK(e["before"]["status"] == "up");
+    CHECK(e["after"]["status"] == "down");
+    CHECK(e["after"]["notes"] == "long text");
+    CHECK(e["unchanged_toast"] == json::array({"notes"}));
+    CHECK(filter_document(rel, update_change(update))["after"]["notes"] == "long text");
 }
 
 TEST_CASE("an unchanged TOASTed value without an old row is left out, never invented", "[cdc]") {
@@ -76,11 +86,12 @@ TEST_CASE("an unchanged TOASTed value without an old row is left out, never inve
     po::Update update;
     update.relation_id = rel.relation.id;
     update.row = {text("7"), text("down"), text("1"), text("[]"), toast()};
-    auto change = make_update(rel, update);
-    CHECK(change.before.is_null());
-    CHECK_FALSE(change.after.contains("notes"));
-    CHECK(change.after["status"] == "down");
-    CHECK(change.unchanged_toast == std::vector<std::string>{"notes"});
+    const auto e = envelope(rel, update_change(update));
+    CHECK(e["before"].is_null());
+    CHECK_FALSE(e["after"].contains("notes"));
+    CHECK(e["after"]["status"] == "down");
+    CHECK(e["unchanged_toast"] == json::array({"notes"}));
+    CHECK_FALSE(filter_document(rel, update_change(update))["after"].contains("notes"));
 }
 
 TEST_CASE("a delete with only the key sent has a before of the key columns only", "[cdc]") {
@@ -89,45 +100,54 @@ TEST_CASE("a delete with only the key sent has a before of the key columns only"
     del.relation_id = rel.relation.id;
     del.old_row = {text("9"), null(), null(), null(), null()};
     del.old_is_key_only = true;
-    auto change = make_delete(rel, del);
-    CHECK(change.op == "d");
-    CHECK(change.before == json{{"id", 9}});
-    CHECK(change.after.is_null());
-    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}, {"key", {{"id", 9}}}});
+    const auto change = delete_change(del);
+    const auto e = envelope(rel, change);
+    CHECK(e["op"] == "d");
+    CHECK(e["before"] == json{{"id", 9}});
+    CHECK(e["after"].is_null());
+    CHECK(json::parse(change_key(rel, change)) ==
+          json{{"table", "public.monitors"}, {"key", {{"id", 9}}}});
 }
 
 TEST_CASE("a truncate is keyed by its table alone", "[cdc]") {
-    auto change = make_truncate(monitors());
-    CHECK(change.op == "t");
-    CHECK(change.before.is_null());
-    CHECK(change.after.is_null());
-    CHECK(json::parse(change.key) == json{{"table", "public.monitors"}});
+    const auto rel = monitors();
+    const auto e = envelope(rel, truncate_change());
+    CHECK(e["op"] == "t");
+    CHECK(e["before"].is_null());
+    CHECK(e["after"].is_null());
+    CHECK(json::parse(change_key(rel, truncate_change())) == json{{"table", "public.monitors"}});
 }
 
 TEST_CASE("a table without a key is keyed by its table alone", "[cdc]") {
     auto rel = monitors();
     rel.key_columns.clear();
     po::Insert insert{rel.relation.id, {text("1"), text("up"), null(), text("{}"), null()}};
-    CHECK(json::parse(make_insert(rel, insert).key) == json{{"table", "public.monitors"}});
+    CHECK(json::parse(change_key(rel, insert_change(insert))) ==
+          json{{"table", "public.monitors"}});
 }
 
 TEST_CASE("the envelope carries source position, transaction and times", "[cdc]") {
     const auto rel = monitors();
     po::Insert insert{rel.relation.id, {text("7"), text("up"), null(), text("{}"), null()}};
-    TransactionInfo txn{"monitors", 4711, *parse_rfc3339("2026-11-23T01:00:00.250Z")};
-    const auto now = *parse_rfc3339("2026-11-23T01:00:01Z");
-    auto envelope = make_envelope(rel, make_insert(rel, insert), txn, 0x16B374D848ULL, now);
-    CHECK(envelope["op"] == "c");
-    CHECK(envelope["before"].is_null());
-    CHECK(envelope["after"]["id"] == 7);
-    CHECK(envelope["source"] == json{{"db", "monitors"},
-                                     {"schema", "public"},
-                                     {"table", "monitors"},
-                                     {"lsn", 0x16B374D848ULL},
-                                     {"txId", 4711},
-                                     {"ts_ms", 1795395600250LL}});
-    CHECK(envelope["ts_ms"] == 1795395601000LL);
-    CHECK_FALSE(envelope.contains("unchanged_toast"));
+    const auto e = envelope(rel, insert_change(insert));
+    CHECK(e["after"]["id"] == 7);
+    CHECK(e["source"] == json{{"db", "monitors"},
+                              {"schema", "public"},
+                              {"table", "monitors"},
+                              {"lsn", 0x16B374D848ULL},
+                              {"txId", 4711},
+                              {"ts_ms", 1795395600250LL}});
+    CHECK(e["ts_ms"] == 1795395601000LL);
+}
+
+TEST_CASE("text values are escaped and invalid UTF-8 does not break the envelope", "[cdc]") {
+    const auto rel = monitors();
+    po::Insert insert{rel.relation.id,
+                      {text("7"), text("a\"b\\c\n\t\x01 ünï ✓"), null(), text("{}"),
+                       text(std::string("bad \xff\xfe bytes"))}};
+    const auto e = envelope(rel, insert_change(insert));
+    CHECK(e["after"]["status"] == "a\"b\\c\n\t\x01 ünï ✓");
+    CHECK(e["after"]["notes"].get<std::string>().find("bad ") == 0);
 }
 
 TEST_CASE("the filter document has op, table, before and after", "[cdc]") {
@@ -136,12 +156,15 @@ TEST_CASE("the filter document has op, table, before and after", "[cdc]") {
     update.relation_id = rel.relation.id;
     update.old_row = po::Tuple{text("7"), text("up"), null(), text("{}"), null()};
     update.row = {text("7"), text("down"), null(), text("{}"), null()};
-    auto change = make_update(rel, update);
-    auto doc = filter_document(rel, change);
+    auto doc = filter_document(rel, update_change(update));
     CHECK(doc["op"] == "u");
     CHECK(doc["table"] == "public.monitors");
     CHECK(doc["before"]["status"] == "up");
     CHECK(doc["after"]["status"] == "down");
+    // The same values as the envelope.
+    const auto e = envelope(rel, update_change(update));
+    CHECK(doc["before"] == e["before"]);
+    CHECK(doc["after"] == e["after"]);
 }
 
 TEST_CASE("cdc event ids are stable for a change and differ by position and trigger", "[cdc]") {

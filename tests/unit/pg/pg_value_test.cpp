@@ -222,3 +222,57 @@ TEST_CASE("array element types of the built-in arrays", "[pg_value]") {
     // Arrays the table does not know stay strings.
     CHECK(value_to_json(1020, "{(1,1),(0,0)}") == json("{(1,1),(0,0)}"));
 }
+
+TEST_CASE("append_value_json writes the same value as value_to_json", "[pg_value]") {
+    const std::vector<std::pair<std::uint32_t, std::string>> cases = {
+        {20, "9223372036854775807"},
+        {20, "-42"},
+        {23, "0"},
+        {23, "007"},  // not PostgreSQL's output; must still come out as valid JSON
+        {23, "12a"},
+        {21, "-"},
+        {16, "t"},
+        {16, "f"},
+        {16, "x"},
+        {1700, "12345.67890"},
+        {1700, "NaN"},
+        {790, "$1,234.50"},
+        {25, "plain"},
+        {25, "quote \" backslash \\ newline \n tab \t bell \x07"},
+        {25, "ünïcødé ✓"},
+        {25, ""},
+        {1043, "varchar"},
+        {2950, "6f1c1a52-3b8e-4c4e-9f0a-2d9b8f1e7a10"},
+        {3802, R"({"a": [1, 2, {"b": null}]})"},
+        {114, R"({"kept": "as written"})"},
+        {114, "not json"},
+        {701, "1.5"},
+        {701, "1e+100"},
+        {701, "NaN"},
+        {701, "-Infinity"},
+        {1184, "2026-11-23 01:02:03.5+00"},
+        {1184, "infinity"},
+        {1114, "2026-11-23 01:02:03"},
+        {1082, "2026-11-23"},
+        {1007, "{1,2,NULL}"},
+        {1009, R"({"a b",c,NULL,"NULL"})"},
+        {17, "\\x00ff"},
+        {99999, "unknown type"},
+    };
+    for (const auto& [oid, text] : cases) {
+        INFO("oid " << oid << " text " << text);
+        std::string out;
+        etp::pg::append_value_json(out, oid, text);
+        const auto parsed = nlohmann::json::parse(out, nullptr, false);
+        REQUIRE_FALSE(parsed.is_discarded());
+        CHECK(parsed == etp::pg::value_to_json(oid, text));
+    }
+}
+
+TEST_CASE("append_json_string replaces invalid UTF-8 instead of throwing", "[pg_value]") {
+    std::string out;
+    etp::pg::append_json_string(out, std::string("ok \xff\xfe end"));
+    const auto parsed = nlohmann::json::parse(out, nullptr, false);
+    REQUIRE_FALSE(parsed.is_discarded());
+    CHECK(parsed.get<std::string>().find("ok ") == 0);
+}

@@ -25,7 +25,8 @@ struct DeliveryKey {
 struct LoggedBatch {
     std::int64_t inserted = 0;  // events new to the log (the rest were replays)
     // Per input event (same order): logged_at as stored, and whether its first delivery was
-    // queued by this call (false for replays and for events without a target).
+    // queued by this call (false for replays, for events without a target, and for a repeat of
+    // an event earlier in the same batch, which gets the same logged_at).
     std::vector<Timestamp> logged_at;
     std::vector<bool> delivery_queued;
 };

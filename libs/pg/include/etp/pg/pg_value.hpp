@@ -23,11 +23,20 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace etp::pg {
 
 nlohmann::json value_to_json(std::uint32_t type_oid, std::string_view text);
+
+// Appends the JSON text of value_to_json(type_oid, text) to `out` (the same value; numbers may
+// be spelled as PostgreSQL printed them), writing common types straight through instead of
+// building a json value: change capture serialises every column of every change. Strings that
+// are not valid UTF-8 get U+FFFD for the bad bytes rather than an exception.
+void append_value_json(std::string& out, std::uint32_t type_oid, std::string_view text);
+// Appends `s` as a JSON string (quoted and escaped; invalid UTF-8 replaced as above).
+void append_json_string(std::string& out, std::string_view s);
 
 // The element type of a built-in array type (1007 int4[] → 23), nullopt for non-arrays and for
 // array types the table does not know (their values stay strings).

@@ -1,0 +1,55 @@
+// DeliveryQueue::log_events against a real PostgreSQL: replays and repeats inside one batch.
+
+#include <catch2/catch.hpp>
+
+#include "etp/domain/event.hpp"
+#include "etp/pg/delivery_queue.hpp"
+#include "etp/pg/migrations.hpp"
+#include "pg_test_support.hpp"
+
+using etp::pg::Connection;
+
+namespace {
+
+etp::Event test_event(const std::string& id, bool with_target) {
+    etp::Event e;
+    e.id = *etp::EventId::parse(id);
+    e.trigger_id = *etp::TriggerId::parse("0192f0a0-0000-7000-8000-0000000000aa");
+    e.trigger_name = "log events test";
+    e.trigger_type = etp::TriggerType::kCdc;
+    e.source = "cdc";
+    e.payload = {{"n", 1}};
+    e.triggered_at = *etp::parse_rfc3339("2026-11-23T01:00:00.123456Z");
+    if (with_target) {
+        etp::Target target;
+        target.url = "https://example.com/hook";
+        e.target = target;
+    }
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("log_events answers for every position of an event repeated in one batch",
+          "[delivery_queue]") {
+    Connection conn(etp::pg::test::fresh_database("delivery_queue"));
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+
+    const auto a = test_event("5b2d7c1e-0000-5000-8000-000000000001", true);
+    const auto b = test_event("5b2d7c1e-0000-5000-8000-000000000002", true);
+    // a, b, a again: a producer's replay landing in the same batch as the original.
+    auto first = etp::pg::DeliveryQueue::log_events(conn, {a, b, a}, std::chrono::seconds(30));
+    CHECK(first.inserted == 2);
+    REQUIRE(first.logged_at.size() == 3);
+    CHECK(first.logged_at[0] == first.logged_at[2]);
+    CHECK(first.delivery_queued == std::vector<bool>{true, true, false});  // a's delivery once
+
+    // The whole batch again (a replay after a crash): nothing new, the same logged_at.
+    auto again = etp::pg::DeliveryQueue::log_events(conn, {a, b, a}, std::chrono::seconds(30));
+    CHECK(again.inserted == 0);
+    CHECK(again.logged_at == first.logged_at);
+    CHECK(again.delivery_queued == std::vector<bool>{false, false, false});
+
+    CHECK(conn.exec("SELECT count(*) FROM events").integer(0, 0) == 2);
+    CHECK(conn.exec("SELECT count(*) FROM deliveries").integer(0, 0) == 2);
+}
