@@ -132,21 +132,23 @@ std::optional<std::int64_t> RetentionStore::move_default_hour(
 }
 
 std::int64_t RetentionStore::archive_batch(Connection& conn, Timestamp cutoff, std::int64_t limit) {
-    // events_active_idx holds only active rows: the batch is found without reading archived
-    // ones. The outer conditions repeat the inner ones so that a row archived by hand while
-    // this runs keeps its archived_at.
+    // events_active_idx holds only active rows: the oldest `limit` of them are found without
+    // reading archived ones. The UPDATE then names their time range as constants, so it is
+    // pruned to the one or two partitions that hold them (a join against the batch would probe
+    // every partition's index for every row). Rows of that range archived meanwhile, by hand or
+    // otherwise, keep their archived_at; rows inserted into it meanwhile are archived too.
+    Result range = conn.exec(
+        "SELECT " + detail::micros_of("min(triggered_at)", "lo_us") + ", " +
+            detail::micros_of("max(triggered_at)", "hi_us") +
+            " FROM (SELECT triggered_at FROM events WHERE archived_at IS NULL AND triggered_at < " +
+            at(1) + " ORDER BY triggered_at LIMIT $2) batch",
+        {micros(cutoff), std::to_string(limit)});
+    if (range.is_null(0, 0)) return 0;
     return conn
-        .exec(R"(
-        WITH batch AS (
-            SELECT id, triggered_at FROM events
-            WHERE archived_at IS NULL AND triggered_at < )" +
-                  at(1) + R"(
-            ORDER BY triggered_at LIMIT $2)
-        UPDATE events e SET archived_at = now()
-        FROM batch b
-        WHERE e.id = b.id AND e.triggered_at = b.triggered_at AND e.triggered_at < )" +
-                  at(1) + " AND e.archived_at IS NULL",
-              {micros(cutoff), std::to_string(limit)})
+        .exec(
+            "UPDATE events SET archived_at = now() WHERE archived_at IS NULL AND triggered_at >= " +
+                at(1) + " AND triggered_at <= " + at(2) + " AND triggered_at < " + at(3),
+            {std::string(range.text(0, 0)), std::string(range.text(0, 1)), micros(cutoff)})
         .affected_rows();
 }
 

@@ -90,7 +90,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     }
 
     // 5. Archive what is older than EVENT_ACTIVE_FOR.
-    for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
+    for (std::int64_t n = 1; n > 0;) {
         if (stopping()) return report;
         n = RetentionStore::archive_batch(conn, archive_before, o.batch_size);
         report.archived += n;

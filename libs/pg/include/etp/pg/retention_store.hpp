@@ -49,8 +49,9 @@ class RetentionStore {
     static std::optional<std::int64_t> move_default_hour(Connection& conn, Timestamp hour,
                                                          std::chrono::milliseconds lock_timeout);
 
-    // Archives up to `limit` active events triggered before `cutoff` (oldest first); returns
-    // how many. Events already archived (by hand or before) keep their archived_at.
+    // Archives the oldest `limit` active events triggered before `cutoff` (and any others in
+    // their time range: a few more on ties); returns how many, 0 when none is left. Events
+    // already archived (by hand or before) keep their archived_at.
     static std::int64_t archive_batch(Connection& conn, Timestamp cutoff, std::int64_t limit);
 
     // Hourly partitions attached to events, oldest first.
