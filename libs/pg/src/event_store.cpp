@@ -186,17 +186,57 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
                                                       std::int64_t limit) {
     Params params;
     std::string where = where_clause(filter, params);
+    // With no filter that narrows a trigger's events, the stored total is the trigger's whole
+    // stored history; otherwise lifetime_total counts the stored rows separately.
+    const bool whole_history =
+        filter.status == EventStatus::kAll && !filter.source && !filter.since && !filter.until;
+    const std::string deleted = filter.show_test ? "t.deleted" : "(t.deleted - t.deleted_test)";
+    std::string listed = "SELECT * FROM stored";
+    if (whole_history) {
+        // Triggers known only by the counts of their deleted events.
+        std::string gone = deleted + " > 0";
+        if (filter.trigger_id) {
+            params.push_back(filter.trigger_id->to_string());
+            gone += " AND t.trigger_id = $" + std::to_string(params.size()) + "::uuid";
+        }
+        if (filter.type) {
+            params.push_back(std::string(to_string(*filter.type)));
+            gone += " AND t.trigger_type = $" + std::to_string(params.size());
+        }
+        listed +=
+            " UNION ALL SELECT t.trigger_id, t.trigger_name, t.trigger_type, 0, 0, 0, "
+            "t.last_triggered_at FROM trigger_event_totals t WHERE " +
+            gone + " AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.trigger_id = t.trigger_id)";
+    }
+    const std::string stored_lifetime =
+        whole_history ? std::string("l.total")
+                      : std::string(
+                            "(SELECT count(*) FROM events e WHERE e.trigger_id = "
+                            "l.trigger_id") +
+                            (filter.show_test ? ")" : " AND NOT e.is_test)");
     params.push_back(std::to_string(limit));
+    // One statement, one snapshot: retention moves counts from stored rows to
+    // trigger_event_totals in one transaction, so the sum never sees a row twice or not at all.
     Result r = conn.exec_prepared(
         R"(
-        SELECT trigger_id, (array_agg(trigger_name ORDER BY triggered_at DESC))[1] AS trigger_name,
-               min(trigger_type) AS trigger_type,
-               count(*) FILTER (WHERE archived_at IS NULL) AS active,
-               count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
-               count(*) AS total, )" +
-            detail::micros_of("max(triggered_at)", "last_us") + " FROM events WHERE " + where +
-            " GROUP BY trigger_id ORDER BY max(triggered_at) DESC LIMIT $" +
-            std::to_string(params.size()),
+        WITH stored AS (
+            SELECT trigger_id,
+                   (array_agg(trigger_name ORDER BY triggered_at DESC))[1] AS trigger_name,
+                   min(trigger_type) AS trigger_type,
+                   count(*) FILTER (WHERE archived_at IS NULL) AS active,
+                   count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
+                   count(*) AS total, max(triggered_at) AS last_at
+            FROM events WHERE )" +
+            where + R"( GROUP BY trigger_id),
+        listed AS ()" +
+            listed + " ORDER BY last_at DESC LIMIT $" + std::to_string(params.size()) + R"()
+        SELECT l.trigger_id, l.trigger_name, l.trigger_type, l.active, l.archived, l.total,
+               coalesce()" +
+            deleted + ", 0) + " + stored_lifetime + " AS lifetime_total, " +
+            detail::micros_of("l.last_at", "last_us") +
+            R"(
+        FROM listed l LEFT JOIN trigger_event_totals t ON t.trigger_id = l.trigger_id
+        ORDER BY l.last_at DESC)",
         params);
     std::vector<TriggerEventCounts> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -210,6 +250,7 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
         c.active = r.integer(i, "active");
         c.archived = r.integer(i, "archived");
         c.total = r.integer(i, "total");
+        c.lifetime_total = r.integer(i, "lifetime_total");
         c.last_fired_at = detail::from_micros(r.integer(i, "last_us"));
         out.push_back(std::move(c));
     }

@@ -24,4 +24,17 @@ std::optional<EventId> IdempotencyStore::claim(Transaction& tx, const TriggerId&
     return id;
 }
 
+std::int64_t IdempotencyStore::delete_expired(Connection& conn, std::int64_t limit) {
+    // The outer condition is checked again on the row as it is when locked: a key claimed
+    // anew meanwhile (created_at = now()) is kept.
+    return conn
+        .exec(R"(
+        DELETE FROM idempotency_keys
+        WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys
+                               WHERE created_at < now() - interval '24 hours' LIMIT $1))
+          AND created_at < now() - interval '24 hours')",
+              {std::to_string(limit)})
+        .affected_rows();
+}
+
 }  // namespace etp::pg

@@ -185,6 +185,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                                         {"active", r.active},
                                         {"archived", r.archived},
                                         {"total", r.total},
+                                        {"lifetime_total", r.lifetime_total},
                                         {"last_fired_at", format_rfc3339(r.last_fired_at)}});
                    reply_json(res, 200, {{"items", items}});
                });

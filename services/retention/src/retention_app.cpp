@@ -1,12 +1,73 @@
 #include "retention_app.hpp"
 
+#include <thread>
+
+#include "etp/pg/connection.hpp"
+#include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
+#include "leader_lock.hpp"
+#include "retention_loop.hpp"
 
 namespace etp::retention {
 
+PassOptions pass_options(const RetentionConfig& config) {
+    PassOptions o;
+    o.active_for = config.active_for;
+    o.retain_for = config.retain_for;
+    o.partitions_ahead = std::chrono::hours(config.partitions_ahead);
+    o.batch_size = config.batch_size;
+    o.lock_timeout = config.lock_timeout;
+    return o;
+}
+
+namespace {
+
+void require_sane(const RetentionConfig& config) {
+    if (config.retain_for <= config.active_for)
+        throw Error(ErrorKind::kInvalidInput,
+                    "EVENT_RETAIN_FOR must be longer than EVENT_ACTIVE_FOR");
+    if (config.interval <= std::chrono::milliseconds(0))
+        throw Error(ErrorKind::kInvalidInput, "RETENTION_INTERVAL must be positive");
+}
+
+}  // namespace
+
 int run_retention(const RetentionConfig& config, runtime::ShutdownSignal& shutdown) {
+    require_sane(config);
+    // Connections: the passes, readiness (the lock has a session of its own).
     service::ServiceHost host("retention", config.common, 2);
+    RetentionLoop loop(host.pool(), pass_options(config), config.interval);
+    host.add_check({"retention", [&loop] { return loop.check(); }});
+    host.add(loop);
     return host.run(shutdown);
+}
+
+int run_retention_once(const RetentionConfig& config) {
+    log::init("retention", config.common.log_level);
+    require_sane(config);
+    LeaderLock lock(config.common.database_url);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!lock.try_acquire()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            log::error("another retention instance holds the lock; no pass run");
+            return 1;
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    pg::Connection conn(config.common.database_url);
+    PassReport report = run_pass(conn, pass_options(config), [] { return false; });
+    log::info("retention pass done",
+              {{"completed", report.completed},
+               {"archived", report.archived},
+               {"deleted", report.deleted},
+               {"partitions_dropped", report.partitions_dropped},
+               {"partitions_created", report.partitions_created},
+               {"deliveries_deleted", report.deliveries_deleted},
+               {"idempotency_keys_deleted", report.idempotency_deleted},
+               {"default_rows", report.default_rows},
+               {"duration_ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+    return report.completed ? 0 : 1;
 }
 
 }  // namespace etp::retention

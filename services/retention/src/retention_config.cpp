@@ -3,16 +3,40 @@
 namespace etp::retention {
 
 runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
-    runtime::ConfigSpec spec("retention",
-                             "Archives events after EVENT_ACTIVE_FOR and deletes them after "
-                             "EVENT_RETAIN_FOR. In this build it connects to PostgreSQL and Kafka "
-                             "and reports health; the jobs arrive with the retention issue.");
+    runtime::ConfigSpec spec(
+        "retention",
+        "Keeps the event log's promise: an event is active for EVENT_ACTIVE_FOR, archived until "
+        "EVENT_RETAIN_FOR, then deleted with its deliveries. Every RETENTION_INTERVAL one pass "
+        "creates the hourly events partitions ahead, archives events older than "
+        "EVENT_ACTIVE_FOR (archived_at; an event archived by hand keeps its time), deletes "
+        "expired delivery rows, drops whole partitions past EVENT_RETAIN_FOR and deletes the "
+        "rows left past that boundary, counting deleted events per trigger for lifetime_total, "
+        "and deletes expired idempotency keys. Each step is its own short transaction; a crash "
+        "leaves consistent data and the next pass finishes the work. One instance is active "
+        "(PostgreSQL advisory lock); others stand by, ready, and take over when it dies. "
+        "Durations: 90s, 15m, 2h, 2d.");
     runtime::add_common(spec, config.common, 9105);
     spec.duration("EVENT_ACTIVE_FOR", "2h", "how long an event stays active before it is archived",
                   config.active_for)
-        .duration("EVENT_RETAIN_FOR", "48h", "how long an event is kept before it is deleted",
+        .duration("EVENT_RETAIN_FOR", "48h",
+                  "how long an event is kept before it is deleted (must exceed EVENT_ACTIVE_FOR)",
                   config.retain_for)
-        .duration("RETENTION_INTERVAL", "1m", "how often the retention jobs run", config.interval);
+        .duration("RETENTION_INTERVAL", "1m", "how often a pass runs", config.interval)
+        .integer("RETENTION_PARTITIONS_AHEAD", 48,
+                 "hours of hourly events partitions kept created ahead of now",
+                 config.partitions_ahead, 2, 24 * 31)
+        .integer("RETENTION_BATCH_SIZE", 10000,
+                 "rows archived or deleted per transaction; smaller batches hold row locks for "
+                 "less time",
+                 config.batch_size, 1, 1000000)
+        .duration("RETENTION_LOCK_TIMEOUT", "2s",
+                  "how long partition DDL (create, drop) waits for its table locks before it "
+                  "gives up until the next pass, so inserts never queue behind it for longer",
+                  config.lock_timeout)
+        .flag("--once",
+              "run one pass and exit (for a Kubernetes CronJob): 0 when it completed, 1 when it "
+              "failed or another instance kept the retention lock for 30 s",
+              config.once);
     return spec;
 }
 

@@ -51,9 +51,9 @@ TEST_CASE("builtin migrations apply once and create the schema") {
     CHECK(applied.text(1, "name") == "0002_webhook_delivery.sql");
     CHECK(advisory_locks(conn) == 0);  // released after success
 
-    for (const char* table :
-         {"triggers", "schedules", "events", "events_default", "deliveries", "delivery_attempts",
-          "trigger_secrets", "api_keys", "idempotency_keys", "schema_migrations"}) {
+    for (const char* table : {"triggers", "schedules", "events", "events_default", "deliveries",
+                              "delivery_attempts", "trigger_secrets", "api_keys",
+                              "idempotency_keys", "trigger_event_totals", "schema_migrations"}) {
         INFO(table);
         CHECK(table_exists(conn, table));
     }

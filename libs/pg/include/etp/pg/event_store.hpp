@@ -60,6 +60,10 @@ struct TriggerEventCounts {
     std::int64_t active = 0;
     std::int64_t archived = 0;
     std::int64_t total = 0;
+    // Every event the trigger ever logged (test firings only when the filter shows them),
+    // including those retention has deleted: trigger_event_totals + the rows still stored.
+    // The other filters (status, source, since, until) do not narrow it.
+    std::int64_t lifetime_total = 0;
     Timestamp last_fired_at;
 };
 
@@ -86,7 +90,9 @@ class EventStore {
     static std::optional<Event> get(Connection& conn, const EventId& id);
     // Archives now unless already archived; returns the event, nullopt when unknown.
     static std::optional<Event> archive(Connection& conn, const EventId& id);
-    // Per trigger, the most recently fired first (at most `limit` triggers).
+    // Per trigger, the most recently fired first (at most `limit` triggers). When the filter
+    // spans the whole log (status all; no source, since or until), triggers whose events have
+    // all been deleted are listed too, with zero stored counts and their lifetime_total.
     static std::vector<TriggerEventCounts> aggregate(Connection& conn, const EventFilter& filter,
                                                      std::int64_t limit);
     static EventStats stats(Connection& conn);

@@ -2,6 +2,7 @@
 // Idempotency keys of fire requests: (trigger, key) → the event id of the first firing, for
 // 24 hours. Stateless.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,9 @@ class IdempotencyStore {
     // the same key waits on the row until this transaction ends, so exactly one request fires.
     static std::optional<EventId> claim(Transaction& tx, const TriggerId& trigger,
                                         const std::string& key, const EventId& event_id);
+    // Deletes up to `limit` keys past their 24-hour window (never one a request could still
+    // rely on); returns how many. Retention calls it in batches.
+    static std::int64_t delete_expired(Connection& conn, std::int64_t limit);
 };
 
 }  // namespace etp::pg

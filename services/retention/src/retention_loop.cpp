@@ -1,0 +1,107 @@
+#include "retention_loop.hpp"
+
+#include "etp/runtime/log.hpp"
+#include "retention_metrics.hpp"
+
+namespace etp::retention {
+
+RetentionLoop::RetentionLoop(pg::Pool& pool, PassOptions options,
+                             std::chrono::milliseconds interval)
+    : pool_(pool), options_(options), interval_(interval), lock_(pool.url()) {
+    metrics();
+}
+
+RetentionLoop::~RetentionLoop() { stop(); }
+
+void RetentionLoop::start() {
+    running_ = true;
+    thread_ = std::thread([this] { run(); });
+}
+
+void RetentionLoop::stop() noexcept {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    running_ = false;
+}
+
+std::optional<std::string> RetentionLoop::check() const {
+    if (!running_) return "retention loop not running";
+    if (consecutive_failures_ >= 3) return "retention passes keep failing";
+    return std::nullopt;
+}
+
+bool RetentionLoop::pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mutex_);
+    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+bool RetentionLoop::stopping() {
+    std::lock_guard lock(stop_mutex_);
+    return stopping_;
+}
+
+void RetentionLoop::pass() {
+    const bool was_active = lock_.held();
+    if (!lock_.try_acquire()) {
+        metrics().active.Set(0);
+        if (was_active) log::warn("retention lock lost; standing by");
+        return;
+    }
+    metrics().active.Set(1);
+    if (!was_active) log::info("retention lock taken; this instance is active");
+    auto conn = pool_.acquire();
+    PassReport report = run_pass(*conn, options_, [this] { return stopping(); });
+    record(report);
+    if (report.oldest_age) {
+        metrics().passes_ok.Increment();
+        log::info(
+            "retention pass done",
+            {{"completed", report.completed},
+             {"archived", report.archived},
+             {"deleted", report.deleted},
+             {"partitions_dropped", report.partitions_dropped},
+             {"partitions_created", report.partitions_created},
+             {"deliveries_deleted", report.deliveries_deleted},
+             {"idempotency_keys_deleted", report.idempotency_deleted},
+             {"default_rows", report.default_rows},
+             {"duration_ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+        if (report.default_rows > 0)
+            log::warn("events_default holds rows", {{"rows", report.default_rows}});
+    }
+}
+
+void RetentionLoop::run() noexcept {
+    log::info("retention loop started", {{"interval_ms", interval_.count()},
+                                         {"active_for_ms", options_.active_for.count()},
+                                         {"retain_for_ms", options_.retain_for.count()}});
+    while (true) {
+        const auto began = std::chrono::steady_clock::now();
+        try {
+            pass();
+            consecutive_failures_ = 0;
+        } catch (const std::exception& e) {
+            ++consecutive_failures_;
+            metrics().passes_failed.Increment();
+            if (!lock_.held()) metrics().active.Set(0);
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_error_log_ >= std::chrono::seconds(5)) {
+                last_error_log_ = now;
+                log::error("retention pass failed; retrying next interval", {{"error", e.what()}});
+            }
+        }
+        // The next pass starts one interval after this one started (at once when it overran).
+        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - began);
+        if (!pause(std::max(interval_ - spent, std::chrono::milliseconds(0)))) break;
+    }
+    lock_.release();
+    metrics().active.Set(0);
+    log::info("retention loop stopped");
+}
+
+}  // namespace etp::retention

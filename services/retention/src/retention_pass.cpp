@@ -1,0 +1,137 @@
+#include "retention_pass.hpp"
+
+#include "etp/pg/error.hpp"
+#include "etp/pg/idempotency_store.hpp"
+#include "etp/pg/retention_store.hpp"
+#include "etp/runtime/log.hpp"
+#include "retention_metrics.hpp"
+
+namespace etp::retention {
+namespace {
+
+using pg::RetentionStore;
+
+// SQLSTATE 55P03 (lock_not_available): lock_timeout ran out; the step waits for the next pass.
+bool is_lock_timeout(const pg::DatabaseError& e) { return e.sqlstate() == "55P03"; }
+
+// Creates the partitions for [from, to) and moves rows that landed in events_default for hours
+// in that span into partitions of their own.
+void prepare_partitions(pg::Connection& conn, const PassOptions& o, Timestamp from, Timestamp to,
+                        PassReport& report) {
+    report.partitions_created += RetentionStore::ensure_partitions(conn, from, to, o.lock_timeout);
+    for (Timestamp hour : RetentionStore::default_hours(conn, from, to)) {
+        auto moved = RetentionStore::move_default_hour(conn, hour, o.lock_timeout);
+        if (!moved) continue;
+        ++report.partitions_created;
+        report.default_rows_moved += *moved;
+        log::warn("events_default rows moved into a new partition",
+                  {{"hour", format_rfc3339(hour)}, {"rows", *moved}});
+    }
+}
+
+}  // namespace
+
+PassReport run_pass(pg::Connection& conn, const PassOptions& o,
+                    const std::function<bool()>& stopping) {
+    const auto began = std::chrono::steady_clock::now();
+    PassReport report;
+    const Timestamp now = RetentionStore::database_now(conn);
+    const auto active_for = std::chrono::duration_cast<std::chrono::microseconds>(o.active_for);
+    const auto retain_for = std::chrono::duration_cast<std::chrono::microseconds>(o.retain_for);
+    const Timestamp archive_before = now - active_for;
+    const Timestamp delete_before = now - retain_for;
+    bool postponed = false;
+
+    // 1. Partitions ahead, from the hour that holds the delete boundary (older hours are about
+    //    to be dropped, and must not be created again).
+    try {
+        prepare_partitions(conn, o, std::chrono::floor<std::chrono::hours>(delete_before),
+                           now + o.partitions_ahead, report);
+    } catch (const pg::DatabaseError& e) {
+        if (!is_lock_timeout(e)) throw;
+        postponed = true;
+        log::warn("creating partitions postponed: lock timeout", {{"error", e.what()}});
+    }
+
+    // 2. Delivery rows of events past the boundary, before the events themselves, so that no
+    //    delivery outlives its event.
+    for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
+        if (stopping()) return report;
+        n = RetentionStore::delete_deliveries_batch(conn, delete_before, o.batch_size);
+        report.deliveries_deleted += n;
+    }
+
+    // 3. Whole partitions that end at or before the boundary: counted and dropped together.
+    for (const auto& part : RetentionStore::partitions(conn)) {
+        if (part.from + std::chrono::hours(1) > delete_before) break;  // oldest first
+        if (stopping()) return report;
+        try {
+            if (auto rows = RetentionStore::drop_partition(conn, part.name, o.lock_timeout)) {
+                ++report.partitions_dropped;
+                report.deleted += *rows;
+                log::info("events partition dropped", {{"partition", part.name}, {"rows", *rows}});
+            }
+        } catch (const pg::DatabaseError& e) {
+            if (!is_lock_timeout(e)) throw;
+            postponed = true;
+            log::warn("dropping a partition postponed: lock timeout",
+                      {{"partition", part.name}, {"error", e.what()}});
+            break;  // the rows stay for the next pass rather than being deleted one by one
+        }
+    }
+
+    // 4. What is left past the boundary (the boundary's own hour, events_default), row by row.
+    if (!postponed) {
+        for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
+            if (stopping()) return report;
+            n = RetentionStore::delete_events_batch(conn, delete_before, o.batch_size);
+            report.deleted += n;
+        }
+    }
+
+    // 5. Archive what is older than EVENT_ACTIVE_FOR.
+    for (std::int64_t n = 1; n > 0;) {
+        if (stopping()) return report;
+        n = RetentionStore::archive_batch(conn, archive_before, o.batch_size);
+        report.archived += n;
+    }
+
+    // 6. Idempotency keys past their 24-hour window.
+    for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
+        if (stopping()) return report;
+        n = pg::IdempotencyStore::delete_expired(conn, o.batch_size);
+        report.idempotency_deleted += n;
+    }
+
+    // 7. What the log looks like now.
+    auto census = RetentionStore::census(conn);
+    report.partitions = census.partitions;
+    report.default_rows = census.default_rows;
+    if (census.oldest)
+        report.oldest_age = std::max(std::chrono::microseconds(0),
+                                     RetentionStore::database_now(conn) - *census.oldest);
+    else
+        report.oldest_age = std::chrono::microseconds(0);
+    report.completed = !postponed;
+    report.elapsed = std::chrono::steady_clock::now() - began;
+    return report;
+}
+
+void record(const PassReport& r) {
+    auto& m = metrics();
+    m.archived.Increment(static_cast<double>(r.archived));
+    m.deleted.Increment(static_cast<double>(r.deleted));
+    m.deliveries_deleted.Increment(static_cast<double>(r.deliveries_deleted));
+    m.idempotency_deleted.Increment(static_cast<double>(r.idempotency_deleted));
+    m.partitions_created.Increment(static_cast<double>(r.partitions_created));
+    m.partitions_dropped.Increment(static_cast<double>(r.partitions_dropped));
+    m.default_rows_moved.Increment(static_cast<double>(r.default_rows_moved));
+    if (r.oldest_age) {
+        m.oldest_event_age.Set(std::chrono::duration<double>(*r.oldest_age).count());
+        m.partitions.Set(static_cast<double>(r.partitions));
+        m.default_rows.Set(static_cast<double>(r.default_rows));
+        m.pass_seconds.Observe(std::chrono::duration<double>(r.elapsed).count());
+    }
+}
+
+}  // namespace etp::retention
