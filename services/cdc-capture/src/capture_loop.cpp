@@ -32,22 +32,40 @@ EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Ls
                                            trigger.to_string())};
 }
 
-// One source transaction's messages in flight.
+// One source transaction's messages in flight. `pending` is counted down by the producer's
+// delivery thread; the rest is the loop thread's.
 struct CaptureLoop::Transaction {
     Timestamp commit_time;
     pg::Lsn end_lsn = 0;
-    std::size_t pending = 0;  // produced, not yet acknowledged
-    bool committed = false;   // its Commit was seen
+    std::atomic<std::size_t> pending{0};  // produced, not yet acknowledged
+    bool committed = false;               // its Commit was seen
 };
 
-// The session's transactions in commit order and the acknowledgement bookkeeping. Shared with
-// the producer's delivery callbacks, which may outlive the session (and the loop).
+// The acknowledgement bookkeeping of one session, shared with the producer's delivery
+// callbacks (which may outlive the session, and the loop). Counters are atomic, so an
+// acknowledgement takes no lock; the mutex only pairs with the condition variable (a waiting
+// loop thread is woken) and guards `failure`.
 struct CaptureLoop::Tracker {
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<bool> waiting{false};  // the loop thread waits for acknowledgements
+    std::atomic<bool> failed{false};
     std::mutex mutex;
     std::condition_variable acked;
-    std::deque<std::shared_ptr<Transaction>> transactions;
-    std::size_t in_flight = 0;
     std::optional<std::string> failure;  // the first delivery error: the session must end
+
+    // Waits (bounded) until `done()`, a failure or the timeout.
+    template <typename Done>
+    void wait(std::chrono::milliseconds timeout, Done done) {
+        waiting = true;
+        std::unique_lock lock(mutex);
+        acked.wait_for(lock, timeout, [&] { return done() || failed.load(); });
+        waiting = false;
+    }
+    void throw_if_failed() {
+        if (!failed) return;
+        std::lock_guard lock(mutex);
+        throw Error(ErrorKind::kUnavailable, failure.value_or("delivery failed"));
+    }
 };
 
 CaptureLoop::CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers,
@@ -103,6 +121,7 @@ void CaptureLoop::run() noexcept {
         stream_.reset();
         source_.reset();
         tracker_.reset();
+        transactions_.clear();
         txn_.reset();
         relations_.clear();
         leader_ = false;
@@ -176,14 +195,12 @@ void CaptureLoop::session() {
                                     {"db", stream_->identity().dbname}});
 
     while (!stopping_) {
-        {
-            std::unique_lock lock(tracker_->mutex);
-            if (tracker_->failure) throw Error(ErrorKind::kUnavailable, *tracker_->failure);
+        tracker_->throw_if_failed();
+        if (tracker_->in_flight >= options_.max_in_flight) {
             // Back-pressure: let Kafka catch up before reading more.
-            tracker_->acked.wait_for(lock, std::chrono::milliseconds(100), [this] {
-                return tracker_->in_flight < options_.max_in_flight || tracker_->failure;
-            });
-            if (tracker_->in_flight >= options_.max_in_flight) continue;
+            tracker_->wait(std::chrono::milliseconds(100),
+                           [this] { return tracker_->in_flight < options_.max_in_flight; });
+            continue;
         }
         advance();
         if (Clock::now() >= next_heartbeat_) {
@@ -194,11 +211,7 @@ void CaptureLoop::session() {
     }
 
     // Stopping: give what was produced time to be acknowledged, confirm it, say so.
-    {
-        std::unique_lock lock(tracker_->mutex);
-        tracker_->acked.wait_for(lock, options_.stop_ack_wait,
-                                 [this] { return tracker_->in_flight == 0 || tracker_->failure; });
-    }
+    tracker_->wait(options_.stop_ack_wait, [this] { return tracker_->in_flight == 0; });
     advance();
     stream_->send_status();
 }
@@ -212,11 +225,9 @@ void CaptureLoop::handle(const pg::XLogData& data) {
         txn_position_ = 0;
         txn_info_ = {stream_->identity().dbname, begin->xid, begin->commit_time};
         txn_triggers_ = triggers_.get();
-        std::lock_guard lock(tracker_->mutex);
-        tracker_->transactions.push_back(txn_);
+        transactions_.push_back(txn_);
     } else if (auto* commit = std::get_if<po::Commit>(&message)) {
         if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: Commit without Begin");
-        std::lock_guard lock(tracker_->mutex);
         txn_->end_lsn = commit->end_lsn;
         txn_->committed = true;
         txn_.reset();
@@ -236,8 +247,7 @@ void CaptureLoop::handle(const pg::XLogData& data) {
         // A heartbeat outside any transaction: when nothing is in flight, everything before it
         // is safe.
         if (!logical->transactional && logical->prefix == kHeartbeatPrefix && !txn_) {
-            std::lock_guard lock(tracker_->mutex);
-            if (tracker_->transactions.empty()) stream_->confirm(logical->lsn);
+            if (transactions_.empty()) stream_->confirm(logical->lsn);
         }
     }
     // Type and Origin messages carry nothing the envelope uses: values of types the platform
@@ -281,7 +291,7 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
     std::vector<const CdcTrigger*> fired;
     if (change.op != 't' && txn_triggers_) {
         if (const auto* candidates = txn_triggers_->for_table(rel.table)) {
-            const auto document = filter_document(rel, change);
+            const auto document = filter_document(rel, change, txn_triggers_->needs_of(rel.table));
             for (const auto& trigger : *candidates)
                 if (trigger.matches(change.op_name(), document)) fired.push_back(&trigger);
         }
@@ -310,20 +320,22 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
 void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change) {
     auto tracker = tracker_;
     auto txn = txn_;
-    {
-        std::lock_guard lock(tracker->mutex);
-        ++txn->pending;
-        ++tracker->in_flight;
-    }
+    ++txn->pending;
+    ++tracker->in_flight;
     try {
         producer_.produce(std::move(message), [tracker, txn, is_change](std::optional<Error> err) {
-            {
+            --txn->pending;
+            --tracker->in_flight;
+            if (err) {
                 std::lock_guard lock(tracker->mutex);
-                --txn->pending;
-                --tracker->in_flight;
-                if (err && !tracker->failure) tracker->failure = err->what();
+                if (!tracker->failure) tracker->failure = err->what();
+                tracker->failed = true;
             }
-            tracker->acked.notify_all();
+            if (err || tracker->waiting) {
+                // Taking the mutex orders this wake-up after the waiter's predicate check.
+                { std::lock_guard lock(tracker->mutex); }
+                tracker->acked.notify_all();
+            }
             if (err) return;
             if (is_change) {
                 metrics().changes.Increment();
@@ -333,7 +345,6 @@ void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change) 
             }
         });
     } catch (...) {
-        std::lock_guard lock(tracker->mutex);
         --txn->pending;
         --tracker->in_flight;
         throw;
@@ -345,16 +356,13 @@ void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change) 
 void CaptureLoop::advance() {
     pg::Lsn safe = 0;
     double oldest_age = 0;
-    {
-        std::lock_guard lock(tracker_->mutex);
-        auto& list = tracker_->transactions;
-        while (!list.empty() && list.front()->committed && list.front()->pending == 0) {
-            safe = list.front()->end_lsn;
-            list.pop_front();
-        }
-        if (!list.empty()) oldest_age = seconds_since(list.front()->commit_time);
-        if (list.empty() && !txn_) safe = std::max(safe, stream_->server_wal_end());
+    auto& list = transactions_;
+    while (!list.empty() && list.front()->committed && list.front()->pending == 0) {
+        safe = list.front()->end_lsn;
+        list.pop_front();
     }
+    if (!list.empty()) oldest_age = seconds_since(list.front()->commit_time);
+    if (list.empty() && !txn_) safe = std::max(safe, stream_->server_wal_end());
     metrics().lag_seconds.Set(std::max(0.0, oldest_age));
     if (safe > stream_->confirmed()) {
         stream_->confirm(safe);

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -109,6 +110,8 @@ class CaptureLoop : public service::Component {
     std::unique_ptr<pg::Connection> source_;
     std::unique_ptr<pg::ReplicationStream> stream_;
     std::shared_ptr<Tracker> tracker_;
+    // The session's transactions in commit order, not yet confirmed.
+    std::deque<std::shared_ptr<Transaction>> transactions_;
     std::shared_ptr<Transaction> txn_;
     std::shared_ptr<const CdcTriggerSnapshot> txn_triggers_;
     TransactionInfo txn_info_;

@@ -15,6 +15,36 @@ const std::vector<CdcTrigger>* CdcTriggerSnapshot::for_table(const std::string& 
     return it == by_table.end() ? nullptr : &it->second;
 }
 
+const DocumentNeeds* CdcTriggerSnapshot::needs_of(const std::string& table) const {
+    auto it = needs.find(table);
+    return it == needs.end() ? nullptr : &it->second;
+}
+
+void CdcTriggerSnapshot::add(const std::string& table, CdcTrigger trigger) {
+    auto& table_needs = needs[table];
+    if (trigger.filter) table_needs.add(trigger.filter->pattern());
+    by_table[table].push_back(std::move(trigger));
+    ++count;
+}
+
+void DocumentNeeds::add(const nlohmann::json& pattern) {
+    if (!pattern.is_object()) return;
+    auto fold = [](const nlohmann::json* node, bool& all, std::set<std::string>& columns) {
+        if (!node) return;
+        if (!node->is_object()) {
+            all = true;
+            return;
+        }
+        for (const auto& [column, _] : node->items()) columns.insert(column);
+    };
+    auto field = [&](const char* name) {
+        auto it = pattern.find(name);
+        return it == pattern.end() ? nullptr : &*it;
+    };
+    fold(field("before"), all_before, before);
+    fold(field("after"), all_after, after);
+}
+
 std::shared_ptr<const CdcTriggerSnapshot> load_cdc_triggers(pg::Connection& conn) {
     auto rows = conn.exec(
         "SELECT id::text AS id, name, cdc::text AS cdc FROM triggers "
@@ -35,8 +65,7 @@ std::shared_ptr<const CdcTriggerSnapshot> load_cdc_triggers(pg::Connection& conn
             }
             if (auto f = cdc.find("filter"); f != cdc.end() && !f->is_null())
                 trigger.filter = FilterPattern::parse(*f, "/cdc/filter");
-            snapshot->by_table[cdc.at("table").get<std::string>()].push_back(std::move(trigger));
-            ++snapshot->count;
+            snapshot->add(cdc.at("table").get<std::string>(), std::move(trigger));
         } catch (const std::exception& e) {
             log::error("stored cdc trigger does not parse; it does not fire",
                        {{"trigger_id", id_text}, {"error", e.what()}});

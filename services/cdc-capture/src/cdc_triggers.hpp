@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,14 +29,30 @@ struct CdcTrigger {
     bool matches(std::string_view op, const nlohmann::json& document) const;
 };
 
+// Which columns of `before` and `after` the filters of one table look at, so the filter
+// document holds only those: a pattern that maps before/after to an object names columns; one
+// that maps it to anything else needs the whole row.
+struct DocumentNeeds {
+    bool all_before = false;
+    bool all_after = false;
+    std::set<std::string> before;
+    std::set<std::string> after;
+
+    void add(const nlohmann::json& pattern);
+};
+
 struct CdcTriggerSnapshot {
     std::unordered_map<std::string, std::vector<CdcTrigger>> by_table;  // "schema.table"
+    std::unordered_map<std::string, DocumentNeeds> needs;               // by table
     std::size_t count = 0;
     // False only for the placeholder before the first successful load: the publication must not
     // be cut down to CDC_TABLES just because the platform database did not answer yet.
     bool loaded = true;
 
     const std::vector<CdcTrigger>* for_table(const std::string& table) const;
+    const DocumentNeeds* needs_of(const std::string& table) const;
+    // Adds a trigger under its table and folds its filter into the table's needs.
+    void add(const std::string& table, CdcTrigger trigger);
 };
 
 // Reads every active cdc trigger. A stored definition that no longer parses (it passed the

@@ -34,12 +34,14 @@ void for_each_field(const RelationInfo& rel, const Tuple& tuple, bool key_only, 
     }
 }
 
+// `only`: the columns wanted (nullptr: all).
 json row_json(const RelationInfo& rel, const Tuple* tuple, bool key_only, const Tuple* old,
-              bool old_key_only) {
+              bool old_key_only, const std::set<std::string>* only) {
     if (!tuple) return nullptr;
     json row = json::object();
     for_each_field(rel, *tuple, key_only, old, old_key_only, nullptr,
                    [&](const pg::pgoutput::Column& column, const Value& value) {
+                       if (only && !only->count(column.name)) return;
                        row[column.name] = value.kind == Value::Kind::kNull
                                               ? json(nullptr)
                                               : pg::value_to_json(column.type_oid, value.text);
@@ -119,12 +121,15 @@ std::string change_key(const RelationInfo& rel, const RowChange& change) {
     return key;
 }
 
-json filter_document(const RelationInfo& rel, const RowChange& change) {
-    return json{
-        {"op", change.op_name()},
-        {"table", rel.table},
-        {"before", row_json(rel, change.before, change.before_key_only, nullptr, false)},
-        {"after", row_json(rel, change.after, false, change.before, change.before_key_only)}};
+json filter_document(const RelationInfo& rel, const RowChange& change, const DocumentNeeds* needs) {
+    const auto* before_only = needs && !needs->all_before ? &needs->before : nullptr;
+    const auto* after_only = needs && !needs->all_after ? &needs->after : nullptr;
+    return json{{"op", change.op_name()},
+                {"table", rel.table},
+                {"before",
+                 row_json(rel, change.before, change.before_key_only, nullptr, false, before_only)},
+                {"after", row_json(rel, change.after, false, change.before, change.before_key_only,
+                                   after_only)}};
 }
 
 std::string envelope_text(const RelationInfo& rel, const RowChange& change,

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "cdc_triggers.hpp"
 #include "etp/domain/time.hpp"
 #include "etp/pg/pgoutput.hpp"
 
@@ -58,8 +59,9 @@ RowChange truncate_change();
 std::string change_key(const RelationInfo& rel, const RowChange& change);
 
 // {"op", "table", "before", "after"}: what cdc trigger filters see (the same values as the
-// envelope).
-nlohmann::json filter_document(const RelationInfo& rel, const RowChange& change);
+// envelope). With `needs`, before and after hold only the columns the table's filters name.
+nlohmann::json filter_document(const RelationInfo& rel, const RowChange& change,
+                               const DocumentNeeds* needs = nullptr);
 
 std::string envelope_text(const RelationInfo& rel, const RowChange& change,
                           const TransactionInfo& txn, pg::Lsn change_lsn, Timestamp now);

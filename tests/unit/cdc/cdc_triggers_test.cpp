@@ -57,9 +57,9 @@ TEST_CASE("numeric and prefix filters look at typed values", "[cdc]") {
 
 TEST_CASE("the publication wants trigger tables plus CDC_TABLES, once each", "[cdc]") {
     CdcTriggerSnapshot snapshot;
-    snapshot.by_table["public.monitors"].push_back(trigger(true, true, true));
-    snapshot.by_table["public.monitors"].push_back(trigger(true, false, false));
-    snapshot.by_table["public.incidents"].push_back(trigger(false, false, true));
+    snapshot.add("public.monitors", trigger(true, true, true));
+    snapshot.add("public.monitors", trigger(true, false, false));
+    snapshot.add("public.incidents", trigger(false, false, true));
     auto wanted = wanted_tables(snapshot, {"public.checks", "public.monitors"});
     CHECK(wanted == std::set<std::string>{"public.checks", "public.incidents", "public.monitors"});
     CHECK(wanted_tables(CdcTriggerSnapshot{}, {}).empty());
@@ -68,4 +68,25 @@ TEST_CASE("the publication wants trigger tables plus CDC_TABLES, once each", "[c
 TEST_CASE("table names are quoted as identifiers", "[cdc]") {
     CHECK(quote_table("public.monitors") == R"("public"."monitors")");
     CHECK(quote_table(R"(my schema.we"ird)") == R"("my schema"."we""ird")");
+}
+
+TEST_CASE("a table's filters decide which columns the filter document needs", "[cdc]") {
+    CdcTriggerSnapshot snapshot;
+    snapshot.add("public.monitors",
+                 trigger(false, true, false, json::parse(R"({"after": {"status": ["down"]},
+                                         "before": {"status": [{"anything-but": "down"}]}})")));
+    snapshot.add("public.monitors",
+                 trigger(true, false, false, json{{"after", {{"latency_ms", {1}}}}}));
+    snapshot.add("public.monitors", trigger(true, true, true));  // no filter: needs nothing
+    const auto* needs = snapshot.needs_of("public.monitors");
+    REQUIRE(needs);
+    CHECK_FALSE(needs->all_before);
+    CHECK_FALSE(needs->all_after);
+    CHECK(needs->before == std::set<std::string>{"status"});
+    CHECK(needs->after == std::set<std::string>{"latency_ms", "status"});
+
+    snapshot.add("public.monitors",
+                 trigger(true, false, false, json{{"after", {{{"exists", true}}}}}));
+    CHECK(snapshot.needs_of("public.monitors")->all_after);
+    CHECK(snapshot.needs_of("public.checks") == nullptr);
 }

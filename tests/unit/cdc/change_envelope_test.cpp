@@ -186,3 +186,18 @@ TEST_CASE("CDC_TABLES accepts schema.table and bare names, and refuses malformed
     CHECK_THROWS_AS(capture_tables(".x"), Error);
     CHECK_THROWS_AS(capture_tables("x."), Error);
 }
+
+TEST_CASE("the filter document holds only the columns the filters need", "[cdc]") {
+    const auto rel = monitors();
+    po::Update update;
+    update.relation_id = rel.relation.id;
+    update.old_row = po::Tuple{text("7"), text("up"), text("1"), text("[]"), text("n")};
+    update.row = {text("7"), text("down"), text("2"), text("[]"), text("n")};
+    DocumentNeeds needs;
+    needs.add(json::parse(R"({"after": {"status": ["down"]}, "before": {"cost": [1]}})"));
+    auto doc = filter_document(rel, update_change(update), &needs);
+    CHECK(doc["after"] == json{{"status", "down"}});
+    CHECK(doc["before"] == json{{"cost", "1"}});
+    needs.all_after = true;
+    CHECK(filter_document(rel, update_change(update), &needs)["after"].size() == 5);
+}
