@@ -56,17 +56,7 @@ int run_retention_once(const RetentionConfig& config) {
     }
     pg::Connection conn(config.common.database_url);
     PassReport report = run_pass(conn, pass_options(config), [] { return false; });
-    log::info("retention pass done",
-              {{"completed", report.completed},
-               {"archived", report.archived},
-               {"deleted", report.deleted},
-               {"partitions_dropped", report.partitions_dropped},
-               {"partitions_created", report.partitions_created},
-               {"deliveries_deleted", report.deliveries_deleted},
-               {"idempotency_keys_deleted", report.idempotency_deleted},
-               {"default_rows", report.default_rows},
-               {"duration_ms",
-                std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+    log_report(report);
     return report.completed ? 0 : 1;
 }
 

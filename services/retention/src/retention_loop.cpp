@@ -58,18 +58,7 @@ void RetentionLoop::pass() {
     record(report);
     if (report.oldest_age) {
         metrics().passes_ok.Increment();
-        log::info(
-            "retention pass done",
-            {{"completed", report.completed},
-             {"archived", report.archived},
-             {"deleted", report.deleted},
-             {"partitions_dropped", report.partitions_dropped},
-             {"partitions_created", report.partitions_created},
-             {"deliveries_deleted", report.deliveries_deleted},
-             {"idempotency_keys_deleted", report.idempotency_deleted},
-             {"default_rows", report.default_rows},
-             {"duration_ms",
-              std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+        log_report(report);
         if (report.default_rows > 0)
             log::warn("events_default holds rows", {{"rows", report.default_rows}});
     }

@@ -134,4 +134,18 @@ void record(const PassReport& r) {
     }
 }
 
+void log_report(const PassReport& report) {
+    log::info("retention pass done",
+              {{"completed", report.completed},
+               {"archived", report.archived},
+               {"deleted", report.deleted},
+               {"partitions_dropped", report.partitions_dropped},
+               {"partitions_created", report.partitions_created},
+               {"deliveries_deleted", report.deliveries_deleted},
+               {"idempotency_keys_deleted", report.idempotency_deleted},
+               {"default_rows", report.default_rows},
+               {"duration_ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+}
+
 }  // namespace etp::retention

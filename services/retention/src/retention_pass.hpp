@@ -45,4 +45,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& options,
 // Adds a pass's figures to the metrics.
 void record(const PassReport& report);
 
+// Logs the pass's figures ("retention pass done").
+void log_report(const PassReport& report);
+
 }  // namespace etp::retention
