@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cdc_support.hpp"
+#include "scheduler_support.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -59,4 +60,48 @@ TEST_CASE("cdc-capture resumes by itself after the source database restarts") {
         std::this_thread::sleep_for(300ms);
     }
     CHECK(status == 200);
+}
+
+TEST_CASE("a second cdc-capture on the same slot waits, then takes over when the first dies") {
+    platform();
+    etp::testing::PgCluster source_cluster;
+    constexpr const char* kDb = "cdc_takeover";
+    constexpr const char* kSlot = "etp_fault_cdc_takeover";
+    source_cluster.create_database(kDb);
+    const auto source = source_cluster.url(kDb);
+    psql(source, "create table items (id bigint primary key, label text)");
+
+    auto first = make_cdc_capture(source, kSlot, {{"CDC_TABLES", "public.items"}});
+    REQUIRE(first.start_and_wait());
+    REQUIRE(wait_published(source, kSlot, "public.items", 30s));
+    auto second = make_cdc_capture(source, kSlot, {{"CDC_TABLES", "public.items"}});
+    REQUIRE(second.start_and_wait());  // a standby is ready
+
+    auto leader = [](const Service& s) { return metric_value(s.admin_port, "etp_cdc_leader"); };
+    auto wait_leader = [&](const Service& s, double want) {
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (std::chrono::steady_clock::now() < deadline && leader(s) != want)
+            std::this_thread::sleep_for(200ms);
+        return leader(s) == want;
+    };
+    CHECK(wait_leader(first, 1));
+    CHECK(leader(second) == 0);
+
+    auto ids_of = [](const std::vector<CdcRecord>& records) {
+        std::set<std::int64_t> ids;
+        for (const auto& r : records)
+            if (r.value["op"] == "c") ids.insert(r.value["after"]["id"].get<std::int64_t>());
+        return ids;
+    };
+    psql(source, "insert into items select g, 'first' from generate_series(1, 50) g");
+    REQUIRE(ids_of(wait_changes(
+                       kDb, [&](const auto& r) { return ids_of(r).size() >= 50; }, 60s))
+                .size() == 50);
+
+    first.process->kill9();
+    CHECK(wait_leader(second, 1));
+    psql(source, "insert into items select g, 'second' from generate_series(51, 100) g");
+    CHECK(ids_of(wait_changes(
+                     kDb, [&](const auto& r) { return ids_of(r).size() >= 100; }, 60s))
+              .size() == 100);
 }
