@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,9 +51,15 @@ pid_t spawn(const std::string& binary, const std::vector<std::string>& args, con
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
 
+    const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // A test binary that dies without cleaning up (an abort, SIGKILL) takes its services
+        // with it instead of leaving them running. The signal follows the forking thread:
+        // services are started from the test's main thread, commands are waited for by theirs.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(125);  // the parent died before prctl
         int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         int err = out_path == err_path
                       ? out
