@@ -1,6 +1,7 @@
 #include "publication.hpp"
 
 #include "etp/domain/error.hpp"
+#include "etp/pg/source_table.hpp"
 
 namespace etp::cdc_capture {
 namespace {
@@ -18,29 +19,6 @@ std::string join(const std::vector<std::string>& tables) {
     std::string sql;
     for (const auto& t : tables) sql += (sql.empty() ? "" : ", ") + quote_table(t);
     return sql;
-}
-
-// Why the table cannot be published, or "" when it can.
-std::string unusable_reason(pg::Connection& source, const std::string& table) {
-    const auto dot = table.find('.');
-    auto r = source.exec(
-        "SELECT c.relkind::text AS kind, c.relreplident::text AS identity, "
-        "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid "
-        "AND (i.indisprimary OR i.indisreplident)) AS has_key "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2",
-        {table.substr(0, dot), table.substr(dot + 1)});
-    if (r.rows() == 0) return "no such table in the source database";
-    const auto kind = r.text(0, "kind");
-    if (kind != "r" && kind != "p") return "not an ordinary table";
-    const auto identity = r.text(0, "identity");
-    if (identity == "f") return "";
-    if (identity == "n")
-        return "REPLICA IDENTITY NOTHING: updates and deletes would fail once published";
-    if (!r.boolean(0, "has_key"))
-        return "no primary key and not REPLICA IDENTITY FULL: updates and deletes would fail "
-               "once published";
-    return "";
 }
 
 }  // namespace
@@ -83,7 +61,7 @@ PublicationSync sync_publication(pg::Connection& source, const std::string& publ
             usable.insert(table);
             continue;
         }
-        auto reason = unusable_reason(source, table);
+        auto reason = pg::describe_source_table(source, table).capture_problem();
         if (reason.empty()) {
             usable.insert(table);
             sync.added.push_back(table);
