@@ -1,6 +1,8 @@
 #include "capture_loop.hpp"
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <set>
 #include <variant>
 
@@ -79,11 +81,7 @@ void CaptureLoop::start() {
 }
 
 void CaptureLoop::stop() noexcept {
-    {
-        std::lock_guard lock(wake_mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
+    stop_.request();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -97,13 +95,8 @@ void CaptureLoop::set_problem(std::optional<std::string> problem) {
     problem_ = std::move(problem);
 }
 
-bool CaptureLoop::pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(wake_mutex_);
-    return !wake_.wait_for(lock, d, [this] { return stopping_.load(); });
-}
-
 void CaptureLoop::run() noexcept {
-    while (!stopping_) {
+    while (!stop_.requested()) {
         try {
             session();
             consecutive_failures_ = 0;
@@ -126,13 +119,13 @@ void CaptureLoop::run() noexcept {
         relations_.clear();
         leader_ = false;
         metrics().leader.Set(0);
-        if (!stopping_) pause(options_.retry_backoff);
+        stop_.sleep_for(options_.retry_backoff);
     }
 }
 
 bool CaptureLoop::wait_for_lock(pg::Connection& source) {
     bool logged = false;
-    while (!stopping_) {
+    while (!stop_.requested()) {
         auto r = source.exec("SELECT pg_try_advisory_lock(hashtext($1)) AS locked",
                              {"etp.cdc-capture/" + options_.slot});
         if (r.boolean(0, "locked")) return true;
@@ -141,7 +134,7 @@ bool CaptureLoop::wait_for_lock(pg::Connection& source) {
                       {{"slot", options_.slot}});
             logged = true;
         }
-        if (!pause(std::chrono::seconds(1))) return false;
+        if (!stop_.sleep_for(std::chrono::seconds(1))) return false;
     }
     return false;
 }
@@ -194,7 +187,7 @@ void CaptureLoop::session() {
                                     {"publication", options_.publication},
                                     {"db", stream_->identity().dbname}});
 
-    while (!stopping_) {
+    while (!stop_.requested()) {
         tracker_->throw_if_failed();
         if (tracker_->in_flight >= options_.max_in_flight) {
             // Back-pressure: let Kafka catch up before reading more.

@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -36,6 +35,7 @@
 #include "etp/bus/topics.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/replication_stream.hpp"
+#include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
 
 namespace etp::cdc_capture {
@@ -89,7 +89,6 @@ class CaptureLoop : public service::Component {
     void advance();
     void heartbeat();
     void set_problem(std::optional<std::string> problem);
-    bool pause(std::chrono::milliseconds d);
 
     const CaptureOptions options_;
     const CdcTriggerSet& triggers_;
@@ -97,10 +96,8 @@ class CaptureLoop : public service::Component {
     const bus::Topics& topics_;
 
     std::thread thread_;
-    std::atomic<bool> stopping_{false};
+    runtime::StopSignal stop_;
     std::atomic<bool> leader_{false};
-    std::mutex wake_mutex_;
-    std::condition_variable wake_;
 
     mutable std::mutex problem_mutex_;
     std::optional<std::string> problem_;

@@ -26,11 +26,7 @@ void CdcRefresh::start() {
 }
 
 void CdcRefresh::stop() noexcept {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
+    stop_.request();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -70,10 +66,7 @@ void CdcRefresh::sync(pg::Connection& source) {
 
 void CdcRefresh::run() noexcept {
     while (true) {
-        {
-            std::unique_lock lock(mutex_);
-            if (wake_.wait_for(lock, options_.interval, [this] { return stopping_; })) return;
-        }
+        if (!stop_.sleep_for(options_.interval)) return;
         std::optional<std::string> problem;
         try {
             reload();

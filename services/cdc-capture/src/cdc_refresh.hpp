@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,6 +17,7 @@
 
 #include "cdc_triggers.hpp"
 #include "etp/pg/pool.hpp"
+#include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
 
 namespace etp::cdc_capture {
@@ -56,9 +56,7 @@ class CdcRefresh : public service::Component {
     std::function<bool()> streaming_;
 
     std::thread thread_;
-    std::mutex mutex_;  // guards stopping_ for the condition variable
-    std::condition_variable wake_;
-    bool stopping_ = false;
+    runtime::StopSignal stop_;
 
     std::mutex sync_mutex_;                   // one publication update at a time; guards refused_
     std::set<std::string> refused_;           // already reported

@@ -19,11 +19,7 @@ void RetentionLoop::start() {
 }
 
 void RetentionLoop::stop() noexcept {
-    {
-        std::lock_guard lock(stop_mutex_);
-        stopping_ = true;
-    }
-    stop_cv_.notify_all();
+    stop_.request();
     if (thread_.joinable()) thread_.join();
     running_ = false;
 }
@@ -34,15 +30,9 @@ std::optional<std::string> RetentionLoop::check() const {
     return std::nullopt;
 }
 
-bool RetentionLoop::pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(stop_mutex_);
-    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
+bool RetentionLoop::pause(std::chrono::milliseconds d) { return stop_.sleep_for(d); }
 
-bool RetentionLoop::stopping() {
-    std::lock_guard lock(stop_mutex_);
-    return stopping_;
-}
+bool RetentionLoop::stopping() { return stop_.requested(); }
 
 void RetentionLoop::pass() {
     const bool was_active = lock_.held();

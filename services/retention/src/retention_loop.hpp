@@ -7,13 +7,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "etp/pg/pool.hpp"
+#include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
 #include "leader_lock.hpp"
 #include "retention_pass.hpp"
@@ -45,9 +44,7 @@ class RetentionLoop : public service::Component {
     std::chrono::steady_clock::time_point last_error_log_{};
     std::atomic<int> consecutive_failures_{0};
     std::atomic<bool> running_{false};
-    std::mutex stop_mutex_;  // guards stopping_ for stop_cv_
-    std::condition_variable stop_cv_;
-    bool stopping_ = false;
+    runtime::StopSignal stop_;
     std::thread thread_;  // declared last: its body uses every member above
 };
 

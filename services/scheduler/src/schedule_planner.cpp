@@ -24,11 +24,7 @@ void SchedulePlanner::start() {
 }
 
 void SchedulePlanner::stop() noexcept {
-    {
-        std::lock_guard lock(stop_mutex_);
-        stopping_ = true;
-    }
-    stop_cv_.notify_all();
+    stop_.request();
     if (thread_.joinable()) thread_.join();
     running_ = false;
 }
@@ -39,10 +35,7 @@ std::optional<std::string> SchedulePlanner::check() const {
     return std::nullopt;
 }
 
-bool SchedulePlanner::pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(stop_mutex_);
-    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
+bool SchedulePlanner::pause(std::chrono::milliseconds d) { return stop_.sleep_for(d); }
 
 bool SchedulePlanner::plan_once() {
     auto conn = pool_.acquire();

@@ -6,13 +6,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "etp/pg/pool.hpp"
+#include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
 #include "schedule_cache.hpp"
 
@@ -50,9 +49,7 @@ class SchedulePlanner : public service::Component {
     std::chrono::steady_clock::time_point last_error_log_{};
     std::atomic<int> consecutive_failures_{0};
     std::atomic<bool> running_{false};
-    std::mutex stop_mutex_;  // guards stopping_ for stop_cv_
-    std::condition_variable stop_cv_;
-    bool stopping_ = false;
+    runtime::StopSignal stop_;
     std::thread thread_;  // declared last: its body uses every member above
 };
 
