@@ -96,7 +96,9 @@ BEGIN
 END
 $$;
 
-SELECT etp_ensure_event_partitions(now() - interval '1 hour', now() + interval '48 hours');
+-- A few hours ahead only: every partition that exists is one more in the plan of each listing
+-- that reaches the newest events; the dispatcher and retention keep creating them ahead.
+SELECT etp_ensure_event_partitions(now() - interval '1 hour', now() + interval '4 hours');
 
 -- Webhook delivery attempts per event; 'pending' rows are the retry queue.
 CREATE TABLE deliveries (

@@ -75,9 +75,13 @@ Connection::Connection(const std::string& url, std::chrono::seconds connect_time
     const std::string timeout = std::to_string(std::max<long long>(1, connect_timeout.count()));
     // Later keywords win, so everything listed before dbname is a default the url can
     // override. expand_dbname=1 makes dbname accept a URL or a key=value string.
-    const char* keywords[] = {"connect_timeout", "fallback_application_name", "client_encoding",
-                              "dbname", nullptr};
-    const char* values[] = {timeout.c_str(), "etp", "UTF8", url.c_str(), nullptr};
+    // DateStyle ISO: timestamps read back as text (detail::timestamp_at) are in ISO form
+    // whatever the server's default is.
+    const char* keywords[] = {"connect_timeout", "fallback_application_name",
+                              "client_encoding", "options",
+                              "dbname",          nullptr};
+    const char* values[] = {timeout.c_str(),        "etp",       "UTF8",
+                            "-c DateStyle=ISO,YMD", url.c_str(), nullptr};
     conn_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
     if (!conn_) throw DatabaseError("", "could not connect to database: out of memory");
     if (PQstatus(conn_.get()) != CONNECTION_OK) {
@@ -109,17 +113,28 @@ Result Connection::exec_prepared(std::string_view sql, const Params& params) {
     std::string statement(sql);
     auto it = prepared_.find(statement);
     if (it == prepared_.end()) {
-        std::string name = "etp_" + std::to_string(prepared_.size() + 1);
+        if (prepared_.size() >= kMaxPrepared) {
+            // Statements whose text carries an hour (event listings) come and go; the least
+            // recently used one makes room.
+            auto oldest = prepared_.begin();
+            for (auto p = prepared_.begin(); p != prepared_.end(); ++p)
+                if (p->second.last_used < oldest->second.last_used) oldest = p;
+            check(conn_.get(), PQexec(conn_.get(), ("DEALLOCATE " + oldest->second.name).c_str()));
+            prepared_.erase(oldest);
+        }
+        std::string name = "etp_" + std::to_string(++statements_named_);
         check(conn_.get(), PQprepare(conn_.get(), name.c_str(), statement.c_str(),
                                      static_cast<int>(params.size()), /*paramTypes=*/nullptr));
-        it = prepared_.emplace(std::move(statement), std::move(name)).first;
+        it = prepared_.emplace(std::move(statement), Prepared{std::move(name), 0}).first;
     }
+    it->second.last_used = ++statements_used_;
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-    PGresult* raw = PQexecPrepared(conn_.get(), it->second.c_str(), static_cast<int>(values.size()),
-                                   values.data(), /*paramLengths=*/nullptr,
-                                   /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
+    PGresult* raw =
+        PQexecPrepared(conn_.get(), it->second.name.c_str(), static_cast<int>(values.size()),
+                       values.data(), /*paramLengths=*/nullptr,
+                       /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
     return check(conn_.get(), raw);
 }
 

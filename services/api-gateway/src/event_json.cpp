@@ -1,13 +1,9 @@
 #include "event_json.hpp"
 
-#include <nlohmann/json.hpp>
+#include "etp/pg/pg_value.hpp"
 
 namespace etp::gateway {
 namespace {
-
-void append_string(std::string& out, std::string_view text) {
-    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 void append_time(std::string& out, const std::optional<Timestamp>& t) {
     if (!t) {
@@ -15,7 +11,7 @@ void append_time(std::string& out, const std::optional<Timestamp>& t) {
         return;
     }
     out += '"';
-    out += format_rfc3339(*t);
+    append_rfc3339(out, *t);
     out += '"';
 }
 
@@ -36,13 +32,13 @@ void append_event_json(std::string& out, const Event& e, std::string_view payloa
     out += ",\"scheduled_for\":";
     append_time(out, e.scheduled_for);
     out += ",\"source\":";
-    append_string(out, e.source);
+    pg::append_json_string(out, e.source);
     out += ",\"status\":";
     out += e.archived_at ? "\"archived\"" : "\"active\"";
     out += ",\"trigger\":{\"id\":\"";
     out += e.trigger_id.to_string();
     out += "\",\"name\":";
-    append_string(out, e.trigger_name);
+    pg::append_json_string(out, e.trigger_name);
     out += ",\"type\":\"";
     out += to_string(e.trigger_type);
     out += "\"},\"triggered_at\":";

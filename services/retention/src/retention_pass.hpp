@@ -17,7 +17,7 @@ namespace etp::retention {
 struct PassOptions {
     std::chrono::milliseconds active_for{std::chrono::hours(2)};
     std::chrono::milliseconds retain_for{std::chrono::hours(48)};
-    std::chrono::hours partitions_ahead{48};
+    std::chrono::hours partitions_ahead{4};
     std::int64_t batch_size = 10000;
     std::chrono::milliseconds lock_timeout{2000};
 };

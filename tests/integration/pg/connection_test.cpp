@@ -150,3 +150,27 @@ TEST_CASE("key=value connection strings work too") {
     CHECK(by_url.exec("SELECT current_setting('application_name')").text(0, 0) == "etp");
     CHECK(by_url.exec("SELECT current_setting('client_encoding')").text(0, 0) == "UTF8");
 }
+
+TEST_CASE("prepared statements are reused, and the least recently used give way beyond the cap") {
+    Connection conn(PgCluster::shared().url());
+    const std::size_t cap = Connection::kMaxPrepared;
+    auto server_side = [&] {
+        return conn.exec("SELECT count(*) FROM pg_prepared_statements").integer(0, 0);
+    };
+    CHECK(conn.exec_prepared("SELECT $1::int + 1", {"41"}).integer(0, 0) == 42);
+    CHECK(conn.exec_prepared("SELECT $1::int + 1", {"1"}).integer(0, 0) == 2);
+    CHECK(server_side() == 1);
+    for (std::size_t i = 0; i < cap + 40; ++i) {
+        auto sql = "SELECT $1::int + " + std::to_string(i);
+        CHECK(conn.exec_prepared(sql, {"1"}).integer(0, 0) == static_cast<std::int64_t>(i) + 1);
+        // The first statement stays in use, so it is never the one retired.
+        CHECK(conn.exec_prepared("SELECT $1::int + 1", {"2"}).integer(0, 0) == 3);
+    }
+    CHECK(server_side() == static_cast<std::int64_t>(cap));
+    // A retired statement is prepared again when it comes back.
+    CHECK(conn.exec_prepared("SELECT $1::int + 0", {"7"}).integer(0, 0) == 7);
+    CHECK(server_side() == static_cast<std::int64_t>(cap));
+    // The DateStyle every connection asks for: timestamps come back in ISO form.
+    CHECK(conn.exec("SELECT '2026-11-23 03:14:00+00'::timestamptz AT TIME ZONE 'UTC'").text(0, 0) ==
+          "2026-11-23 03:14:00");
+}

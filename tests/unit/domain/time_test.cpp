@@ -30,3 +30,26 @@ TEST_CASE("malformed timestamps are refused") {
         CHECK_FALSE(parse_rfc3339(bad));
     }
 }
+
+TEST_CASE("PostgreSQL's ISO output is read with its offset") {
+    CHECK(format_rfc3339(*parse_rfc3339("2026-11-23 03:14:00+00")) ==
+          "2026-11-23T03:14:00.000000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2026-11-23 08:44:00.000001+05:30")) ==
+          "2026-11-23T03:14:00.000001Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2026-11-23 00:14:00.25-0300")) ==
+          "2026-11-23T03:14:00.250000Z");
+}
+
+TEST_CASE("calendar dates are checked, leap days included") {
+    CHECK(format_rfc3339(*parse_rfc3339("2028-02-29T12:00:00Z")) == "2028-02-29T12:00:00.000000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("2026-01-01T00:30:00+01:00")) ==
+          "2025-12-31T23:30:00.000000Z");
+    for (const char* bad :
+         {"2026-02-29T12:00:00Z", "2026-04-31T00:00:00Z", "2026-00-10T00:00:00Z",
+          "2026-01-31T09:60:00Z", "2026-01-31T09:00:60Z", "2026-01-31T09:00:00+24",
+          "2026-01-31T09:00:00+01:0", "2026-01-31T09:00:00.1234567890Z", "2026-01-31T09:00:00 Z",
+          "+2026-01-31T09:00:00Z"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_rfc3339(bad));
+    }
+}

@@ -68,7 +68,9 @@ class Connection {
     // Like exec, but the statement is prepared once per connection (keyed by its text) and its
     // plan reused: for hot queries whose planning costs more than running them (a partitioned
     // table has one plan node per partition). Use only with SQL whose text has a bounded set of
-    // variants, never with values spliced into the text.
+    // variants at any one time, never with user values spliced into the text. A connection keeps
+    // at most kMaxPrepared statements and deallocates the least recently used beyond that.
+    static constexpr std::size_t kMaxPrepared = 256;
     Result exec_prepared(std::string_view sql, const Params& params = {});
     // Several statements, no parameters (PQexec): migrations and scripts.
     void exec_script(std::string_view sql);
@@ -83,7 +85,13 @@ class Connection {
         void operator()(pg_conn* c) const noexcept;
     };
     std::unique_ptr<pg_conn, Finish> conn_;
-    std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
+    struct Prepared {
+        std::string name;
+        std::uint64_t last_used;
+    };
+    std::unordered_map<std::string, Prepared> prepared_;  // by SQL text
+    std::uint64_t statements_named_ = 0;
+    std::uint64_t statements_used_ = 0;
 };
 
 }  // namespace etp::pg

@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "etp/pg/event_store.hpp"
+#include "etp/pg/migrations.hpp"
+#include "pg_test_support.hpp"
+
+using etp::pg::Connection;
+using etp::pg::EventFilter;
+using etp::pg::EventStatus;
+using etp::pg::EventStore;
+
+namespace {
+
+// Events of two triggers at many ages: far in the past (events_default), in past hours, in the
+// last hour, a few minutes ago, and ahead of now, some archived and some tests; several share a
+// triggered_at so that ties are ordered by id.
+Connection seeded(const std::string& name) {
+    Connection conn(etp::pg::test::fresh_database(name));
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+    conn.exec(
+        "SELECT etp_ensure_event_partitions(now() - interval '30 hours', now() + interval "
+        "'4 hours')");
+    conn.exec(R"(
+        INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
+                            triggered_at, archived_at)
+        SELECT gen_random_uuid(),
+               CASE WHEN g % 3 = 0 THEN 'aaaaaaaa-0000-4000-8000-000000000001'::uuid
+                    ELSE 'aaaaaaaa-0000-4000-8000-000000000002'::uuid END,
+               't', 'api', 'api', g % 11 = 0, jsonb_build_object('n', g), at,
+               CASE WHEN g % 5 = 0 THEN at + interval '1 second' END
+        FROM (SELECT g, now() - offsets.ago - (g % 4) * interval '1 minute' AS at
+              FROM generate_series(1, 40) AS g,
+                   (VALUES (interval '-3 hours'), (interval '-20 minutes'), (interval '0'),
+                           (interval '10 minutes'), (interval '50 minutes'),
+                           (interval '70 minutes'), (interval '5 hours'), (interval '29 hours'),
+                           (interval '25 years')) AS offsets(ago)) AS x)");
+    return conn;
+}
+
+std::vector<std::string> expected(Connection& conn, const std::string& where) {
+    auto r =
+        conn.exec("SELECT id FROM events WHERE " + where + " ORDER BY triggered_at DESC, id DESC");
+    std::vector<std::string> ids;
+    for (int i = 0; i < r.rows(); ++i) ids.emplace_back(r.text(i, 0));
+    return ids;
+}
+
+// Every page of the listing, followed by next cursors.
+std::vector<std::string> walk(Connection& conn, const EventFilter& filter, std::int64_t size) {
+    std::vector<std::string> ids;
+    std::optional<etp::pg::EventCursor> cursor;
+    for (int pages = 0; pages < 1000; ++pages) {
+        auto page = EventStore::list(conn, filter, size, cursor, 0);
+        CHECK(static_cast<std::int64_t>(page.items.size()) <= size);
+        for (const auto& item : page.items) ids.push_back(item.event.id.to_string());
+        if (!page.next) break;
+        CHECK(static_cast<std::int64_t>(page.items.size()) == size);
+        cursor = page.next;
+    }
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("listings walk every hour newest first, by cursor and by page number") {
+    Connection conn = seeded("event_list");
+
+    for (std::int64_t size : {1, 7, 25, 100, 500}) {
+        INFO("page size " << size);
+        EventFilter all;
+        CHECK(walk(conn, all, size) == expected(conn, "TRUE"));
+
+        EventFilter active;
+        active.status = EventStatus::kActive;
+        active.show_test = false;
+        CHECK(walk(conn, active, size) == expected(conn, "archived_at IS NULL AND NOT is_test"));
+
+        EventFilter archived;
+        archived.status = EventStatus::kArchived;
+        archived.trigger_id = etp::TriggerId::parse("aaaaaaaa-0000-4000-8000-000000000002");
+        CHECK(walk(conn, archived, size) == expected(conn,
+                                                     "archived_at IS NOT NULL AND trigger_id = "
+                                                     "'aaaaaaaa-0000-4000-8000-000000000002'"));
+
+        EventFilter bounded;
+        bounded.since = etp::now_utc() - std::chrono::hours(2);
+        bounded.until = etp::now_utc() - std::chrono::minutes(5);
+        CHECK(walk(conn, bounded, size) ==
+              expected(conn, "triggered_at >= '" + etp::format_rfc3339(*bounded.since) +
+                                 "' AND triggered_at < '" + etp::format_rfc3339(*bounded.until) +
+                                 "'"));
+    }
+
+    SECTION("a page by number skips the pages before it") {
+        auto all = expected(conn, "TRUE");
+        auto page = EventStore::list(conn, EventFilter{}, 30, std::nullopt, 60);
+        REQUIRE(page.items.size() == 30);
+        for (std::size_t i = 0; i < 30; ++i)
+            CHECK(page.items[i].event.id.to_string() == all[60 + i]);
+        CHECK(page.next);
+    }
+
+    SECTION("a listing reads every field back") {
+        auto page = EventStore::list(conn, EventFilter{}, 500, std::nullopt, 0);
+        REQUIRE(page.items.size() == 360);
+        std::int64_t archived = 0;
+        std::int64_t tests = 0;
+        for (const auto& item : page.items) {
+            CHECK(item.payload_json.rfind("{\"n\": ", 0) == 0);
+            CHECK(item.event.logged_at);
+            CHECK_FALSE(item.event.scheduled_for);
+            if (item.event.is_test) ++tests;
+            if (item.event.archived_at) {
+                ++archived;
+                CHECK(*item.event.archived_at - item.event.triggered_at == std::chrono::seconds(1));
+            }
+        }
+        CHECK(archived == 9 * 8);  // g % 5 == 0 of 40, in each of 9 ages
+        CHECK(tests == 9 * 3);     // g % 11 == 0
+    }
+}
