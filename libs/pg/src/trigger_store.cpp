@@ -90,9 +90,12 @@ Params definition_params(const TriggerSpec& spec) {
 // scheduler's: the gateway only marks it unplanned (the scheduler computes fire times) or, on
 // deactivation, planned with nothing to fire.
 
-Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec) {
+Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const TriggerSpec& spec,
+                             const std::optional<InitialSecret>& secret) {
     Params params = definition_params(spec);
     params.insert(params.begin(), id.to_string());
+    params.push_back(secret ? Param(secret->id.to_string()) : std::nullopt);
+    params.push_back(secret ? Param(secret->secret) : std::nullopt);
     Result r = conn.exec_prepared(R"(
         WITH t AS (
             INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc,
@@ -103,7 +106,10 @@ Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const Trigge
         s AS (
             INSERT INTO schedules (trigger_id, planned)
             SELECT id, false FROM t WHERE type = 'scheduled'
-            RETURNING *)
+            RETURNING *),
+        k AS (
+            INSERT INTO trigger_secrets (id, trigger_id, secret)
+            SELECT $11::uuid, id, $12::text FROM t WHERE $12::text IS NOT NULL)
         )" + select_from_ctes(),
                                   params);
     return row_to_trigger(r, 0);

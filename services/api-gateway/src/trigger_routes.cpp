@@ -87,14 +87,19 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                     TriggerSpec spec = parse_trigger_spec(json_body(req));
                     check_target_allowed(spec, ctx.allow_private_targets);
                     TriggerId id{new_uuid_v7()};
-                    Trigger trigger;
+                    // A new trigger has no secrets yet: a target signs with its own secret, or
+                    // with a generated one shown once (as sync_secrets does on replace).
                     std::optional<std::string> generated;
+                    std::optional<pg::InitialSecret> secret;
+                    if (spec.target) {
+                        if (!spec.target->secret) generated = webhook::generate_secret();
+                        secret = pg::InitialSecret{
+                            new_uuid_v7(), spec.target->secret ? *spec.target->secret : *generated};
+                    }
+                    Trigger trigger;
                     {
                         auto conn = ctx.pool.acquire();
-                        pg::Transaction tx(*conn);
-                        trigger = pg::TriggerStore::create(*conn, id, spec);
-                        generated = sync_secrets(*conn, trigger, spec);
-                        tx.commit();
+                        trigger = pg::TriggerStore::create(*conn, id, spec, secret);
                     }
                     publish_change(ctx, trigger);
                     res.set_header("Location", "/api/v1/triggers/" + id.to_string());

@@ -30,10 +30,18 @@ struct TriggerPage {
     std::int64_t total = 0;
 };
 
+// A new trigger's first webhook signing secret (see TriggerSecretStore).
+struct InitialSecret {
+    Uuid id;
+    std::string secret;
+};
+
 class TriggerStore {
  public:
-    // Inserts and returns the stored trigger (timestamps, version from the database).
-    static Trigger create(Connection& conn, const TriggerId& id, const TriggerSpec& spec);
+    // Inserts and returns the stored trigger (timestamps, version from the database), with its
+    // first secret when given: one statement, so no transaction is needed around it.
+    static Trigger create(Connection& conn, const TriggerId& id, const TriggerSpec& spec,
+                          const std::optional<InitialSecret>& secret = std::nullopt);
     static std::optional<Trigger> get(Connection& conn, const TriggerId& id);
     // Like get, and locks the row until the caller's transaction ends: serialises changes that
     // depend on the trigger's state, such as those of its secrets.
