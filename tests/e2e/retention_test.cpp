@@ -4,6 +4,7 @@
 // than 6 s) with their delivery rows; an event archived by hand keeps its time; the aggregate
 // shows the counts moving and lifetime_total surviving the deletion (and the trigger's).
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <thread>
 
 #include "etp/domain/time.hpp"
@@ -71,9 +72,30 @@ double metric(int admin_port, const std::string& name) {
     return std::stod(res->body.substr(at + name.size() + 2));
 }
 
+// Retention's summaries on etp.events, as kcat reads the topic from the beginning, whose
+// pass began at or after `since`.
+std::vector<json> read_summaries(etp::Timestamp since) {
+    auto r =
+        etp::testing::run_command("/usr/bin/kcat",
+                                  {"-b", etp::testing::DevBroker::shared().bootstrap(), "-C", "-t",
+                                   "etp.events", "-e", "-q", "-o", "beginning", "-f", "%k\t%s\n"},
+                                  {}, std::chrono::seconds(60));
+    std::vector<json> out;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("retention\t", 0) != 0) continue;
+        auto value = json::parse(line.substr(line.find('\t') + 1), nullptr, false);
+        if (!value.is_object()) continue;
+        auto at = etp::parse_rfc3339(value.value("time", ""));
+        if (at && *at >= since) out.push_back(std::move(value));
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("events go active, archived, then away; lifetime_total stays") {
+    const etp::Timestamp began = etp::now_utc();
     etp::e2e::platform();
     etp::testing::WebhookReceiver receiver;
     auto retention = etp::e2e::make_service(
@@ -186,12 +208,37 @@ TEST_CASE("events go active, archived, then away; lifetime_total stays") {
     REQUIRE(row.is_object());
     CHECK(row["lifetime_total"] == 5);
 
-    CHECK(metric(retention.admin_port, "etp_retention_archived_total") >= 4);
-    CHECK(metric(retention.admin_port, "etp_retention_deleted_total") >= 5);
+    const double archived_events = metric(retention.admin_port, "etp_retention_archived_total");
+    const double deleted_events = metric(retention.admin_port, "etp_retention_deleted_total");
+    CHECK(archived_events >= 4);
+    CHECK(deleted_events >= 5);
     CHECK(metric(retention.admin_port, "etp_retention_active") == 1);
     // The boundary's hour to RETENTION_PARTITIONS_AHEAD (4) hours ahead.
     CHECK(metric(retention.admin_port, "etp_retention_partitions") >= 5);
     CHECK(retention.process->terminate(10s) == 0);
+
+    // Each pass that archived or deleted said so on etp.events, as an outside consumer reads
+    // it: the summaries add up to the passes' counts.
+    auto summaries = read_summaries(began);
+    double archived_said = 0;
+    double deleted_said = 0;
+    for (const auto& s : summaries) {
+        CHECK(s["source"] == "/etp/retention");
+        CHECK(s["data"]["events"] > 0);
+        auto before = etp::parse_rfc3339(s["data"]["triggered_before"].get<std::string>());
+        auto at = etp::parse_rfc3339(s["time"].get<std::string>());
+        REQUIRE(before);
+        REQUIRE(at);
+        if (s["type"] == "etp.event.archived") {
+            archived_said += s["data"]["events"].get<double>();
+            CHECK(*at - *before == 2s);
+        } else {
+            deleted_said += s["data"]["events"].get<double>();
+            CHECK(*at - *before == 6s);
+        }
+    }
+    CHECK(archived_said == archived_events);
+    CHECK(deleted_said == deleted_events);
 }
 
 TEST_CASE("a second retention instance stands by, ready, and takes over when the first dies") {

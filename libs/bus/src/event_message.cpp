@@ -45,4 +45,16 @@ OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDeliv
     return OutgoingMessage{topics.deliveries_dead(), dead.event.id.to_string(), serialize(ce), {}};
 }
 
+OutgoingMessage make_retention_summary_message(const Topics& topics,
+                                               const RetentionSummary& summary) {
+    CloudEvent ce;
+    ce.id = new_uuid_v7().to_string();
+    ce.source = "/etp/retention";
+    ce.type = std::string(summary.type);
+    ce.time = format_rfc3339(summary.pass_started_at);
+    ce.data = {{"events", summary.events},
+               {"triggered_before", format_rfc3339(summary.triggered_before)}};
+    return OutgoingMessage{topics.events(), std::string(kRetentionKey), serialize(ce), {}};
+}
+
 }  // namespace etp::bus

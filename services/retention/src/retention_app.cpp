@@ -2,10 +2,13 @@
 
 #include <thread>
 
+#include "etp/bus/producer.hpp"
+#include "etp/bus/topics.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
 #include "leader_lock.hpp"
+#include "pass_summary.hpp"
 #include "retention_loop.hpp"
 
 namespace etp::retention {
@@ -36,7 +39,8 @@ int run_retention(const RetentionConfig& config, runtime::ShutdownSignal& shutdo
     require_sane(config);
     // Connections: the passes, readiness (the lock has a session of its own).
     service::ServiceHost host("retention", config.common, 2);
-    RetentionLoop loop(host.pool(), pass_options(config), config.interval);
+    RetentionLoop loop(host.pool(), host.producer(), bus::Topics(config.common.topic_prefix),
+                       pass_options(config), config.interval);
     host.add_check({"retention", [&loop] { return loop.check(); }});
     host.add(loop);
     return host.run(shutdown);
@@ -57,6 +61,13 @@ int run_retention_once(const RetentionConfig& config) {
     pg::Connection conn(config.common.database_url);
     PassReport report = run_pass(conn, pass_options(config), [] { return false; });
     log_report(report);
+    bus::ProducerConfig producer_config;
+    producer_config.brokers = config.common.kafka_brokers;
+    producer_config.client_id = "retention";
+    bus::Producer producer(producer_config);
+    publish_summaries(producer, bus::Topics(config.common.topic_prefix), report);
+    if (!producer.flush(std::chrono::seconds(10)))
+        log::warn("retention summaries not all published before exit");
     return report.completed ? 0 : 1;
 }
 

@@ -1,13 +1,19 @@
 #include "retention_loop.hpp"
 
 #include "etp/runtime/log.hpp"
+#include "pass_summary.hpp"
 #include "retention_metrics.hpp"
 
 namespace etp::retention {
 
-RetentionLoop::RetentionLoop(pg::Pool& pool, PassOptions options,
-                             std::chrono::milliseconds interval)
-    : pool_(pool), options_(options), interval_(interval), lock_(pool.url()) {
+RetentionLoop::RetentionLoop(pg::Pool& pool, bus::Producer& producer, bus::Topics topics,
+                             PassOptions options, std::chrono::milliseconds interval)
+    : pool_(pool),
+      producer_(producer),
+      topics_(std::move(topics)),
+      options_(options),
+      interval_(interval),
+      lock_(pool.url()) {
     metrics();
 }
 
@@ -46,6 +52,7 @@ void RetentionLoop::pass() {
     auto conn = pool_.acquire();
     PassReport report = run_pass(*conn, options_, [this] { return stopping(); });
     record(report);
+    publish_summaries(producer_, topics_, report);
     if (report.oldest_age) {
         metrics().passes_ok.Increment();
         log_report(report);

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "etp/bus/producer.hpp"
+#include "etp/bus/topics.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
@@ -21,7 +23,9 @@ namespace etp::retention {
 
 class RetentionLoop : public service::Component {
  public:
-    RetentionLoop(pg::Pool& pool, PassOptions options, std::chrono::milliseconds interval);
+    // After each pass its summaries go to `producer` (see pass_summary.hpp).
+    RetentionLoop(pg::Pool& pool, bus::Producer& producer, bus::Topics topics, PassOptions options,
+                  std::chrono::milliseconds interval);
     ~RetentionLoop() override;
 
     void start() override;
@@ -38,6 +42,8 @@ class RetentionLoop : public service::Component {
     bool stopping();
 
     pg::Pool& pool_;
+    bus::Producer& producer_;
+    const bus::Topics topics_;
     const PassOptions options_;
     const std::chrono::milliseconds interval_;
     LeaderLock lock_;

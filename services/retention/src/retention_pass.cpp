@@ -40,6 +40,9 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     const auto retain_for = std::chrono::duration_cast<std::chrono::microseconds>(o.retain_for);
     const Timestamp archive_before = now - active_for;
     const Timestamp delete_before = now - retain_for;
+    report.started_at = now;
+    report.archive_before = archive_before;
+    report.delete_before = delete_before;
     bool postponed = false;
 
     // 1. Partitions ahead, from the hour that holds the delete boundary (older hours are about

@@ -23,7 +23,10 @@ struct PassOptions {
 };
 
 struct PassReport {
-    bool completed = false;  // false when stopped early (shutdown) or a step was postponed
+    bool completed = false;      // false when stopped early (shutdown) or a step was postponed
+    Timestamp started_at{};      // the database's now() when the pass began
+    Timestamp archive_before{};  // started_at - active_for
+    Timestamp delete_before{};   // started_at - retain_for
     std::int64_t partitions_created = 0;
     std::int64_t default_rows_moved = 0;
     std::int64_t archived = 0;

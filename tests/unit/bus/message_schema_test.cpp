@@ -97,3 +97,25 @@ TEST_CASE("etp.delivery.dead messages match their schema and are keyed by event"
     // The same delivery always gets the same CloudEvent id, so a repeat can be dropped.
     CHECK(json::parse(*bus::make_dead_delivery_message(topics, dead).value)["id"] == value["id"]);
 }
+
+TEST_CASE("retention summaries match their schemas, on etp.events under one key") {
+    bus::Topics topics("etp.");
+    const Timestamp started = now_utc();
+    for (auto type : {bus::kEventsArchivedType, bus::kEventsDeletedType}) {
+        INFO(type);
+        auto message = bus::make_retention_summary_message(
+            topics, {type, 42, started - std::chrono::hours(2), started});
+        CHECK(message.topic == "etp.events");
+        CHECK(message.key == "retention");
+        json value = json::parse(*message.value);
+        CHECK(problems(schema(std::string(type))->validate(value)) == "");
+        CHECK(value["type"] == type);
+        CHECK(value["data"]["events"] == 42);
+        CHECK(value["data"]["triggered_before"] == format_rfc3339(started - std::chrono::hours(2)));
+        CHECK(value["time"] == format_rfc3339(started));
+        // The other type's schema refuses it.
+        auto other =
+            type == bus::kEventsArchivedType ? bus::kEventsDeletedType : bus::kEventsArchivedType;
+        CHECK(problems(schema(std::string(other))->validate(value)) != "");
+    }
+}

@@ -1,8 +1,9 @@
 #pragma once
-// What the dispatcher publishes. A logged event is one CloudEvent of type "etp.event.logged"
-// whose data is the event as the REST API shows it; the same JSON is the body of its webhooks
-// and the value on etp.events (keyed by trigger id). A delivery that ran out of attempts is an
-// "etp.delivery.dead" CloudEvent on etp.deliveries.dead, keyed by event id.
+// What the dispatcher and retention publish. A logged event is one CloudEvent of type
+// "etp.event.logged" whose data is the event as the REST API shows it; the same JSON is the body
+// of its webhooks and the value on etp.events (keyed by trigger id). A delivery that ran out of
+// attempts is an "etp.delivery.dead" CloudEvent on etp.deliveries.dead, keyed by event id.
+// Retention's pass summaries share etp.events with the logged events.
 
 #include <cstdint>
 #include <optional>
@@ -31,5 +32,22 @@ struct DeadDelivery {
     std::string target_url;
 };
 OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDelivery& dead);
+
+// Retention's summary of one pass on etp.events (key "retention"), only when the pass did it
+// to at least one event: "etp.event.archived" — `events` still-active events triggered before
+// `triggered_before` are archived now; "etp.event.deleted" — `events` events triggered before
+// `triggered_before` are gone, with their deliveries.
+inline constexpr std::string_view kEventsArchivedType = "etp.event.archived";
+inline constexpr std::string_view kEventsDeletedType = "etp.event.deleted";
+inline constexpr std::string_view kRetentionKey = "retention";
+
+struct RetentionSummary {
+    std::string_view type;  // kEventsArchivedType or kEventsDeletedType
+    std::int64_t events = 0;
+    Timestamp triggered_before;
+    Timestamp pass_started_at;
+};
+OutgoingMessage make_retention_summary_message(const Topics& topics,
+                                               const RetentionSummary& summary);
 
 }  // namespace etp::bus
