@@ -26,11 +26,15 @@ TEST_CASE("cdc-capture killed mid-burst loses no change and logs each firing onc
     const auto source = cluster.url(kDb);
     psql(source,
          "create table burst (id bigint primary key, n integer not null, flag boolean not null)");
+    // A pause every 1,000 rows stretches the burst over 2.5 s or more, so that the kill below
+    // (once capture has confirmed part of it) lands while it is still being written, however
+    // fast the machine writes.
     psql(source,
          "create procedure write_burst(total integer, per_tx integer) language plpgsql as $$ "
          "begin for i in 1..total loop "
          "insert into burst values (i, i, i % 10 = 0); "
-         "if i % per_tx = 0 then commit; end if; end loop; end $$");
+         "if i % per_tx = 0 then commit; end if; "
+         "if i % 1000 = 0 then perform pg_sleep(0.05); end if; end loop; end $$");
 
     // Every tenth row fires: 5,000 events.
     const json trigger = create_cdc_trigger("burst flag", "public.burst", {"insert"},
