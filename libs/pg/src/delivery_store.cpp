@@ -5,12 +5,12 @@
 namespace etp::pg {
 
 std::vector<DeliveryRecord> DeliveryStore::list_for_event(Connection& conn, const EventId& id) {
-    Result d = conn.exec("SELECT number, status, attempts, last_error, " +
-                             detail::micros_of("next_attempt_at", "next_us") + ", " +
-                             detail::micros_of("created_at", "created_us") + ", " +
-                             detail::micros_of("updated_at", "updated_us") +
-                             " FROM deliveries WHERE event_id = $1 ORDER BY number",
-                         {id.to_string()});
+    Result d = conn.exec_prepared("SELECT number, status, attempts, last_error, " +
+                                      detail::micros_of("next_attempt_at", "next_us") + ", " +
+                                      detail::micros_of("created_at", "created_us") + ", " +
+                                      detail::micros_of("updated_at", "updated_us") +
+                                      " FROM deliveries WHERE event_id = $1 ORDER BY number",
+                                  {id.to_string()});
     std::vector<DeliveryRecord> out;
     for (int i = 0; i < d.rows(); ++i) {
         DeliveryRecord rec;
@@ -24,10 +24,11 @@ std::vector<DeliveryRecord> DeliveryStore::list_for_event(Connection& conn, cons
         out.push_back(std::move(rec));
     }
     if (out.empty()) return out;
-    Result a = conn.exec("SELECT number, attempt, http_status, latency_ms, error, response_body, " +
-                             detail::micros_of("started_at", "started_us") +
-                             " FROM delivery_attempts WHERE event_id = $1 ORDER BY number, attempt",
-                         {id.to_string()});
+    Result a = conn.exec_prepared(
+        "SELECT number, attempt, http_status, latency_ms, error, response_body, " +
+            detail::micros_of("started_at", "started_us") +
+            " FROM delivery_attempts WHERE event_id = $1 ORDER BY number, attempt",
+        {id.to_string()});
     for (int i = 0; i < a.rows(); ++i) {
         AttemptRecord rec;
         rec.attempt = a.integer(i, "attempt");
@@ -44,7 +45,7 @@ std::vector<DeliveryRecord> DeliveryStore::list_for_event(Connection& conn, cons
 }
 
 std::int64_t DeliveryStore::enqueue_redelivery(Connection& conn, const Event& event) {
-    Result r = conn.exec(
+    Result r = conn.exec_prepared(
         R"(
         INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status,
                                 next_attempt_at, target, target_secret)
@@ -58,8 +59,9 @@ std::int64_t DeliveryStore::enqueue_redelivery(Connection& conn, const Event& ev
 }
 
 bool DeliveryStore::has_inline_target(Connection& conn, const EventId& id) {
-    return conn.exec("SELECT 1 FROM deliveries WHERE event_id = $1 AND target IS NOT NULL LIMIT 1",
-                     {id.to_string()})
+    return conn.exec_prepared(
+                   "SELECT 1 FROM deliveries WHERE event_id = $1 AND target IS NOT NULL LIMIT 1",
+                   {id.to_string()})
                .rows() > 0;
 }
 

@@ -224,14 +224,14 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
 }
 
 std::optional<Event> EventStore::get(Connection& conn, const EventId& id) {
-    Result r =
-        conn.exec("SELECT " + kColumns + " FROM events WHERE id = $1 LIMIT 1", {id.to_string()});
+    Result r = conn.exec_prepared("SELECT " + kColumns + " FROM events WHERE id = $1 LIMIT 1",
+                                  {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_event(r, 0);
 }
 
 std::optional<Event> EventStore::archive(Connection& conn, const EventId& id) {
-    Result r = conn.exec(
+    Result r = conn.exec_prepared(
         "UPDATE events SET archived_at = coalesce(archived_at, now()) "
         "WHERE id = $1 RETURNING " +
             kColumns,
