@@ -275,12 +275,13 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
     params.push_back(std::to_string(limit));
     // One statement, one snapshot: retention moves counts from stored rows to
     // trigger_event_totals in one transaction, so the sum never sees a row twice or not at all.
+    // A stored trigger's name is that of its latest event, looked up for the listed triggers
+    // only: taking it in the aggregate (array_agg ... ORDER BY) forced a sorted scan of every
+    // row, 5× slower than the parallel hash aggregate (5.6 s → 1.1 s over 4.3 million events).
     Result r = conn.exec_prepared(
         R"(
         WITH stored AS (
-            SELECT trigger_id,
-                   (array_agg(trigger_name ORDER BY triggered_at DESC))[1] AS trigger_name,
-                   min(trigger_type) AS trigger_type,
+            SELECT trigger_id, NULL::text AS trigger_name, min(trigger_type) AS trigger_type,
                    count(*) FILTER (WHERE archived_at IS NULL) AS active,
                    count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
                    count(*) AS total, max(triggered_at) AS last_at
@@ -288,7 +289,12 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
             where + R"( GROUP BY trigger_id),
         listed AS ()" +
             listed + " ORDER BY last_at DESC LIMIT $" + std::to_string(params.size()) + R"()
-        SELECT l.trigger_id, l.trigger_name, l.trigger_type, l.active, l.archived, l.total,
+        SELECT l.trigger_id,
+               coalesce(l.trigger_name,
+                        (SELECT e.trigger_name FROM events e
+                         WHERE e.trigger_id = l.trigger_id AND e.triggered_at = l.last_at
+                         ORDER BY e.id DESC LIMIT 1)) AS trigger_name,
+               l.trigger_type, l.active, l.archived, l.total,
                coalesce()" +
             deleted + ", 0) + " + stored_lifetime + " AS lifetime_total, " +
             detail::micros_of("l.last_at", "last_us") +
