@@ -14,6 +14,25 @@ void put_digits(char* at, unsigned value, int width) {
     for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
 }
 
+// Reads exactly `n` digits at `pos`, advancing it; false when any is not a digit.
+bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    out = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        char c = s[pos + i];
+        if (c < '0' || c > '9') return false;
+        out = out * 10 + (c - '0');
+    }
+    pos += n;
+    return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+    if (pos >= s.size() || s[pos] != c) return false;
+    ++pos;
+    return true;
+}
+
 }  // namespace
 
 // Hot (four timestamps per event in every listing): written digit by digit, no stream, no
@@ -54,29 +73,6 @@ std::string format_rfc3339(Timestamp t) {
     append_rfc3339(out, t);
     return out;
 }
-
-namespace {
-
-// Reads exactly `n` digits at `pos`, advancing it; false when any is not a digit.
-bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        char c = s[pos + i];
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + (c - '0');
-    }
-    pos += n;
-    return true;
-}
-
-bool expect(std::string_view s, std::size_t& pos, char c) {
-    if (pos >= s.size() || s[pos] != c) return false;
-    ++pos;
-    return true;
-}
-
-}  // namespace
 
 // Hot too (every timestamp of an event listing comes back from PostgreSQL as text): a single
 // pass with no allocation. Accepts "YYYY-MM-DD(T|t| )HH:MM:SS[.f{1,9}](Z|z|±HH|±HHMM|±HH:MM)".

@@ -13,6 +13,7 @@ namespace etp::pg {
 namespace {
 
 using detail::route_notice;
+using detail::ServerError;
 using detail::trimmed;
 
 [[noreturn]] void throw_closed() {
@@ -22,29 +23,14 @@ using detail::trimmed;
 // Turns a failed command into DatabaseError. res may be null (libpq could not even build a
 // result: out of memory, or the connection is gone).
 [[noreturn]] void throw_failure(PGconn* conn, const PGresult* res) {
-    std::string sqlstate;
-    std::string message;
-    if (res) {
-        if (const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) sqlstate = state;
-        if (const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) {
-            message = primary;
-        } else {
-            message = trimmed(PQresultErrorMessage(res));
-        }
-        if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) {
-            message += " (detail: " + trimmed(detail) + ")";
-        }
-        if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT)) {
-            message += " (hint: " + trimmed(hint) + ")";
-        }
-    }
-    if (message.empty()) message = trimmed(PQerrorMessage(conn));
+    ServerError e = detail::describe_failure(res, /*with_hint=*/true);
+    if (e.message.empty()) e.message = trimmed(PQerrorMessage(conn));
     if (PQstatus(conn) != CONNECTION_OK) {
         // Whatever the server said last, the session is gone: a retry on a new connection may
         // succeed, so report it as unavailable (empty SQLSTATE) rather than by its code.
-        throw DatabaseError("", "database connection lost: " + message);
+        throw DatabaseError("", "database connection lost: " + e.message);
     }
-    throw DatabaseError(std::move(sqlstate), message);
+    throw DatabaseError(std::move(e.sqlstate), e.message);
 }
 
 Result check(PGconn* conn, PGresult* raw) {

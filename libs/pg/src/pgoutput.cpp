@@ -121,6 +121,14 @@ class Reader {
     std::uint64_t u64(const char* what) { return big_endian(8, what); }
     std::int64_t i64(const char* what) { return static_cast<std::int64_t>(u64(what)); }
 
+    // A count or length that must not be negative.
+    std::size_t count16(const char* what) { return non_negative(i16(what), what); }
+    std::size_t count32(const char* what) { return non_negative(i32(what), what); }
+    // A 32-bit length, then that many bytes.
+    std::string bytes32(const char* length_what, const char* what) {
+        return std::string(take(count32(length_what), what));
+    }
+
     // A NUL-terminated string (the terminator is consumed, not returned).
     std::string cstring(const char* what) {
         const auto rest = data_.substr(pos_);
@@ -154,17 +162,21 @@ class Reader {
         return v;
     }
 
+    std::size_t non_negative(std::int64_t n, const char* what) const {
+        if (n < 0) fail(std::string("negative ") + what + " " + std::to_string(n));
+        return static_cast<std::size_t>(n);
+    }
+
     std::string_view data_;
     std::size_t pos_ = 0;
     char tag_ = 0;
 };
 
 Tuple read_tuple(Reader& r) {
-    const std::int16_t count = r.i16("tuple column count");
-    if (count < 0) r.fail("negative tuple column count " + std::to_string(count));
+    const std::size_t count = r.count16("tuple column count");
     Tuple tuple;
-    tuple.reserve(static_cast<std::size_t>(count));
-    for (std::int16_t i = 0; i < count; ++i) {
+    tuple.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
         Value v;
         const char kind = r.byte("tuple column kind");
         switch (kind) {
@@ -175,10 +187,8 @@ Tuple read_tuple(Reader& r) {
                 v.kind = Value::Kind::kUnchangedToast;
                 break;
             case 't': {
-                const std::int32_t len = r.i32("column value length");
-                if (len < 0) r.fail("negative column value length " + std::to_string(len));
                 v.kind = Value::Kind::kText;
-                v.text = std::string(r.take(static_cast<std::size_t>(len), "column value"));
+                v.text = r.bytes32("column value length", "column value");
                 break;
             }
             case 'b':
@@ -218,10 +228,9 @@ Relation decode_relation(Reader& r) {
     m.schema = r.cstring("namespace");
     m.name = r.cstring("relation name");
     m.replica_identity = r.byte("replica identity");
-    const std::int16_t count = r.i16("column count");
-    if (count < 0) r.fail("negative column count " + std::to_string(count));
-    m.columns.reserve(static_cast<std::size_t>(count));
-    for (std::int16_t i = 0; i < count; ++i) {
+    const std::size_t count = r.count16("column count");
+    m.columns.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
         Column c;
         c.key = (r.u8("column flags") & 1) != 0;
         c.name = r.cstring("column name");
@@ -275,14 +284,13 @@ Delete decode_delete(Reader& r) {
 
 Truncate decode_truncate(Reader& r) {
     Truncate m;
-    const std::int32_t count = r.i32("relation count");
-    if (count < 0) r.fail("negative relation count " + std::to_string(count));
+    const std::size_t count = r.count32("relation count");
     const std::uint8_t options = r.u8("options");
     m.cascade = (options & 1) != 0;
     m.restart_identity = (options & 2) != 0;
     // Reserve no more than the bytes present can hold, whatever the count claims.
-    m.relation_ids.reserve(std::min<std::size_t>(static_cast<std::size_t>(count), 1024));
-    for (std::int32_t i = 0; i < count; ++i) m.relation_ids.push_back(r.u32("relation id"));
+    m.relation_ids.reserve(std::min<std::size_t>(count, 1024));
+    for (std::size_t i = 0; i < count; ++i) m.relation_ids.push_back(r.u32("relation id"));
     return m;
 }
 
@@ -291,9 +299,7 @@ LogicalMessage decode_message(Reader& r) {
     m.transactional = (r.u8("flags") & 1) != 0;
     m.lsn = r.u64("LSN");
     m.prefix = r.cstring("prefix");
-    const std::int32_t len = r.i32("content length");
-    if (len < 0) r.fail("negative content length " + std::to_string(len));
-    m.content = std::string(r.take(static_cast<std::size_t>(len), "content"));
+    m.content = r.bytes32("content length", "content");
     return m;
 }
 

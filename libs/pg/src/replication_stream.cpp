@@ -19,7 +19,9 @@
 namespace etp::pg {
 namespace {
 
+using detail::describe_failure;
 using detail::route_notice;
+using detail::ServerError;
 using detail::trimmed;
 
 using Clock = std::chrono::steady_clock;
@@ -62,27 +64,12 @@ void require_name(std::string_view what, const std::string& name) {
     }
 }
 
-struct ServerError {
-    std::string sqlstate;
-    std::string message;
-};
-
+// What went wrong with a replication command: the result's own words, else its status, else
+// the connection's last error.
 ServerError describe(PGconn* conn, const PGresult* res) {
-    ServerError e;
-    if (res) {
-        if (const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) e.sqlstate = state;
-        if (const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) {
-            e.message = primary;
-        } else {
-            e.message = trimmed(PQresultErrorMessage(res));
-        }
-        if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) {
-            e.message += " (detail: " + trimmed(detail) + ")";
-        }
-        if (e.message.empty()) {
-            e.message = std::string("unexpected result status ") + PQresStatus(PQresultStatus(res));
-        }
-    }
+    ServerError e = describe_failure(res, /*with_hint=*/false);
+    if (e.message.empty() && res)
+        e.message = std::string("unexpected result status ") + PQresStatus(PQresultStatus(res));
     if (e.message.empty()) e.message = trimmed(PQerrorMessage(conn));
     return e;
 }

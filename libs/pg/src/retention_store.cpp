@@ -9,14 +9,10 @@
 namespace etp::pg {
 namespace {
 
-// A timestamp parameter passed as integer microseconds since the epoch: exact, and
-// independent of the session's TimeZone and DateStyle.
-std::string at(int param) {
-    return "('epoch'::timestamptz + $" + std::to_string(param) +
-           "::bigint * interval '1 microsecond')";
-}
+// Timestamp parameter $param, passed as integer microseconds since the epoch (`micros`).
+std::string at(int param) { return detail::timestamp_of("$" + std::to_string(param) + "::bigint"); }
 
-std::string micros(Timestamp t) { return std::to_string(t.time_since_epoch().count()); }
+std::string micros(Timestamp t) { return std::to_string(detail::micros(t)); }
 
 // "events_pYYYYMMDDHH" for the UTC hour that starts at `hour`; digits only, so it is safe to
 // place in DDL text.

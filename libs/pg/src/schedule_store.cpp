@@ -10,12 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-// Microseconds since the epoch (a bigint parameter or column) as timestamptz, exactly.
-std::string timestamp_of(std::string_view micros) {
-    return "('epoch'::timestamptz + " + std::string(micros) + " * interval '1 microsecond')";
-}
-
-std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
+using detail::micros;
+using detail::timestamp_of;
 
 TriggerId trigger_id_of(const Result& r, int row) {
     auto id = TriggerId::parse(r.text(row, "trigger_id"));

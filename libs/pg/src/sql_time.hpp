@@ -23,6 +23,14 @@ inline std::string micros_of(std::string_view column, std::string_view alias) {
 
 inline Timestamp from_micros(std::int64_t us) { return Timestamp(std::chrono::microseconds(us)); }
 
+inline std::int64_t micros(Timestamp t) { return t.time_since_epoch().count(); }
+
+// The other way in: SQL for the timestamptz whose microseconds since the epoch are `micros_sql`
+// (a bigint column or parameter, e.g. "$1::bigint"), exactly.
+inline std::string timestamp_of(std::string_view micros_sql) {
+    return "('epoch'::timestamptz + " + std::string(micros_sql) + " * interval '1 microsecond')";
+}
+
 inline std::optional<Timestamp> optional_micros(const Result& r, int row, std::string_view col) {
     if (r.is_null(row, col)) return std::nullopt;
     return from_micros(r.integer(row, col));

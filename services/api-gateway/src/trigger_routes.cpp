@@ -43,10 +43,23 @@ void publish_change(GatewayContext& ctx, const Trigger& trigger) {
     throw HttpError(404, "no trigger with id " + id.to_string());
 }
 
-// After a create or replace, inside its transaction: makes the trigger's secrets match its
-// definition. A target with a secret signs with exactly that secret from now on; a target
-// without one keeps the trigger's unexpired secrets, or gets a generated secret when it has none;
-// no target, no secrets. Returns the generated secret (to be shown once).
+// The secret a trigger with a target and no secrets yet signs with: the target's own, or a
+// generated one, which is also returned in `generated` to be shown once.
+struct FirstSecret {
+    pg::InitialSecret secret;
+    std::optional<std::string> generated;
+};
+
+FirstSecret first_secret(const Target& target) {
+    if (target.secret) return {{new_uuid_v7(), *target.secret}, std::nullopt};
+    std::string generated = webhook::generate_secret();
+    return {{new_uuid_v7(), generated}, generated};
+}
+
+// After a replace, inside its transaction: makes the trigger's secrets match its definition.
+// A target with a secret signs with exactly that secret from now on; a target without one
+// keeps the trigger's unexpired secrets, or gets a generated secret when it has none; no
+// target, no secrets. Returns the generated secret (to be shown once).
 std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& trigger,
                                         const TriggerSpec& spec) {
     if (!spec.target) {
@@ -55,13 +68,12 @@ std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& tri
     }
     if (spec.target->secret) {
         pg::TriggerSecretStore::remove_all(conn, trigger.id);
-        pg::TriggerSecretStore::add(conn, trigger.id, new_uuid_v7(), *spec.target->secret);
+    } else if (!pg::TriggerSecretStore::active_secrets(conn, trigger.id).empty()) {
         return std::nullopt;
     }
-    if (!pg::TriggerSecretStore::active_secrets(conn, trigger.id).empty()) return std::nullopt;
-    std::string generated = webhook::generate_secret();
-    pg::TriggerSecretStore::add(conn, trigger.id, new_uuid_v7(), generated);
-    return generated;
+    FirstSecret first = first_secret(*spec.target);
+    pg::TriggerSecretStore::add(conn, trigger.id, first.secret.id, first.secret.secret);
+    return first.generated;
 }
 
 // A cdc definition's warnings (see cdc_source_check.hpp) as "warnings": [...], only when any.
@@ -87,14 +99,13 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                     TriggerSpec spec = parse_trigger_spec(json_body(req));
                     check_target_allowed(spec, ctx.allow_private_targets);
                     TriggerId id{new_uuid_v7()};
-                    // A new trigger has no secrets yet: a target signs with its own secret, or
-                    // with a generated one shown once (as sync_secrets does on replace).
+                    // Written with the trigger, in the same statement.
                     std::optional<std::string> generated;
                     std::optional<pg::InitialSecret> secret;
                     if (spec.target) {
-                        if (!spec.target->secret) generated = webhook::generate_secret();
-                        secret = pg::InitialSecret{
-                            new_uuid_v7(), spec.target->secret ? *spec.target->secret : *generated};
+                        FirstSecret first = first_secret(*spec.target);
+                        secret = std::move(first.secret);
+                        generated = std::move(first.generated);
                     }
                     Trigger trigger;
                     {

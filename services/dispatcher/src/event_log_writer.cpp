@@ -92,11 +92,9 @@ void EventLogWriter::maintain_partitions() noexcept {
     if (now < next_partition_check_) return;
     try {
         auto conn = pool_.acquire();
-        // A safety net under retention, which keeps partitions ahead (RETENTION_PARTITIONS_AHEAD):
-        // checked every 10 minutes, 4 hours ahead is plenty, and more partitions would only
-        // make every event listing's plan bigger.
+        // A safety net under retention, which keeps partitions ahead (RETENTION_PARTITIONS_AHEAD).
         auto created =
-            pg::EventStore::ensure_partitions(*conn, std::chrono::hours(1), std::chrono::hours(4));
+            pg::EventStore::ensure_partitions(*conn, std::chrono::hours(1), pg::kPartitionsAhead);
         if (created > 0) log::info("event partitions created", {{"count", created}});
         next_partition_check_ = now + std::chrono::minutes(10);
     } catch (const std::exception& e) {

@@ -22,7 +22,7 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
                   "how long an event is kept before it is deleted (must exceed EVENT_ACTIVE_FOR)",
                   config.retain_for)
         .duration("RETENTION_INTERVAL", "1m", "how often a pass runs", config.interval)
-        .integer("RETENTION_PARTITIONS_AHEAD", 4,
+        .integer("RETENTION_PARTITIONS_AHEAD", pg::kPartitionsAhead.count(),
                  "hours of hourly events partitions kept created ahead of now",
                  config.partitions_ahead, 2, 24 * 31)
         .integer("RETENTION_BATCH_SIZE", 10000,

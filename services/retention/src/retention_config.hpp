@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "etp/pg/event_store.hpp"
 #include "etp/runtime/config.hpp"
 
 namespace etp::retention {
@@ -13,7 +14,7 @@ struct RetentionConfig {
     std::chrono::milliseconds active_for{};
     std::chrono::milliseconds retain_for{};
     std::chrono::milliseconds interval{};
-    std::int64_t partitions_ahead = 4;  // hours
+    std::int64_t partitions_ahead = pg::kPartitionsAhead.count();  // hours
     std::int64_t batch_size = 10000;
     std::chrono::milliseconds lock_timeout{};
     bool once = false;  // --once: one pass, then exit

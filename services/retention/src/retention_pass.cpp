@@ -11,9 +11,6 @@ namespace {
 
 using pg::RetentionStore;
 
-// SQLSTATE 55P03 (lock_not_available): lock_timeout ran out; the step waits for the next pass.
-bool is_lock_timeout(const pg::DatabaseError& e) { return e.sqlstate() == "55P03"; }
-
 // Creates the partitions for [from, to) and moves rows that landed in events_default for hours
 // in that span into partitions of their own.
 void prepare_partitions(pg::Connection& conn, const PassOptions& o, Timestamp from, Timestamp to,
@@ -36,10 +33,8 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     const auto began = std::chrono::steady_clock::now();
     PassReport report;
     const Timestamp now = RetentionStore::database_now(conn);
-    const auto active_for = std::chrono::duration_cast<std::chrono::microseconds>(o.active_for);
-    const auto retain_for = std::chrono::duration_cast<std::chrono::microseconds>(o.retain_for);
-    const Timestamp archive_before = now - active_for;
-    const Timestamp delete_before = now - retain_for;
+    const Timestamp archive_before = now - o.active_for;
+    const Timestamp delete_before = now - o.retain_for;
     report.started_at = now;
     report.archive_before = archive_before;
     report.delete_before = delete_before;
@@ -51,7 +46,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
         prepare_partitions(conn, o, std::chrono::floor<std::chrono::hours>(delete_before),
                            now + o.partitions_ahead, report);
     } catch (const pg::DatabaseError& e) {
-        if (!is_lock_timeout(e)) throw;
+        if (!e.lock_not_available()) throw;  // else: the step waits for the next pass
         postponed = true;
         log::warn("creating partitions postponed: lock timeout", {{"error", e.what()}});
     }
@@ -75,7 +70,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
                 log::info("events partition dropped", {{"partition", part.name}, {"rows", *rows}});
             }
         } catch (const pg::DatabaseError& e) {
-            if (!is_lock_timeout(e)) throw;
+            if (!e.lock_not_available()) throw;  // else: the step waits for the next pass
             postponed = true;
             log::warn("dropping a partition postponed: lock timeout",
                       {{"partition", part.name}, {"error", e.what()}});

@@ -11,13 +11,14 @@
 
 #include "etp/domain/time.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/event_store.hpp"
 
 namespace etp::retention {
 
 struct PassOptions {
     std::chrono::milliseconds active_for{std::chrono::hours(2)};
     std::chrono::milliseconds retain_for{std::chrono::hours(48)};
-    std::chrono::hours partitions_ahead{4};
+    std::chrono::hours partitions_ahead{pg::kPartitionsAhead};
     std::int64_t batch_size = 10000;
     std::chrono::milliseconds lock_timeout{2000};
 };

@@ -22,6 +22,8 @@ class DatabaseError : public Error {
     // replication slot (42704) is kNotFound, while 42704 elsewhere is our bug.
     DatabaseError(ErrorKind kind, std::string sqlstate, const std::string& message, bool retryable);
     const std::string& sqlstate() const noexcept { return sqlstate_; }
+    // SQLSTATE 55P03: a lock was not granted within lock_timeout (or NOWAIT).
+    bool lock_not_available() const noexcept { return sqlstate_ == "55P03"; }
 
  private:
     std::string sqlstate_;

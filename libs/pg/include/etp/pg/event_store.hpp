@@ -15,6 +15,11 @@ namespace etp::pg {
 
 enum class EventStatus { kActive, kArchived, kAll };
 
+// Hours of hourly events partitions kept created ahead of now: retention's default
+// (RETENTION_PARTITIONS_AHEAD) and the dispatcher's safety net. Few on purpose: every partition
+// that exists is one more in the plan of each listing that reaches the newest events.
+inline constexpr std::chrono::hours kPartitionsAhead{4};
+
 // A position in the newest-first order: the last item of a page. Pages that continue from a
 // cursor are stable while new events arrive.
 struct EventCursor {
