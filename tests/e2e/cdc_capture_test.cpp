@@ -245,7 +245,9 @@ TEST_CASE("the gateway warns when a filter on before cannot see old values") {
          "create table if not exists cdc_plain (id bigint primary key, status text); "
          "create table if not exists cdc_full (id bigint primary key, status text); "
          "alter table cdc_full replica identity full; "
-         "create table if not exists cdc_keyless (status text)");
+         "create table if not exists cdc_keyless (status text); "
+         "create table if not exists cdc_nothing (id bigint primary key, status text); "
+         "alter table cdc_nothing replica identity nothing");
     const json before_filter = {{"before", {{"status", {"up"}}}}};
     auto create = [](const std::string& table, const json& filter) {
         json cdc = {{"table", table}};
@@ -270,7 +272,19 @@ TEST_CASE("the gateway warns when a filter on before cannot see old values") {
 
     auto keyless = create("public.cdc_keyless", nullptr);
     REQUIRE(keyless.contains("warnings"));
-    CHECK(keyless["warnings"][0].get<std::string>().find("not captured") != std::string::npos);
+    const std::string keyless_warning = keyless["warnings"][0];
+    CHECK(keyless_warning.find("not captured") != std::string::npos);
+    CHECK(keyless_warning.find("no primary key") != std::string::npos);
+
+    // A primary key is not enough when the replica identity is NOTHING; the warning says why.
+    auto nothing = create("public.cdc_nothing", nullptr);
+    REQUIRE(nothing.contains("warnings"));
+    const std::string nothing_warning = nothing["warnings"][0];
+    INFO(nothing_warning);
+    CHECK(nothing_warning.find("not captured") != std::string::npos);
+    CHECK(nothing_warning.find("REPLICA IDENTITY NOTHING") != std::string::npos);
+    CHECK(nothing_warning.find("no primary key") == std::string::npos);
+    CHECK(nothing_warning.find("REPLICA IDENTITY DEFAULT") != std::string::npos);
 
     auto missing = create("public.no_such_table", nullptr);
     REQUIRE(missing.contains("warnings"));

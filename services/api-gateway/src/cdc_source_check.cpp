@@ -21,12 +21,15 @@ std::vector<std::string> cdc_source_warnings(const TriggerSpec& spec,
             warnings.push_back(table +
                                " does not exist in the source database; changes are captured "
                                "once it does");
-        } else if (!source.capture_problem().empty()) {
-            warnings.push_back(table +
-                               " has no primary key and no REPLICA IDENTITY FULL, so it is not "
-                               "captured (publishing it would make its updates and deletes "
-                               "fail); add a primary key or run ALTER TABLE " +
-                               table + " REPLICA IDENTITY FULL");
+        } else if (const std::string problem = source.capture_problem(); !problem.empty()) {
+            const std::string alter = "ALTER TABLE " + table + " REPLICA IDENTITY ";
+            const std::string remedy =
+                source.replica_identity == 'n' && source.has_key
+                    ? "run " + alter + "DEFAULT (or FULL, for old values)"
+                : source.replica_identity == 'n'
+                    ? "add a primary key and run " + alter + "DEFAULT, or run " + alter + "FULL"
+                    : "add a primary key or run " + alter + "FULL";
+            warnings.push_back(table + " is not captured (" + problem + "); " + remedy);
         } else if (!source.full_old_rows() && filter_uses_before(spec.cdc->filter)) {
             warnings.push_back("cdc.filter uses before, but " + table +
                                " does not have REPLICA IDENTITY FULL: updates carry no old "
