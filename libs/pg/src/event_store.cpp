@@ -4,6 +4,7 @@
 
 #include "etp/domain/error.hpp"
 #include "event_rows.hpp"
+#include "event_status.hpp"
 #include "sql_time.hpp"
 
 namespace etp::pg {
@@ -11,10 +12,12 @@ namespace {
 
 using nlohmann::json;
 
-// Timestamps as their own text (see sql_time.hpp): a listing reads 400 of them.
+// Timestamps as their own text (see sql_time.hpp): a listing reads 400 of them. archived_at
+// is the one users see, by hand or by watermark (event_status.hpp).
 const std::string kColumns =
     "id, trigger_id, trigger_name, trigger_type, source, is_test, payload, scheduled_for, "
-    "triggered_at, logged_at, archived_at";
+    "triggered_at, logged_at, " +
+    detail::kEffectiveArchivedAt + " AS archived_at";
 // Positions in kColumns, so that reading a row looks nothing up by name.
 enum Column : int {
     kId,
@@ -44,8 +47,8 @@ std::string where_clause(const EventFilter& f, Params& params) {
             text.replace(at, 1, n);
         sql += " AND " + text;
     };
-    if (f.status == EventStatus::kActive) sql += " AND archived_at IS NULL";
-    if (f.status == EventStatus::kArchived) sql += " AND archived_at IS NOT NULL";
+    if (f.status == EventStatus::kActive) sql += " AND " + detail::kIsActive;
+    if (f.status == EventStatus::kArchived) sql += " AND " + detail::kIsArchived;
     if (!f.show_test) sql += " AND NOT is_test";
     if (f.trigger_id) add("trigger_id = ?::uuid", f.trigger_id->to_string());
     if (f.type) add("trigger_type = ?", std::string(to_string(*f.type)));
@@ -232,9 +235,9 @@ std::optional<Event> EventStore::get(Connection& conn, const EventId& id) {
 
 std::optional<Event> EventStore::archive(Connection& conn, const EventId& id) {
     Result r = conn.exec_prepared(
-        "UPDATE events SET archived_at = coalesce(archived_at, now()) "
-        "WHERE id = $1 RETURNING " +
-            kColumns,
+        // Already archived (by hand or by a pass): its time is kept, now written down.
+        "UPDATE events SET archived_at = coalesce(" + detail::kEffectiveArchivedAt +
+            ", now()) WHERE id = $1 RETURNING " + kColumns,
         {id.to_string()});
     if (r.rows() == 0) return std::nullopt;
     return row_to_event(r, 0);
@@ -282,8 +285,10 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
         R"(
         WITH stored AS (
             SELECT trigger_id, NULL::text AS trigger_name, min(trigger_type) AS trigger_type,
-                   count(*) FILTER (WHERE archived_at IS NULL) AS active,
-                   count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
+                   count(*) FILTER (WHERE )" +
+            detail::kIsActive + R"() AS active,
+                   count(*) FILTER (WHERE )" +
+            detail::kIsArchived + R"() AS archived,
                    count(*) AS total, max(triggered_at) AS last_at
             FROM events WHERE )" +
             where + R"( GROUP BY trigger_id),
@@ -323,9 +328,9 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
 
 EventStats EventStore::stats(Connection& conn) {
     EventStats s;
-    Result totals = conn.exec(R"(
-        SELECT count(*) FILTER (WHERE archived_at IS NULL) AS active,
-               count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived,
+    Result totals = conn.exec("SELECT count(*) FILTER (WHERE " + detail::kIsActive +
+                              ") AS active, count(*) FILTER (WHERE " + detail::kIsArchived +
+                              ") AS archived," + R"(
                count(*) FILTER (WHERE is_test) AS test,
                count(*) FILTER (WHERE triggered_at > now() - interval '1 minute') AS last_minute,
                count(*) FILTER (WHERE triggered_at > now() - interval '1 hour') AS last_hour,

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "etp/domain/error.hpp"
+#include "etp/pg/error.hpp"
 #include "etp/pg/transaction.hpp"
 #include "sql_time.hpp"
 
@@ -58,12 +59,25 @@ const std::string kAddTotals = R"(
         last_triggered_at = greatest(t.last_triggered_at, EXCLUDED.last_triggered_at),
         updated_at = now())";
 
-// The per-trigger counts of the rows of `rows` (a relation or CTE with the events columns).
+// The per-trigger counts of the rows of `rows` (a CTE with the events columns).
 std::string counts_of(const std::string& rows) {
     return "SELECT trigger_id, (array_agg(trigger_name ORDER BY triggered_at DESC))[1] AS "
            "trigger_name, min(trigger_type) AS trigger_type, count(*) AS n, count(*) FILTER "
            "(WHERE is_test) AS n_test, max(triggered_at) AS last_at FROM " +
            rows + " GROUP BY trigger_id";
+}
+
+// The same for a whole partition: hash-aggregated, with each trigger's name looked up by its
+// newest row through the partition's (trigger_id, triggered_at) index. Taking the name in the
+// aggregate (array_agg ... ORDER BY) sorted every row first: 4x the time, in a statement that
+// cannot run in parallel (it writes).
+std::string partition_counts(const std::string& partition) {
+    return "SELECT c.trigger_id, (SELECT p.trigger_name FROM " + partition +
+           " p WHERE p.trigger_id = c.trigger_id AND p.triggered_at = c.last_at ORDER BY p.id DESC "
+           "LIMIT 1) AS trigger_name, c.trigger_type, c.n, c.n_test, c.last_at FROM (SELECT "
+           "trigger_id, min(trigger_type) AS trigger_type, count(*) AS n, count(*) FILTER (WHERE "
+           "is_test) AS n_test, max(triggered_at) AS last_at FROM " +
+           partition + " GROUP BY trigger_id) c";
 }
 
 const std::string kAttachedPartitions = R"(
@@ -127,24 +141,39 @@ std::optional<std::int64_t> RetentionStore::move_default_hour(
     return moved;
 }
 
-std::int64_t RetentionStore::archive_batch(Connection& conn, Timestamp cutoff, std::int64_t limit) {
-    // events_active_idx holds only active rows: the oldest `limit` of them are found without
-    // reading archived ones. The UPDATE then names their time range as constants, so it is
-    // pruned to the one or two partitions that hold them (a join against the batch would probe
-    // every partition's index for every row). Rows of that range archived meanwhile, by hand or
-    // otherwise, keep their archived_at; rows inserted into it meanwhile are archived too.
-    Result range = conn.exec(
-        "SELECT " + detail::micros_of("min(triggered_at)", "lo_us") + ", " +
-            detail::micros_of("max(triggered_at)", "hi_us") +
-            " FROM (SELECT triggered_at FROM events WHERE archived_at IS NULL AND triggered_at < " +
-            at(1) + " ORDER BY triggered_at LIMIT $2) batch",
-        {micros(cutoff), std::to_string(limit)});
-    if (range.is_null(0, 0)) return 0;
+std::int64_t RetentionStore::archive(Connection& conn, Timestamp cutoff) {
+    Transaction tx(conn);
+    // One mark at a time (two callers would otherwise count the same events); readers of the
+    // marks are not blocked.
+    tx.exec("LOCK TABLE event_archive_marks IN SHARE ROW EXCLUSIVE MODE");
+    Result last = tx.exec("SELECT " + detail::micros_of("max(archived_before)", "before_us") +
+                          " FROM event_archive_marks");
+    const std::optional<Timestamp> from = detail::optional_micros(last, 0, "before_us");
+    if (from && *from >= cutoff) return 0;  // the watermark never moves back
+    tx.exec("INSERT INTO event_archive_marks (archived_before) VALUES (" + at(1) + ")",
+            {micros(cutoff)});
+    // What the new mark archived: the active rows between the old watermark and the new one,
+    // counted in the same transaction (one or two partitions' worth, pruned by the bounds).
+    Params params{micros(cutoff)};
+    std::string sql =
+        "SELECT count(*) FROM events WHERE archived_at IS NULL AND triggered_at < " + at(1);
+    if (from) {
+        params.push_back(micros(*from));
+        sql += " AND triggered_at >= " + at(2);
+    }
+    const std::int64_t archived = tx.exec(sql, params).integer(0, 0);
+    tx.commit();
+    return archived;
+}
+
+std::int64_t RetentionStore::prune_archive_marks(Connection& conn) {
+    // A mark at or before the oldest stored event covers no event; the newest mark is the
+    // watermark itself and stays.
     return conn
         .exec(
-            "UPDATE events SET archived_at = now() WHERE archived_at IS NULL AND triggered_at >= " +
-                at(1) + " AND triggered_at <= " + at(2) + " AND triggered_at < " + at(3),
-            {std::string(range.text(0, 0)), std::string(range.text(0, 1)), micros(cutoff)})
+            "DELETE FROM event_archive_marks WHERE archived_before < (SELECT max(archived_before) "
+            "FROM event_archive_marks) AND archived_before <= coalesce((SELECT min(triggered_at) "
+            "FROM events), 'infinity')")
         .affected_rows();
 }
 
@@ -167,20 +196,35 @@ std::optional<std::int64_t> RetentionStore::drop_partition(Connection& conn,
                                                            const std::string& name,
                                                            std::chrono::milliseconds lock_timeout) {
     require_partition_name(name);
-    Transaction tx(conn);
-    set_lock_timeout(tx, lock_timeout);
-    if (tx.exec("SELECT 1 " + kAttachedPartitions + " AND c.relname = $1", {name}).rows() == 0)
-        return std::nullopt;
-    // EXCLUSIVE: nobody writes the partition between the count and the drop; reads go on, and
-    // inserts into other partitions are not blocked.
-    tx.exec("LOCK TABLE " + name + " IN EXCLUSIVE MODE");
-    auto rows = tx.exec("WITH counts AS (" + counts_of(name) + "), added AS (" + kAddTotals +
-                        ") SELECT coalesce(sum(n), 0)::bigint FROM counts")
-                    .integer(0, 0);
-    // Dropping a partition takes an ACCESS EXCLUSIVE lock on events for the rest of this
-    // (short) transaction; lock_timeout bounds how long inserts can queue behind it.
-    tx.exec("DROP TABLE " + name);
-    tx.commit();
+    const std::string attached = "SELECT 1 " + kAttachedPartitions + " AND c.relname = $1";
+    std::int64_t rows = 0;
+    {
+        Transaction tx(conn);
+        set_lock_timeout(tx, lock_timeout);
+        if (tx.exec(attached, {name}).rows() == 0) return std::nullopt;
+        // EXCLUSIVE: nobody writes the partition between the count and the truncate; reads go
+        // on, and inserts into other partitions are not blocked.
+        tx.exec("LOCK TABLE " + name + " IN EXCLUSIVE MODE");
+        rows = tx.exec("WITH counts AS (" + partition_counts(name) + "), added AS (" + kAddTotals +
+                       ") SELECT coalesce(sum(n), 0)::bigint FROM counts")
+                   .integer(0, 0);
+        // Emptied in the same transaction as it is counted. TRUNCATE locks the partition only;
+        // its files go at this commit, while inserts into events carry on.
+        tx.exec("TRUNCATE " + name);
+        tx.commit();
+    }
+    // Then dropped, empty: DROP holds an ACCESS EXCLUSIVE lock on events until it commits, and
+    // dropping a full partition made every insert wait while its files were unlinked (~50 ms
+    // for 200,000 rows). If the lock does not come within lock_timeout, the empty partition
+    // is dropped by the next pass (counting 0 rows).
+    try {
+        Transaction tx(conn);
+        set_lock_timeout(tx, lock_timeout);
+        if (tx.exec(attached, {name}).rows() == 1) tx.exec("DROP TABLE " + name);
+        tx.commit();
+    } catch (const DatabaseError& e) {
+        if (!e.lock_not_available()) throw;
+    }
     return rows;
 }
 

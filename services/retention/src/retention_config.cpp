@@ -8,7 +8,8 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
         "Keeps the event log's promise: an event is active for EVENT_ACTIVE_FOR, archived until "
         "EVENT_RETAIN_FOR, then deleted with its deliveries. Every RETENTION_INTERVAL one pass "
         "creates the hourly events partitions ahead, archives events older than "
-        "EVENT_ACTIVE_FOR (archived_at; an event archived by hand keeps its time), deletes "
+        "EVENT_ACTIVE_FOR (by moving the archive watermark: one row, however many events; an "
+        "event archived by hand keeps its time), deletes "
         "expired delivery rows, drops whole partitions past EVENT_RETAIN_FOR and deletes the "
         "rows left past that boundary, counting deleted events per trigger for lifetime_total, "
         "and deletes expired idempotency keys. Each step is its own short transaction; a crash "
@@ -26,8 +27,7 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
                  "hours of hourly events partitions kept created ahead of now",
                  config.partitions_ahead, 2, 24 * 31)
         .integer("RETENTION_BATCH_SIZE", 10000,
-                 "rows archived or deleted per transaction; smaller batches hold row locks for "
-                 "less time",
+                 "rows deleted per transaction; smaller batches hold row locks for less time",
                  config.batch_size, 1, 1000000)
         .duration("RETENTION_LOCK_TIMEOUT", "2s",
                   "how long partition DDL (create, drop) waits for its table locks before it "

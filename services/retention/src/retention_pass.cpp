@@ -87,12 +87,11 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
         }
     }
 
-    // 5. Archive what is older than EVENT_ACTIVE_FOR.
-    for (std::int64_t n = 1; n > 0;) {
-        if (stopping()) return report;
-        n = RetentionStore::archive_batch(conn, archive_before, o.batch_size);
-        report.archived += n;
-    }
+    // 5. Archive what is older than EVENT_ACTIVE_FOR: one mark moves the watermark, however
+    //    many events it passes; marks no stored event needs any more go.
+    if (stopping()) return report;
+    report.archived = RetentionStore::archive(conn, archive_before);
+    RetentionStore::prune_archive_marks(conn);
 
     // 6. Idempotency keys past their 24-hour window.
     for (std::int64_t n = o.batch_size; n >= o.batch_size;) {

@@ -1,11 +1,13 @@
-// Retention's rows against a real PostgreSQL: archiving in batches (a hand-archived event keeps
-// its time), dropping a partition together with its per-trigger counts (and nothing at all when
-// the drop cannot get its lock), deleting the rows left past the boundary, expired deliveries
-// and idempotency keys, moving rows out of events_default, and lifetime_total in the
-// aggregate once events are gone.
+// Retention's rows against a real PostgreSQL: archiving by watermark (a hand-archived event keeps
+// its time; readers see the mark's time on the others), dropping a partition together with its
+// per-trigger counts (and nothing at all when the drop cannot get its lock), deleting the rows left
+// past the boundary, expired deliveries and idempotency keys, moving rows out of events_default,
+// and lifetime_total in the aggregate once events are gone.
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <string>
 
 #include "etp/pg/error.hpp"
@@ -81,7 +83,17 @@ std::int64_t deleted_of(Connection& conn, const std::string& trigger) {
 
 }  // namespace
 
-TEST_CASE("archive_batch archives events past the cutoff in batches; a hand archive stays") {
+// The events with status `status`, as the gateway lists them: id -> archived_at.
+std::map<std::string, std::optional<Timestamp>> listed(Db& db, etp::pg::EventStatus status) {
+    etp::pg::EventFilter filter;
+    filter.status = status;
+    std::map<std::string, std::optional<Timestamp>> out;
+    for (const auto& item : EventStore::list(db.conn, filter, 100, std::nullopt).items)
+        out[item.event.id.to_string()] = item.event.archived_at;
+    return out;
+}
+
+TEST_CASE("archive moves the watermark: older events are archived, a hand archive stays") {
     Db db = migrated("ret_archive");
     insert_events(db, kTriggerA, 3h, 5);
     insert_events(db, kTriggerA, 10min, 3);
@@ -90,20 +102,51 @@ TEST_CASE("archive_batch archives events past the cutoff in batches; a hand arch
         " WHERE triggered_at < now() - interval '2 hours' LIMIT 1) RETURNING id::text");
     REQUIRE(hand.rows() == 1);
     const std::string hand_id(hand.text(0, 0));
+    const Timestamp hand_time = *etp::parse_rfc3339("2001-02-03T04:05:06Z");
 
     const Timestamp cutoff = db.now - 2h;
-    CHECK(RetentionStore::archive_batch(db.conn, cutoff, 3) == 3);
-    CHECK(RetentionStore::archive_batch(db.conn, cutoff, 3) == 1);
-    CHECK(RetentionStore::archive_batch(db.conn, cutoff, 3) == 0);  // idempotent
+    CHECK(RetentionStore::archive(db.conn, cutoff) == 4);       // 5, one archived by hand
+    CHECK(RetentionStore::archive(db.conn, cutoff) == 0);       // idempotent
+    CHECK(RetentionStore::archive(db.conn, cutoff - 1h) == 0);  // the watermark never moves back
+    CHECK(count(db.conn, "SELECT count(*) FROM event_archive_marks") == 1);
+    const Timestamp marked =
+        *etp::parse_rfc3339(db.conn.exec("SELECT marked_at FROM event_archive_marks").text(0, 0));
 
-    CHECK(count(db.conn, "SELECT count(*) FROM events WHERE archived_at IS NOT NULL") == 5);
-    CHECK(count(db.conn,
-                "SELECT count(*) FROM events WHERE archived_at IS NULL AND triggered_at >"
-                " now() - interval '1 hour'") == 3);
-    CHECK(db.conn
-              .exec("SELECT archived_at = '2001-02-03T04:05:06Z' FROM events WHERE id = $1",
-                    {hand_id})
+    // As the gateway shows them: the hand archive keeps its time, the others carry the mark's.
+    auto archived = listed(db, etp::pg::EventStatus::kArchived);
+    REQUIRE(archived.size() == 5);
+    for (const auto& [id, at] : archived) CHECK(at == (id == hand_id ? hand_time : marked));
+    auto active = listed(db, etp::pg::EventStatus::kActive);
+    CHECK(active.size() == 3);
+    for (const auto& [id, at] : active) CHECK(!at);
+    CHECK(EventStore::get(db.conn, etp::EventId::parse(hand_id).value())->archived_at == hand_time);
+
+    // Archiving by hand what a pass archived writes the pass's time down; it does not change.
+    const std::string auto_id = std::find_if(archived.begin(), archived.end(), [&](auto& kv) {
+                                    return kv.first != hand_id;
+                                })->first;
+    auto by_hand = EventStore::archive(db.conn, etp::EventId::parse(auto_id).value());
+    REQUIRE(by_hand);
+    CHECK(by_hand->archived_at == marked);
+    CHECK(db.conn.exec("SELECT archived_at IS NOT NULL FROM events WHERE id = $1", {auto_id})
               .boolean(0, 0));
+
+    // A later mark archives the rest, counted once; the earlier ones keep their time.
+    CHECK(RetentionStore::archive(db.conn, db.now) == 3);
+    CHECK(listed(db, etp::pg::EventStatus::kActive).empty());
+    auto all = listed(db, etp::pg::EventStatus::kArchived);
+    CHECK(all.size() == 8);
+    for (const auto& [id, at] : archived) CHECK(all.at(id) == at);
+
+    // Marks are pruned once no stored event is older than them; the watermark stays.
+    CHECK(RetentionStore::prune_archive_marks(db.conn) == 0);
+    CHECK(RetentionStore::delete_events_batch(db.conn, db.now - 1h, 100) == 5);
+    CHECK(RetentionStore::prune_archive_marks(db.conn) == 1);
+    CHECK(count(db.conn, "SELECT count(*) FROM event_archive_marks") == 1);
+    CHECK(listed(db, etp::pg::EventStatus::kArchived).size() == 3);
+    CHECK(RetentionStore::delete_events_batch(db.conn, db.now, 100) == 3);
+    CHECK(RetentionStore::prune_archive_marks(db.conn) == 0);  // the newest mark stays
+    CHECK(count(db.conn, "SELECT count(*) FROM event_archive_marks") == 1);
 }
 
 TEST_CASE("dropping a partition counts its rows per trigger in the same transaction") {
@@ -152,6 +195,24 @@ TEST_CASE("a drop that cannot get its lock leaves rows and counts untouched") {
     CHECK_FALSE(db.conn.exec("SELECT to_regclass($1)", {part}).is_null(0, 0));
     CHECK(count(db.conn, "SELECT count(*) FROM " + part) == 4);
     CHECK(deleted_of(db.conn, kTriggerA) == 0);
+}
+
+TEST_CASE("a partition whose drop cannot lock events is counted and emptied, dropped later") {
+    Db db = migrated("ret_drop_later");
+    const std::string part = insert_events(db, kTriggerA, 50h, 4);
+    {
+        // A long reader of events (not of the partition): DROP's lock on events must wait.
+        Connection reader(db.url);
+        etp::pg::Transaction holder(reader);
+        holder.exec("LOCK TABLE ONLY events IN ACCESS SHARE MODE");
+        CHECK(RetentionStore::drop_partition(db.conn, part, 100ms) == 4);
+        CHECK_FALSE(db.conn.exec("SELECT to_regclass($1)", {part}).is_null(0, 0));
+        CHECK(count(db.conn, "SELECT count(*) FROM " + part) == 0);
+        CHECK(deleted_of(db.conn, kTriggerA) == 4);
+    }
+    CHECK(RetentionStore::drop_partition(db.conn, part, 2s) == 0);
+    CHECK(db.conn.exec("SELECT to_regclass($1)", {part}).is_null(0, 0));
+    CHECK(deleted_of(db.conn, kTriggerA) == 4);
 }
 
 TEST_CASE("rows past the boundary are deleted in batches and counted once") {

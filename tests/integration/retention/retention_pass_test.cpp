@@ -80,9 +80,14 @@ void check_done(Connection& conn) {
     CHECK(count(conn, "SELECT count(*) FROM events") == 7);
     CHECK(count(conn, "SELECT count(*) FROM events WHERE triggered_at < now() - interval '48h'") ==
           0);
+    // Archived by the watermark: no event past EVENT_ACTIVE_FOR is above it.
     CHECK(count(conn,
                 "SELECT count(*) FROM events WHERE archived_at IS NULL AND triggered_at < now() -"
-                " interval '2h'") == 0);
+                " interval '2h' AND triggered_at >= (SELECT coalesce(max(archived_before),"
+                " '-infinity') FROM event_archive_marks)") == 0);
+    CHECK(count(conn,
+                "SELECT count(*) FROM events WHERE triggered_at > now() - interval '2h' AND"
+                " triggered_at < (SELECT max(archived_before) FROM event_archive_marks)") == 0);
     CHECK(count(conn, "SELECT count(*) FROM events WHERE archived_at = '2001-02-03T04:05:06Z'") ==
           1);
     CHECK(deleted_plus_stored(conn) == kInserted);

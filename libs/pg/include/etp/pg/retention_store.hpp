@@ -1,7 +1,7 @@
 #pragma once
-// The event log's lifecycle in PostgreSQL: hourly partitions made ahead, archiving, deleting
-// whole partitions and the rows left past the boundary, with per-trigger counts of what was
-// deleted (trigger_event_totals). Stateless; callers pass the connection.
+// The event log's lifecycle in PostgreSQL: hourly partitions made ahead, archiving (by moving a
+// watermark), deleting whole partitions and the rows left past the boundary, with per-trigger
+// counts of what was deleted (trigger_event_totals). Stateless; callers pass the connection.
 //
 // Every call is one short transaction (or one statement) and idempotent: a crash between two
 // calls leaves consistent data, and calling again finishes the work. Counting and deleting
@@ -49,16 +49,22 @@ class RetentionStore {
     static std::optional<std::int64_t> move_default_hour(Connection& conn, Timestamp hour,
                                                          std::chrono::milliseconds lock_timeout);
 
-    // Archives the oldest `limit` active events triggered before `cutoff` (and any others in
-    // their time range: a few more on ties); returns how many, 0 when none is left. Events
-    // already archived (by hand or before) keep their archived_at.
-    static std::int64_t archive_batch(Connection& conn, Timestamp cutoff, std::int64_t limit);
+    // Archives every event triggered before `cutoff` by moving the archive watermark there
+    // (event_archive_marks: one row, whatever the number of events); returns how many events
+    // that archived, 0 when the watermark is at or past `cutoff` already (it never moves
+    // back). Events archived by hand keep their archived_at.
+    static std::int64_t archive(Connection& conn, Timestamp cutoff);
+    // Deletes the marks that no stored event needs any more (all at or before the oldest event,
+    // but the newest); returns how many.
+    static std::int64_t prune_archive_marks(Connection& conn);
 
     // Hourly partitions attached to events, oldest first.
     static std::vector<EventPartition> partitions(Connection& conn);
     // In one transaction: adds the partition's rows to trigger_event_totals per trigger and
-    // drops it. Returns the rows it held, or nullopt when it no longer exists. The caller only
-    // passes partitions that end at or before the cutoff.
+    // empties it (TRUNCATE); then drops it, empty, in a second one (left for the next call when
+    // events' lock does not come within lock_timeout). Returns the rows it held, or nullopt
+    // when it no longer exists. The caller only passes partitions that end at or before the
+    // cutoff.
     static std::optional<std::int64_t> drop_partition(Connection& conn, const std::string& name,
                                                       std::chrono::milliseconds lock_timeout);
     // Deletes up to `limit` events triggered before `cutoff` (oldest first) and counts them in
