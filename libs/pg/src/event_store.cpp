@@ -33,11 +33,18 @@ enum Column : int {
     kArchivedAt
 };
 
+// Which conditions of a filter where_clause writes.
+enum class Part {
+    kAll,
+    kScope,   // trigger_id, type, show_test: which triggers' events, lifetime included
+    kNarrow,  // status, source, since, until: which of those events a listing counts
+};
+
 // The WHERE conditions of `f`, numbering parameters after those already in `params`. Only
 // the filters present appear in the text, so each combination is its own prepared statement
 // with a plan that fits it (an index on trigger_id when filtering by trigger, pruning by time
 // when bounded), instead of one generic plan full of "$n IS NULL OR ..." branches.
-std::string where_clause(const EventFilter& f, Params& params) {
+std::string where_clause(const EventFilter& f, Params& params, Part part = Part::kAll) {
     std::string sql = "TRUE";
     auto add = [&](std::string_view condition, Param value) {
         params.push_back(std::move(value));
@@ -47,14 +54,20 @@ std::string where_clause(const EventFilter& f, Params& params) {
             text.replace(at, 1, n);
         sql += " AND " + text;
     };
-    if (f.status == EventStatus::kActive) sql += " AND " + detail::kIsActive;
-    if (f.status == EventStatus::kArchived) sql += " AND " + detail::kIsArchived;
-    if (!f.show_test) sql += " AND NOT is_test";
-    if (f.trigger_id) add("trigger_id = ?::uuid", f.trigger_id->to_string());
-    if (f.type) add("trigger_type = ?", std::string(to_string(*f.type)));
-    if (f.source) add("source = ?", *f.source);
-    if (f.since) add("triggered_at >= ?::timestamptz", format_rfc3339(*f.since));
-    if (f.until) add("triggered_at < ?::timestamptz", format_rfc3339(*f.until));
+    if (part != Part::kScope) {
+        if (f.status == EventStatus::kActive) sql += " AND " + detail::kIsActive;
+        if (f.status == EventStatus::kArchived) sql += " AND " + detail::kIsArchived;
+    }
+    if (part != Part::kNarrow) {
+        if (!f.show_test) sql += " AND NOT is_test";
+        if (f.trigger_id) add("trigger_id = ?::uuid", f.trigger_id->to_string());
+        if (f.type) add("trigger_type = ?", std::string(to_string(*f.type)));
+    }
+    if (part != Part::kScope) {
+        if (f.source) add("source = ?", *f.source);
+        if (f.since) add("triggered_at >= ?::timestamptz", format_rfc3339(*f.since));
+        if (f.until) add("triggered_at < ?::timestamptz", format_rfc3339(*f.until));
+    }
     return sql;
 }
 
@@ -246,15 +259,18 @@ std::optional<Event> EventStore::archive(Connection& conn, const EventId& id) {
 std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const EventFilter& filter,
                                                       std::int64_t limit) {
     Params params;
-    std::string where = where_clause(filter, params);
-    // With no filter that narrows a trigger's events, the stored total is the trigger's whole
-    // stored history; otherwise lifetime_total counts the stored rows separately.
+    // One scan of the triggers' events (`scope`) counts both what the filter keeps (`narrow`)
+    // and everything stored for lifetime_total. Counting the lifetime per listed trigger
+    // instead, with an index scan each, took 26 s over 5 million events.
+    const std::string scope = where_clause(filter, params, Part::kScope);
+    const std::string narrow = where_clause(filter, params, Part::kNarrow);
+    // With no filter that narrows a trigger's events, triggers known only by the counts of
+    // their deleted events are listed too.
     const bool whole_history =
         filter.status == EventStatus::kAll && !filter.source && !filter.since && !filter.until;
     const std::string deleted = filter.show_test ? "t.deleted" : "(t.deleted - t.deleted_test)";
     std::string listed = "SELECT * FROM stored";
     if (whole_history) {
-        // Triggers known only by the counts of their deleted events.
         std::string gone = deleted + " > 0";
         if (filter.trigger_id) {
             params.push_back(filter.trigger_id->to_string());
@@ -266,15 +282,12 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
         }
         listed +=
             " UNION ALL SELECT t.trigger_id, t.trigger_name, t.trigger_type, 0, 0, 0, "
-            "t.last_triggered_at FROM trigger_event_totals t WHERE " +
+            "t.last_triggered_at, 0 FROM trigger_event_totals t WHERE " +
             gone + " AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.trigger_id = t.trigger_id)";
     }
-    const std::string stored_lifetime =
-        whole_history ? std::string("l.total")
-                      : std::string(
-                            "(SELECT count(*) FROM events e WHERE e.trigger_id = "
-                            "l.trigger_id") +
-                            (filter.show_test ? ")" : " AND NOT e.is_test)");
+    const std::string kept = whole_history ? std::string() : " FILTER (WHERE " + narrow + ")";
+    const std::string kept_and =
+        whole_history ? " FILTER (WHERE " : " FILTER (WHERE " + narrow + " AND ";
     params.push_back(std::to_string(limit));
     // One statement, one snapshot: retention moves counts from stored rows to
     // trigger_event_totals in one transaction, so the sum never sees a row twice or not at all.
@@ -285,13 +298,16 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
         R"(
         WITH stored AS (
             SELECT trigger_id, NULL::text AS trigger_name, min(trigger_type) AS trigger_type,
-                   count(*) FILTER (WHERE )" +
-            detail::kIsActive + R"() AS active,
-                   count(*) FILTER (WHERE )" +
-            detail::kIsArchived + R"() AS archived,
-                   count(*) AS total, max(triggered_at) AS last_at
+                   count(*))" +
+            kept_and + detail::kIsActive + R"() AS active,
+                   count(*))" +
+            kept_and + detail::kIsArchived + R"() AS archived,
+                   count(*))" +
+            kept + R"( AS total, max(triggered_at))" + kept + R"( AS last_at,
+                   count(*) AS stored_all
             FROM events WHERE )" +
-            where + R"( GROUP BY trigger_id),
+            scope + " GROUP BY trigger_id" +
+            (whole_history ? std::string() : " HAVING count(*)" + kept + " > 0") + R"(),
         listed AS ()" +
             listed + " ORDER BY last_at DESC LIMIT $" + std::to_string(params.size()) + R"()
         SELECT l.trigger_id,
@@ -301,7 +317,7 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
                          ORDER BY e.id DESC LIMIT 1)) AS trigger_name,
                l.trigger_type, l.active, l.archived, l.total,
                coalesce()" +
-            deleted + ", 0) + " + stored_lifetime + " AS lifetime_total, " +
+            deleted + ", 0) + l.stored_all AS lifetime_total, " +
             detail::micros_of("l.last_at", "last_us") +
             R"(
         FROM listed l LEFT JOIN trigger_event_totals t ON t.trigger_id = l.trigger_id

@@ -344,4 +344,30 @@ TEST_CASE("the aggregate's lifetime_total counts deleted events; gone triggers s
     rows = EventStore::aggregate(db.conn, one, 100);
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].lifetime_total == 3);
+
+    // Narrowed in time or by status: the counts are of what matches, lifetime of everything.
+    insert_events(db, kTriggerA, 5h, 3);
+    CHECK(RetentionStore::archive(db.conn, db.now - 2h) == 3);
+    etp::pg::EventFilter recent;
+    recent.since = db.now - 90min;
+    recent.show_test = false;
+    rows = EventStore::aggregate(db.conn, recent, 100);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].total == 2);
+    CHECK(rows[0].active == 2);
+    CHECK(rows[0].archived == 0);
+    CHECK(rows[0].lifetime_total == 9);  // 4 deleted + 5 stored
+    CHECK(rows[0].last_fired_at < db.now - 59min);
+
+    etp::pg::EventFilter archived;
+    archived.status = etp::pg::EventStatus::kArchived;
+    archived.show_test = false;
+    rows = EventStore::aggregate(db.conn, archived, 100);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].trigger_id.to_string() == kTriggerA);
+    CHECK(rows[0].archived == 3);
+    CHECK(rows[0].active == 0);
+    CHECK(rows[0].total == 3);
+    CHECK(rows[0].lifetime_total == 9);
+    CHECK(rows[0].last_fired_at < db.now - 4h);
 }
