@@ -107,9 +107,12 @@ PlanResult ScheduleStore::plan(Connection& conn, std::size_t limit, Timestamp no
                                               r.text(i, "schedule"), r.text(i, "payload"), created)
                                      : parse_stored_schedule(r.text(i, "schedule"),
                                                              r.text(i, "payload"), created);
+                // Never a slot at or before the trigger's creation: `now` was read before this
+                // query, so a trigger created in between would otherwise get a slot at its own
+                // creation instant (the anchor), one interval earlier than every other.
+                Timestamp from = std::max(now, created + std::chrono::microseconds(1));
                 // Never a slot already fired: a change right after a firing keeps its slot.
-                Timestamp from = now;
-                if (auto last = detail::optional_micros(r, i, "last_us"); last && *last >= now)
+                if (auto last = detail::optional_micros(r, i, "last_us"); last && *last >= from)
                     from = *last + std::chrono::microseconds(1);
                 u.next_fire_at = stored->plan.first_at_or_after(from);
                 u.completed = !u.next_fire_at;

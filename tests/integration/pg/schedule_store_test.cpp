@@ -162,6 +162,20 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("a trigger anchored at its creation is first due one interval after it") {
+    auto db = migrated("sched_anchor");
+    Connection& conn = db.conn;
+    TriggerId id = create(conn, {{"interval_seconds", 5}});
+    const Timestamp created = Timestamp(std::chrono::microseconds(
+        conn.exec("SELECT (extract(epoch from created_at) * 1000000)::bigint FROM triggers "
+                  "WHERE id = $1",
+                  {id.to_string()})
+            .integer(0, 0)));
+    // The planner read its clock before the trigger was created (it does, before its query).
+    ScheduleStore::plan(conn, 100, created - 1s);
+    CHECK(row_of(conn, id).next == created + 5s);
+}
+
 TEST_CASE("plan skips rows whose trigger another transaction holds, and parks unreadable ones") {
     auto db = migrated("sched_plan_locked");
     Connection& conn = db.conn;
