@@ -172,8 +172,10 @@ std::vector<Event> EventStore::get_many(Connection& conn, const std::vector<Even
 EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int64_t limit,
                            const std::optional<EventCursor>& after, std::int64_t offset) {
     Params params;
-    const std::string select =
-        "SELECT " + kColumns + " FROM events WHERE " + where_clause(filter, params);
+    const bool archived = filter.status == EventStatus::kArchived;
+    EventFilter rest = filter;
+    if (archived) rest.status = EventStatus::kAll;  // see statement() below
+    const std::string where = where_clause(rest, params);
     std::string cursor;
     if (after) {
         params.push_back(format_rfc3339(after->triggered_at));
@@ -193,7 +195,24 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
             break;
         }
     }
-    const std::string order = " ORDER BY triggered_at DESC, id DESC LIMIT " + std::to_string(fetch);
+    const std::string order = " ORDER BY triggered_at DESC, id DESC LIMIT ";
+    // The rows matching the filter and `extra`, newest first: `fetch` of them after `skip`.
+    auto statement = [&](const std::string& extra, std::int64_t skip) {
+        const std::string tail = order + std::to_string(fetch) +
+                                 (skip > 0 ? " OFFSET " + std::to_string(skip) : std::string());
+        if (!archived) return "SELECT " + kColumns + " FROM events WHERE " + where + extra + tail;
+        // Archived = archived by hand, or below the watermark. As one OR condition, a newest-
+        // first scan stepped over every active event (EVENT_ACTIVE_FOR's worth, millions on a
+        // busy log) before the first archived one. Each part has an index to read in order —
+        // the partial one of hand-archived events, and triggered_at down from the watermark —
+        // and is limited on its own, so the union merges two short lists.
+        const std::string leg = order + std::to_string(fetch + skip);
+        return "SELECT " + kColumns + " FROM ((SELECT * FROM events WHERE " + where +
+               " AND archived_at IS NOT NULL AND triggered_at >= " + detail::kArchiveWatermark +
+               extra + leg + ") UNION ALL (SELECT * FROM events WHERE " + where +
+               " AND triggered_at < " + detail::kArchiveWatermark + extra + leg + ")) events" +
+               tail;
+    };
 
     EventPage page;
     auto take = [&](const Result& r) {
@@ -203,7 +222,7 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
     std::int64_t found = 0;
     if (offset > 0 && !after) {
         // A deep page by number is rare: planned for its values.
-        Result r = conn.exec(select + order + " OFFSET " + std::to_string(offset), params);
+        Result r = conn.exec(statement("", offset), params);
         found = r.rows();
         take(r);
     } else {
@@ -221,14 +240,14 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
             after ? " AND triggered_at < '" +
                         format_rfc3339(std::chrono::floor<hours>(top) + hours(1)) + "'::timestamptz"
                   : std::string();
-        Result recent = conn.exec_prepared(select + since + until + cursor + order, params);
+        Result recent = conn.exec_prepared(statement(since + until + cursor, 0), params);
         found = recent.rows();
         take(recent);
         if (found < fetch) {
             // Older than `lo` is below the cursor too, so the cursor condition is not repeated.
             Params older_params(params.begin(), params.end() - (after ? 2 : 0));
             Result older = conn.exec_prepared(
-                select + " AND triggered_at < '" + format_rfc3339(lo) + "'::timestamptz" + order,
+                statement(" AND triggered_at < '" + format_rfc3339(lo) + "'::timestamptz", 0),
                 older_params);
             found += older.rows();
             take(older);

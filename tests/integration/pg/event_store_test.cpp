@@ -93,6 +93,15 @@ TEST_CASE("listings walk every hour newest first, by cursor and by page number")
               expected(conn, "(archived_at IS NOT NULL OR triggered_at < " + kWatermark +
                                  ") AND trigger_id = 'aaaaaaaa-0000-4000-8000-000000000002'"));
 
+        EventFilter archived_recent;  // by hand above the watermark, and everything below it
+        archived_recent.status = EventStatus::kArchived;
+        archived_recent.show_test = false;
+        archived_recent.since = etp::now_utc() - std::chrono::hours(6);
+        CHECK(walk(conn, archived_recent, size) ==
+              expected(conn, "(archived_at IS NOT NULL OR triggered_at < " + kWatermark +
+                                 ") AND NOT is_test AND triggered_at >= '" +
+                                 etp::format_rfc3339(*archived_recent.since) + "'"));
+
         EventFilter bounded;
         bounded.since = etp::now_utc() - std::chrono::hours(2);
         bounded.until = etp::now_utc() - std::chrono::minutes(5);
