@@ -17,6 +17,11 @@ inline const std::string kIsActive =
     "(archived_at IS NULL AND triggered_at >= " + kArchiveWatermark + ")";
 inline const std::string kIsArchived =
     "(archived_at IS NOT NULL OR triggered_at < " + kArchiveWatermark + ")";
+// kIsArchived as two disjoint ranges, each readable in index order: archived by hand above the
+// watermark (events_hand_archived_idx), and everything below it (events_triggered_at_idx).
+inline const std::string kArchivedByHandAbove =
+    "archived_at IS NOT NULL AND triggered_at >= " + kArchiveWatermark;
+inline const std::string kBelowWatermark = "triggered_at < " + kArchiveWatermark;
 
 // archived_at as users see it: the hand archive's time, or else that of the first mark past the
 // event (not before it was logged: an event logged late is archived from its arrival). The

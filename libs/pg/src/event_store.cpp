@@ -207,11 +207,10 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
         // the partial one of hand-archived events, and triggered_at down from the watermark —
         // and is limited on its own, so the union merges two short lists.
         const std::string leg = order + std::to_string(fetch + skip);
-        return "SELECT " + kColumns + " FROM ((SELECT * FROM events WHERE " + where +
-               " AND archived_at IS NOT NULL AND triggered_at >= " + detail::kArchiveWatermark +
-               extra + leg + ") UNION ALL (SELECT * FROM events WHERE " + where +
-               " AND triggered_at < " + detail::kArchiveWatermark + extra + leg + ")) events" +
-               tail;
+        return "SELECT " + kColumns + " FROM ((SELECT * FROM events WHERE " + where + " AND " +
+               detail::kArchivedByHandAbove + extra + leg +
+               ") UNION ALL (SELECT * FROM events WHERE " + where + " AND " +
+               detail::kBelowWatermark + extra + leg + ")) events" + tail;
     };
 
     EventPage page;
@@ -304,9 +303,9 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
             "t.last_triggered_at, 0 FROM trigger_event_totals t WHERE " +
             gone + " AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.trigger_id = t.trigger_id)";
     }
-    const std::string kept = whole_history ? std::string() : " FILTER (WHERE " + narrow + ")";
-    const std::string kept_and =
-        whole_history ? " FILTER (WHERE " : " FILTER (WHERE " + narrow + " AND ";
+    // `narrow` is "TRUE" for the whole history: the FILTERs and HAVING then keep every row.
+    const std::string kept = " FILTER (WHERE " + narrow + ")";
+    const std::string kept_and = " FILTER (WHERE " + narrow + " AND ";
     params.push_back(std::to_string(limit));
     // One statement, one snapshot: retention moves counts from stored rows to
     // trigger_event_totals in one transaction, so the sum never sees a row twice or not at all.
@@ -325,8 +324,7 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
             kept + R"( AS total, max(triggered_at))" + kept + R"( AS last_at,
                    count(*) AS stored_all
             FROM events WHERE )" +
-            scope + " GROUP BY trigger_id" +
-            (whole_history ? std::string() : " HAVING count(*)" + kept + " > 0") + R"(),
+            scope + " GROUP BY trigger_id HAVING count(*)" + kept + R"( > 0),
         listed AS ()" +
             listed + " ORDER BY last_at DESC LIMIT $" + std::to_string(params.size()) + R"()
         SELECT l.trigger_id,
