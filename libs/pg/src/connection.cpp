@@ -82,7 +82,7 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
-Result Connection::exec(std::string_view sql, const Params& params) {
+Result Connection::exec(std::string_view sql, const Params& params, ResultFormat format) {
     if (!conn_) throw_closed();
     const std::string statement(sql);  // libpq wants a terminated string
     std::vector<const char*> values;
@@ -90,11 +90,11 @@ Result Connection::exec(std::string_view sql, const Params& params) {
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
     PGresult* raw = PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(values.size()),
                                  /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
-                                 /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
+                                 /*paramFormats=*/nullptr, static_cast<int>(format));
     return check(conn_.get(), raw);
 }
 
-Result Connection::exec_prepared(std::string_view sql, const Params& params) {
+Result Connection::exec_prepared(std::string_view sql, const Params& params, ResultFormat format) {
     if (!conn_) throw_closed();
     std::string statement(sql);
     auto it = prepared_.find(statement);
@@ -120,7 +120,7 @@ Result Connection::exec_prepared(std::string_view sql, const Params& params) {
     PGresult* raw =
         PQexecPrepared(conn_.get(), it->second.name.c_str(), static_cast<int>(values.size()),
                        values.data(), /*paramLengths=*/nullptr,
-                       /*paramFormats=*/nullptr, /*resultFormat=text*/ 0);
+                       /*paramFormats=*/nullptr, static_cast<int>(format));
     return check(conn_.get(), raw);
 }
 

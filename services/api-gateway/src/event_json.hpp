@@ -5,13 +5,12 @@
 // gateway's time on GET /events (tests/unit/gateway/event_json_test.cpp keeps the two equal).
 
 #include <string>
-#include <string_view>
 
-#include "etp/domain/event.hpp"
+#include "etp/pg/event_store.hpp"
 
 namespace etp::gateway {
 
-// Appends the event's JSON object; `payload_json` must be one valid JSON value.
-void append_event_json(std::string& out, const Event& event, std::string_view payload_json);
+// Appends the event's JSON object; `event.payload_json` must be one valid JSON value.
+void append_event_json(std::string& out, const pg::ListedEvent& event);
 
 }  // namespace etp::gateway

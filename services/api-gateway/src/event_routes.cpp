@@ -83,7 +83,7 @@ void reply_page(const httplib::Request& req, httplib::Response& res, GatewayCont
     body.reserve(body.size() + result.items.size() * 512);
     for (std::size_t i = 0; i < result.items.size(); ++i) {
         if (i > 0) body += ',';
-        append_event_json(body, result.items[i].event, result.items[i].payload_json);
+        append_event_json(body, result.items[i]);
     }
     body += "],\"next_cursor\":";
     body += result.next ? "\"" + result.next->encode() + "\"" : "null";

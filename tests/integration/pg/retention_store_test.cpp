@@ -88,8 +88,8 @@ std::map<std::string, std::optional<Timestamp>> listed(Db& db, etp::pg::EventSta
     etp::pg::EventFilter filter;
     filter.status = status;
     std::map<std::string, std::optional<Timestamp>> out;
-    for (const auto& item : EventStore::list(db.conn, filter, 100, std::nullopt).items)
-        out[item.event.id.to_string()] = item.event.archived_at;
+    const auto page = EventStore::list(db.conn, filter, 100, std::nullopt);
+    for (const auto& item : page.items) out[item.id.to_string()] = item.archived_at;
     return out;
 }
 

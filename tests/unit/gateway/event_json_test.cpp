@@ -17,6 +17,22 @@ etp::Event sample() {
     e.logged_at = *etp::parse_rfc3339("2026-11-22T10:00:00.2Z");
     return e;
 }
+// The view of `e` that a listing reads in place from PostgreSQL's result.
+etp::pg::ListedEvent listed(const etp::Event& e, std::string_view payload_json) {
+    etp::pg::ListedEvent l;
+    l.id = e.id;
+    l.trigger_id = e.trigger_id;
+    l.trigger_name = e.trigger_name;
+    l.trigger_type = e.trigger_type;
+    l.source = e.source;
+    l.is_test = e.is_test;
+    l.payload_json = payload_json;
+    l.scheduled_for = e.scheduled_for;
+    l.triggered_at = e.triggered_at;
+    l.logged_at = e.logged_at;
+    l.archived_at = e.archived_at;
+    return l;
+}
 }  // namespace
 
 TEST_CASE("a listed event is written exactly as to_json(Event) with its payload") {
@@ -28,7 +44,8 @@ TEST_CASE("a listed event is written exactly as to_json(Event) with its payload"
             if (scheduled) e.scheduled_for = *etp::parse_rfc3339("2026-11-22T09:59:59Z");
             e.payload = json::parse(R"({"after": {"status": "down", "n": [1, 2.5, null]}})");
             std::string out;
-            etp::gateway::append_event_json(out, e, e.payload.dump());
+            const std::string payload = e.payload.dump();
+            etp::gateway::append_event_json(out, listed(e, payload));
             INFO(out);
             CHECK(json::parse(out) == etp::to_json(e));
         }
@@ -38,6 +55,6 @@ TEST_CASE("a listed event is written exactly as to_json(Event) with its payload"
 TEST_CASE("the payload text is passed through as it is") {
     etp::Event e = sample();
     std::string out;
-    etp::gateway::append_event_json(out, e, R"({"big": 12345678901234567890123})");
+    etp::gateway::append_event_json(out, listed(e, R"({"big": 12345678901234567890123})"));
     CHECK(out.find(R"("payload":{"big": 12345678901234567890123})") != std::string::npos);
 }

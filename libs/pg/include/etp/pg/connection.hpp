@@ -21,6 +21,10 @@ namespace etp::pg {
 using Param = std::optional<std::string>;
 using Params = std::vector<Param>;
 
+// How a statement's values come back: as text, or in PostgreSQL's binary send format, which
+// spares the server printing uuids and timestamps (libs/pg/src/binary_values.hpp reads it).
+enum class ResultFormat { kText = 0, kBinary = 1 };
+
 class Result {
  public:
     Result() = default;
@@ -33,7 +37,7 @@ class Result {
     // Column index by name; throws etp::Error(kInternal) when the column does not exist.
     int column(std::string_view name) const;
     bool is_null(int row, int col) const;
-    std::string_view text(int row, int col) const;  // "" for NULL
+    std::string_view text(int row, int col) const;  // "" for NULL; raw bytes if binary
     std::optional<std::string> optional_text(int row, int col) const;
     std::int64_t integer(int row, int col) const;  // throws kInternal if not an integer
     bool boolean(int row, int col) const;          // 't' / 'f'
@@ -63,15 +67,17 @@ class Connection {
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) noexcept;
 
-    // One statement with $1..$n parameters (text format) via PQexecParams.
-    Result exec(std::string_view sql, const Params& params = {});
+    // One statement with $1..$n parameters (in text format) via PQexecParams.
+    Result exec(std::string_view sql, const Params& params = {},
+                ResultFormat format = ResultFormat::kText);
     // Like exec, but the statement is prepared once per connection (keyed by its text) and its
     // plan reused: for hot queries whose planning costs more than running them (a partitioned
     // table has one plan node per partition). Use only with SQL whose text has a bounded set of
     // variants at any one time, never with user values spliced into the text. A connection keeps
     // at most kMaxPrepared statements and deallocates the least recently used beyond that.
     static constexpr std::size_t kMaxPrepared = 256;
-    Result exec_prepared(std::string_view sql, const Params& params = {});
+    Result exec_prepared(std::string_view sql, const Params& params = {},
+                         ResultFormat format = ResultFormat::kText);
     // Several statements, no parameters (PQexec): migrations and scripts.
     void exec_script(std::string_view sql);
 

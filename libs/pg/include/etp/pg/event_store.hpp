@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "etp/domain/event.hpp"
@@ -46,16 +47,28 @@ struct EventFilter {
     std::optional<Timestamp> until;  // triggered_at < until
 };
 
-// An event as listed: `event.payload` is left null and the payload is kept as the JSON text
-// PostgreSQL returned, so a listing can pass it through without parsing and re-serialising it.
+// An event as listed, read in place: the strings point into the results its EventPage holds,
+// and the payload is the JSON text PostgreSQL returned, so a listing passes it through without
+// parsing and re-serialising it. A page of 100 events allocates nothing per event.
 struct ListedEvent {
-    Event event;
-    std::string payload_json;
+    EventId id;
+    TriggerId trigger_id;
+    std::string_view trigger_name;
+    TriggerType trigger_type = TriggerType::kApi;
+    std::string_view source;
+    bool is_test = false;
+    std::string_view payload_json;
+    std::optional<Timestamp> scheduled_for;
+    Timestamp triggered_at;
+    std::optional<Timestamp> logged_at;
+    std::optional<Timestamp> archived_at;  // by hand or by watermark: set means archived
 };
 
+// Movable, not copyable: the items point into `results`.
 struct EventPage {
     std::vector<ListedEvent> items;
     std::optional<EventCursor> next;  // set when more items follow
+    std::vector<Result> results;      // own the text of `items`
 };
 
 struct TriggerEventCounts {
