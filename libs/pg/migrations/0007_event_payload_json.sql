@@ -7,8 +7,10 @@
 -- of 100 events. json stores the text as the dispatcher wrote it (compact, keys in the order
 -- the writer gave them) and returns it as stored.
 --
--- This rewrites every partition of events once, under its lock: on a large log, run it at a
--- quiet time.
+-- This rewrites every partition of events once, under its lock, and writes the whole log to the
+-- WAL again (8.8 million events: 35 s here). On a large log, run it at a quiet time, and mind
+-- replication slots of the same cluster whose consumers are stopped meanwhile: a slot that falls
+-- more than max_slot_wal_keep_size behind is invalidated (cdc-capture then says so and what to do).
 ALTER TABLE events ALTER COLUMN payload DROP DEFAULT;
 ALTER TABLE events ALTER COLUMN payload TYPE json USING payload::json;
 ALTER TABLE events ALTER COLUMN payload SET DEFAULT 'null';
