@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include <sys/socket.h>
+
 #include "etp/domain/error.hpp"
 #include "etp/runtime/log.hpp"
 #include "http_support.hpp"
@@ -16,6 +18,14 @@ HttpServer::HttpServer(Authenticator& auth, std::size_t threads, std::string hos
     server_.set_read_timeout(30, 0);
     server_.set_payload_max_length(kMaxBodyBytes);
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into Debian's
+    // library): a burst of more new connections than that met SYN cookies and dropped
+    // handshakes, and some clients saw their request fail unanswered. The listening socket is
+    // noted when made, and start() listens on it again with the system's maximum.
+    server_.set_socket_options([this](int sock) {
+        httplib::default_socket_options(sock);
+        listen_socket_ = sock;
+    });
     // Answers that no handler produced (unknown route, 413 from the length check, ...) still
     // become problem+json.
     server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -84,6 +94,8 @@ void HttpServer::start() {
     if (port_ <= 0)
         throw std::runtime_error("cannot listen on " + host_ + ":" +
                                  std::to_string(requested_port_));
+    if (listen_socket_ < 0 || ::listen(listen_socket_, SOMAXCONN) != 0)
+        log::warn("http api keeps cpp-httplib's listen backlog of 5");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     log::info("http api listening", {{"host", host_}, {"port", port_}});
