@@ -389,6 +389,79 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
     CHECK_FALSE(mine[4].value.has_value());
 }
 
+TEST_CASE("concurrent creates, written in groups, each answer with their own trigger") {
+    // 48 clients at once: the gateway writes them a batch per statement (group_commit.hpp).
+    // Every third has a target without a secret, so its answer shows a generated one; every
+    // fourth is scheduled, so it has a schedules row; every fifth is invalid and gets its 400.
+    constexpr int kClients = 48;
+    struct Answer {
+        json sent;
+        int status = 0;
+        json body;
+    };
+    std::vector<Answer> answers(kClients);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+        json d = {{"name", "group " + std::to_string(i)}, {"type", "api"}};
+        if (i % 3 == 0) d["target"] = {{"url", "http://127.0.0.1:9/hook/" + std::to_string(i)}};
+        if (i % 4 == 0) {
+            d["type"] = "scheduled";
+            d["schedule"] = {{"interval_seconds", 3600 + i}};
+            d["payload"] = {{"i", i}};
+        }
+        if (i % 5 == 0) d["name"] = std::string(201, 'x');
+        answers[static_cast<std::size_t>(i)].sent = d;
+        clients.emplace_back([&answers, i] {
+            auto& a = answers[static_cast<std::size_t>(i)];
+            auto res = api().post("/api/v1/triggers", a.sent);
+            if (!res) {
+                a.body = httplib::to_string(res.error());
+                return;
+            }
+            a.status = res->status;
+            a.body = json::parse(res->body, nullptr, false);
+        });
+    }
+    for (auto& c : clients) c.join();
+
+    std::set<std::string> ids;
+    for (int i = 0; i < kClients; ++i) {
+        const Answer& a = answers[static_cast<std::size_t>(i)];
+        INFO("client " << i << ": " << a.body.dump());
+        if (i % 5 == 0) {
+            CHECK(a.status == 400);
+            CHECK(pointers(a.body) == std::vector<std::string>{"/name"});
+            continue;
+        }
+        REQUIRE(a.status == 201);
+        CHECK(a.body["name"] == a.sent["name"]);
+        CHECK(a.body["type"] == a.sent["type"]);
+        std::string id = a.body["id"];
+        ids.insert(id);
+        json stored = body_of(api().get("/api/v1/triggers/" + id));
+        CHECK(stored["name"] == a.sent["name"]);
+        if (i % 4 == 0) {
+            CHECK(stored["payload"] == a.sent["payload"]);
+            CHECK(stored["schedule"]["interval_seconds"] == 3600 + i);
+            CHECK(db().exec("SELECT count(*) FROM schedules WHERE trigger_id = $1", {id})
+                      .integer(0, 0) == 1);
+        }
+        if (i % 3 == 0) {
+            REQUIRE(a.body["target"].contains("secret"));
+            CHECK(is_secret(a.body["target"]["secret"]));
+            CHECK(stored_secrets(id, true) == std::vector<std::string>{a.body["target"]["secret"]});
+            CHECK_FALSE(stored["target"].contains("secret"));  // shown once
+        } else {
+            CHECK(a.body["target"].is_null());
+            CHECK(stored_secrets(id, false).empty());
+        }
+    }
+    CHECK(ids.size() == static_cast<std::size_t>(kClients - (kClients + 4) / 5));
+    // Nothing else was written: no trigger of the invalid ones, none twice.
+    CHECK(db().exec("SELECT count(*) FROM triggers WHERE name LIKE 'group %' OR name LIKE 'xxx%'")
+              .integer(0, 0) == static_cast<std::int64_t>(ids.size()));
+}
+
 TEST_CASE("fire validates the payload against the trigger's schema") {
     std::string id = create(json::parse(
         R"({"name": "payment", "type": "api", "api_schema": {"amount": "float", "currency": "str"}})"));

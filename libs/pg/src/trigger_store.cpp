@@ -1,6 +1,8 @@
 #include "etp/pg/trigger_store.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include "etp/domain/error.hpp"
 #include "sql_time.hpp"
@@ -113,6 +115,61 @@ Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const Trigge
         )" + select_from_ctes(),
                                   params);
     return row_to_trigger(r, 0);
+}
+
+std::vector<Trigger> TriggerStore::create_many(Connection& conn,
+                                               const std::vector<const NewTrigger*>& news) {
+    if (news.empty()) return {};
+    // The rows travel as one JSON array; the jsonb parts as their text, so that a JSON null
+    // stays distinct from SQL NULL exactly as create's parameters keep them.
+    json rows = json::array();
+    for (const NewTrigger* new_trigger : news) {
+        const NewTrigger& n = *new_trigger;
+        Params p = definition_params(n.spec);
+        json row = {
+            {"id", n.id.to_string()}, {"name", *p[0]}, {"type", *p[1]}, {"active", n.spec.active}};
+        const char* parts[] = {"schedule", "payload", "api_schema", "cdc", "target", "retry"};
+        for (std::size_t i = 0; i < std::size(parts); ++i)
+            row[parts[i]] = p[3 + i] ? json(*p[3 + i]) : json(nullptr);
+        row["secret_id"] = n.secret ? json(n.secret->id.to_string()) : json(nullptr);
+        row["secret"] = n.secret ? json(n.secret->secret) : json(nullptr);
+        rows.push_back(std::move(row));
+    }
+    Result r = conn.exec_prepared(R"(
+        WITH x AS (
+            SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+                id uuid, name text, type text, active boolean, schedule text, payload text,
+                api_schema text, cdc text, target text, retry text, secret_id uuid, secret text)),
+        t AS (
+            INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc,
+                                  target, retry)
+            SELECT id, name, type, active, schedule::jsonb, payload::jsonb, api_schema::jsonb,
+                   cdc::jsonb, target::jsonb, retry::jsonb
+            FROM x
+            RETURNING *),
+        s AS (
+            INSERT INTO schedules (trigger_id, planned)
+            SELECT id, false FROM t WHERE type = 'scheduled'
+            RETURNING *),
+        k AS (
+            INSERT INTO trigger_secrets (id, trigger_id, secret)
+            SELECT secret_id, id, secret FROM x WHERE secret IS NOT NULL)
+        )" + select_from_ctes(),
+                                  {rows.dump(-1, ' ', false, json::error_handler_t::strict)});
+    std::vector<Trigger> created;
+    created.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) created.push_back(row_to_trigger(r, i));
+    // RETURNING keeps no order: put them in the caller's.
+    std::vector<Trigger> ordered;
+    ordered.reserve(news.size());
+    for (const NewTrigger* n : news) {
+        auto it = std::find_if(created.begin(), created.end(),
+                               [&](const Trigger& t) { return t.id == n->id; });
+        if (it == created.end())
+            throw Error(ErrorKind::kInternal, "trigger " + n->id.to_string() + " was not created");
+        ordered.push_back(std::move(*it));
+    }
+    return ordered;
 }
 
 std::optional<Trigger> TriggerStore::replace(Connection& conn, const TriggerId& id,

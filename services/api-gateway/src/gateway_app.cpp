@@ -10,6 +10,12 @@
 namespace etp::gateway {
 
 namespace {
+// Trigger creates per statement, and statements at once. One at a time: while it runs, the
+// next batch gathers. On 2 vCPUs with 16 clients, two at once made 15 % fewer creates a second
+// and four 25 % fewer (smaller batches, so more statements and commits for the same rows).
+constexpr std::size_t kCreateBatch = 64;
+constexpr std::size_t kCreatesInFlight = 1;
+
 // On a connection of its own, before anything else starts: `--migrate-only` (a Kubernetes Job)
 // then needs nothing but PostgreSQL.
 void migrate(const std::string& database_url) {
@@ -29,10 +35,22 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
     service::ServiceHost host("api-gateway", config.common,
                               static_cast<std::size_t>(config.http_threads) + 2);
     TriggerCache triggers(host.pool());
+    pg::Pool& pool = host.pool();
+    TriggerCreates creates(
+        [&pool](const std::vector<const pg::NewTrigger*>& news) {
+            auto conn = pool.acquire();
+            return pg::TriggerStore::create_many(*conn, news);
+        },
+        [&pool](const pg::NewTrigger& n) {
+            auto conn = pool.acquire();
+            return pg::TriggerStore::create(*conn, n.id, n.spec, n.secret);
+        },
+        kCreateBatch, kCreatesInFlight);
     GatewayContext ctx{host.pool(),
                        host.producer(),
                        bus::Topics(config.common.topic_prefix),
                        triggers,
+                       creates,
                        config.allow_private_targets == 1,
                        config.cdc_source_url};
     Authenticator auth(config.admin_key, host.pool());

@@ -7,16 +7,22 @@
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/pg/pool.hpp"
+#include "etp/pg/trigger_store.hpp"
+#include "group_commit.hpp"
 #include "http_server.hpp"
 #include "trigger_cache.hpp"
 
 namespace etp::gateway {
+
+// Creates of triggers, written in groups (see group_commit.hpp).
+using TriggerCreates = GroupCommit<pg::NewTrigger, Trigger>;
 
 struct GatewayContext {
     pg::Pool& pool;
     bus::Producer& producer;
     bus::Topics topics;
     TriggerCache& triggers;
+    TriggerCreates& creates;
     // ETP_ALLOW_PRIVATE_TARGETS: whether webhook targets may be private addresses.
     bool allow_private_targets = false;
     // CDC_SOURCE_URL: where cdc trigger definitions' tables are looked up for warnings.

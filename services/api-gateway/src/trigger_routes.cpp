@@ -107,11 +107,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                         secret = std::move(first.secret);
                         generated = std::move(first.generated);
                     }
-                    Trigger trigger;
-                    {
-                        auto conn = ctx.pool.acquire();
-                        trigger = pg::TriggerStore::create(*conn, id, spec, secret);
-                    }
+                    Trigger trigger = ctx.creates.submit(pg::NewTrigger{id, spec, secret});
                     publish_change(ctx, trigger);
                     res.set_header("Location", "/api/v1/triggers/" + id.to_string());
                     reply_json(res, 201,
