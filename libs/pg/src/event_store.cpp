@@ -384,25 +384,26 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
 }
 
 EventStats EventStore::stats(Connection& conn) {
-    EventStats s;
-    Result totals = conn.exec("SELECT count(*) FILTER (WHERE " + detail::kIsActive +
-                              ") AS active, count(*) FILTER (WHERE " + detail::kIsArchived +
-                              ") AS archived," + R"(
+    // One pass over the log, per type (two passes, totals then types, took 3.7 s on 9 million
+    // events; this one 2.8 s). The gateway caches the answer for a minute.
+    Result r = conn.exec("SELECT trigger_type, count(*) AS total, count(*) FILTER (WHERE " +
+                         detail::kIsActive + ") AS active, count(*) FILTER (WHERE " +
+                         detail::kIsArchived + ") AS archived," + R"(
                count(*) FILTER (WHERE is_test) AS test,
                count(*) FILTER (WHERE triggered_at > now() - interval '1 minute') AS last_minute,
                count(*) FILTER (WHERE triggered_at > now() - interval '1 hour') AS last_hour,
                count(*) FILTER (WHERE triggered_at > now() - interval '1 day') AS last_day
-        FROM events)");
-    s.active = totals.integer(0, "active");
-    s.archived = totals.integer(0, "archived");
-    s.test = totals.integer(0, "test");
-    s.last_minute = totals.integer(0, "last_minute");
-    s.last_hour = totals.integer(0, "last_hour");
-    s.last_day = totals.integer(0, "last_day");
-    Result by_type =
-        conn.exec("SELECT trigger_type, count(*) FROM events GROUP BY trigger_type ORDER BY 1");
-    for (int i = 0; i < by_type.rows(); ++i)
-        s.by_type.emplace_back(std::string(by_type.text(i, 0)), by_type.integer(i, 1));
+        FROM events GROUP BY trigger_type ORDER BY 1)");
+    EventStats s;
+    for (int i = 0; i < r.rows(); ++i) {
+        s.by_type.emplace_back(std::string(r.text(i, "trigger_type")), r.integer(i, "total"));
+        s.active += r.integer(i, "active");
+        s.archived += r.integer(i, "archived");
+        s.test += r.integer(i, "test");
+        s.last_minute += r.integer(i, "last_minute");
+        s.last_hour += r.integer(i, "last_hour");
+        s.last_day += r.integer(i, "last_day");
+    }
     return s;
 }
 

@@ -185,3 +185,23 @@ TEST_CASE("listings walk every hour newest first, by cursor and by page number")
         }
     }
 }
+
+TEST_CASE("stats count the log by type, status, test firings and age") {
+    Connection conn = seeded("event_stats");
+    // Two more types, two hours old: active (the watermark is four hours back).
+    conn.exec(
+        "INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, triggered_at) "
+        "SELECT gen_random_uuid(), gen_random_uuid(), 's', CASE WHEN g <= 5 THEN 'scheduled' "
+        "ELSE 'cdc' END, 'schedule', now() - interval '2 hours' FROM generate_series(1, 8) g");
+    auto s = EventStore::stats(conn);
+    using Count = std::pair<std::string, std::int64_t>;
+    CHECK(s.by_type == std::vector<Count>{{"api", 360}, {"cdc", 3}, {"scheduled", 5}});
+    CHECK(s.archived == 9 * 8 + 3 * 32);  // by hand (g % 5 == 0), and the three ages past the mark
+    CHECK(s.active == 368 - s.archived);
+    CHECK(s.test == 9 * 3);  // g % 11 == 0
+    // Triggered in the last minute: the two future ages, and now itself (g % 4 == 0); the
+    // last hour adds 10 and 50 minutes ago; the last day 70 minutes, 2 and 5 hours ago.
+    CHECK(s.last_minute == 2 * 40 + 10);
+    CHECK(s.last_hour == 5 * 40);
+    CHECK(s.last_day == 7 * 40 + 8);
+}
