@@ -40,7 +40,7 @@ class HttpServer : public service::Component {
     httplib::Server server_;
     int port_ = 0;
     int listen_socket_ = -1;  // set when cpp-httplib creates it (see constructor)
-    std::thread thread_;  // declared last: joined before the server it runs is destroyed
+    std::thread thread_;      // declared last: joined before the server it runs is destroyed
 };
 
 }  // namespace etp::gateway
