@@ -6,7 +6,7 @@
 //
 // Per created trigger, PostgreSQL's statement and commit cost several times the row itself
 // (pgbench, 16 clients: 8,400 single-row creates/s against 31,800 rows/s in 8-row statements;
-// through the gateway, 3,700 creates/s became 6,800).
+// through the gateway, 3,700 creates/s became 5,700-6,900).
 //
 // A failed batch writes nothing (one statement); each of its requests then runs alone on its
 // own thread, so one bad row, or an outage, answers each request with its own error.
