@@ -46,7 +46,14 @@ int main(int argc, char** argv) {
         etp::log::info("dev broker ready", {{"bootstrap", cluster.bootstrap()},
                                             {"brokers", options.brokers},
                                             {"partitions", options.partitions},
-                                            {"topic_prefix", options.topic_prefix}});
+                                            {"topic_prefix", options.topic_prefix},
+                                            {"mock", etp::dev_broker::mock_build()}});
+        if (etp::dev_broker::mock_build() != "patched") {
+            etp::log::warn(
+                "stock mock cluster: each fetch walks the partition's whole log, so "
+                "consumers slow down as partitions fill; run scripts/install-deps "
+                "and rebuild for the patched one (deploy/README.md)");
+        }
         int signal = 0;
         sigwait(&stop_signals, &signal);
         etp::log::info("dev broker stopping", {{"signal", signal}});

@@ -149,6 +149,8 @@ std::string usage() {
            "  --address-file PATH  also write the bootstrap servers to PATH (atomically)\n";
 }
 
+std::string_view mock_build() { return ETP_DEV_BROKER_MOCK; }
+
 void write_file_atomically(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     std::FILE* file = std::fopen(tmp.c_str(), "w");

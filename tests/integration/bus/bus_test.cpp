@@ -217,6 +217,45 @@ TEST_CASE("a new group member resumes after the last committed offset", "[bus]")
     CHECK(second.poll(10, 500ms).empty());  // nothing before offset 5 comes again
 }
 
+// The development broker answers a fetch with every message set after the offset that fits
+// (deploy/local/patches/) and finds the offset searching from the newest set back: a log of
+// one-message sets, as producers that wait for each acknowledgement write it, reads back whole,
+// in order and once, from its start and from a committed offset in its middle.
+TEST_CASE("a log of 3,000 one-message batches reads back in order from the start and the middle",
+          "[bus]") {
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    const std::string topic = unique_topic("batches");
+    const std::string group = "etp-integration-batches-" + std::to_string(::getpid());
+    constexpr int kCount = 3000;
+    constexpr int kCommitted = 1234;
+    {
+        Producer producer(producer_config(brokers));  // linger.ms 0: one message per batch
+        for (int i = 0; i < kCount; ++i)
+            producer.produce_sync({topic, "same-key", "m" + std::to_string(i), {}});
+    }
+    {
+        Consumer first(consumer_config(brokers, group, topic));
+        auto got = poll_for(first, kCount, 60s);
+        REQUIRE(got.size() == kCount);
+        for (int i = 0; i < kCount; ++i) {
+            INFO("message " << i);
+            REQUIRE(got[i].offset == i);
+            REQUIRE(got[i].value == "m" + std::to_string(i));
+        }
+        first.commit({got.begin(), got.begin() + kCommitted});
+        first.close();
+    }
+    Consumer second(consumer_config(brokers, group, topic));
+    auto got = poll_for(second, kCount - kCommitted, 60s);
+    REQUIRE(got.size() == kCount - kCommitted);
+    for (int i = 0; i < kCount - kCommitted; ++i) {
+        INFO("message " << i);
+        REQUIRE(got[i].offset == kCommitted + i);
+        REQUIRE(got[i].value == "m" + std::to_string(kCommitted + i));
+    }
+    CHECK(second.poll(10, 500ms).empty());
+}
+
 TEST_CASE("check answers for a live broker and names the reason for a dead one", "[bus]") {
     const std::string& brokers = DevBroker::shared().bootstrap();
     {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace etp::dev_broker {
@@ -43,6 +44,11 @@ class MockCluster {
     std::unique_ptr<Impl> impl_;
     std::string bootstrap_;
 };
+
+// Which mock cluster this executable was built with: "patched" (librdkafka 2.0.2's source with
+// deploy/local/patches/ applied) or "stock" (Debian's shared librdkafka, when the build found no
+// source tarball).
+std::string_view mock_build();
 
 // Writes `text` to `path` through a temporary file in the same directory and a rename, so a
 // reader never sees a partial file. Throws etp::Error(kInternal).
