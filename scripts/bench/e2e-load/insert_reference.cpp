@@ -96,10 +96,10 @@ InsertReference measure_inserts(const std::string& database_url, const std::stri
     const std::string sql = "INSERT INTO " + table + R"( (id, trigger_id, trigger_name,
                         trigger_type, source, is_test, payload, scheduled_for, triggered_at)
     SELECT id, trigger_id, trigger_name, trigger_type, source, is_test,
-           coalesce(payload, 'null'::jsonb), scheduled_for, triggered_at
-    FROM jsonb_to_recordset($1::jsonb) AS x(
+           coalesce(payload, 'null'::json), scheduled_for, triggered_at
+    FROM json_to_recordset($1::json) AS x(
         id uuid, trigger_id uuid, trigger_name text, trigger_type text, source text,
-        is_test boolean, payload jsonb, scheduled_for timestamptz, triggered_at timestamptz)
+        is_test boolean, payload json, scheduled_for timestamptz, triggered_at timestamptz)
     ON CONFLICT (id, triggered_at) DO NOTHING)";
     expect(Result(PQprepare(conn.get(), "insert_rows", sql.c_str(), 1, nullptr)), PGRES_COMMAND_OK,
            "PREPARE");
