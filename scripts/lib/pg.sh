@@ -89,7 +89,12 @@ unix_socket_directories = '$ETP_PG_SOCKET'
 wal_level = logical
 max_wal_senders = 10
 max_replication_slots = 10
-max_slot_wal_keep_size = '1GB'
+# cdc-capture's slot can hold back no more WAL than this. Logical decoding cannot move a slot's
+# restart point past the start of a transaction still running anywhere in the cluster, so one
+# transaction writing more than this (a benchmark's million-row INSERT, a migration rewriting
+# the event log) invalidates the slot however promptly cdc-capture confirms: 1GB was exceeded by
+# scripts/bench/scheduler's 1,000,000-trigger INSERT. WAL is kept only while a slot needs it.
+max_slot_wal_keep_size = '4GB'
 EOF
     if etp_is_root; then
         chown postgres:postgres "$ETP_PG_DATA/etp.conf"
