@@ -20,6 +20,7 @@ PassOptions pass_options(const RetentionConfig& config) {
     o.partitions_ahead = std::chrono::hours(config.partitions_ahead);
     o.batch_size = config.batch_size;
     o.lock_timeout = config.lock_timeout;
+    o.work_percent = config.work_percent;
     return o;
 }
 
@@ -59,7 +60,12 @@ int run_retention_once(const RetentionConfig& config) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     pg::Connection conn(config.common.database_url);
-    PassReport report = run_pass(conn, pass_options(config), [] { return false; });
+    PassReport report = run_pass(
+        conn, pass_options(config), [] { return false; },
+        [](std::chrono::microseconds d) {
+            std::this_thread::sleep_for(d);
+            return true;
+        });
     log_report(report);
     bus::ProducerConfig producer_config;
     producer_config.brokers = config.common.kafka_brokers;

@@ -33,6 +33,11 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
                   "how long partition DDL (create, drop) waits for its table locks before it "
                   "gives up until the next pass, so inserts never queue behind it for longer",
                   config.lock_timeout)
+        .integer("RETENTION_WORK_PERCENT", 25,
+                 "share of a pass's span its statements may fill: after a step that ran for t "
+                 "the pass rests t*(100-p)/p, so that event logging next to it slows less "
+                 "while it runs; 100 = no rests",
+                 config.work_percent, 1, 100)
         .flag("--once",
               "run one pass and exit (for a Kubernetes CronJob): 0 when it completed, 1 when it "
               "failed or another instance kept the retention lock for 30 s",

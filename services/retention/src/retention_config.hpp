@@ -17,6 +17,7 @@ struct RetentionConfig {
     std::int64_t partitions_ahead = pg::kPartitionsAhead.count();  // hours
     std::int64_t batch_size = 10000;
     std::chrono::milliseconds lock_timeout{};
+    std::int64_t work_percent = 25;
     bool once = false;  // --once: one pass, then exit
 };
 

@@ -50,7 +50,11 @@ void RetentionLoop::pass() {
     metrics().active.Set(1);
     if (!was_active) log::info("retention lock taken; this instance is active");
     auto conn = pool_.acquire();
-    PassReport report = run_pass(*conn, options_, [this] { return stopping(); });
+    PassReport report = run_pass(
+        *conn, options_, [this] { return stopping(); },
+        [this](std::chrono::microseconds d) {
+            return pause(std::chrono::ceil<std::chrono::milliseconds>(d));
+        });
     record(report);
     publish_summaries(producer_, topics_, report);
     if (report.oldest_age) {

@@ -29,9 +29,16 @@ void prepare_partitions(pg::Connection& conn, const PassOptions& o, Timestamp fr
 }  // namespace
 
 PassReport run_pass(pg::Connection& conn, const PassOptions& o,
-                    const std::function<bool()>& stopping) {
+                    const std::function<bool()>& stopping, const PassPacer::Rest& rest) {
     const auto began = std::chrono::steady_clock::now();
     PassReport report;
+    PassPacer pacer(o.work_percent, stopping, rest);
+    // Between two steps: rests as the pacing asks; false when the pass must stop.
+    auto next_step = [&] {
+        const bool go_on = pacer.next_step();
+        report.rested = pacer.rested();
+        return go_on;
+    };
     const Timestamp now = RetentionStore::database_now(conn);
     const Timestamp archive_before = now - o.active_for;
     const Timestamp delete_before = now - o.retain_for;
@@ -54,7 +61,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     // 2. Delivery rows of events past the boundary, before the events themselves, so that no
     //    delivery outlives its event.
     for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
-        if (stopping()) return report;
+        if (!next_step()) return report;
         n = RetentionStore::delete_deliveries_batch(conn, delete_before, o.batch_size);
         report.deliveries_deleted += n;
     }
@@ -62,7 +69,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     // 3. Whole partitions that end at or before the boundary: counted and dropped together.
     for (const auto& part : RetentionStore::partitions(conn)) {
         if (part.from + std::chrono::hours(1) > delete_before) break;  // oldest first
-        if (stopping()) return report;
+        if (!next_step()) return report;
         try {
             if (auto rows = RetentionStore::drop_partition(conn, part.name, o.lock_timeout)) {
                 ++report.partitions_dropped;
@@ -81,7 +88,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     // 4. What is left past the boundary (the boundary's own hour, events_default), row by row.
     if (!postponed) {
         for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
-            if (stopping()) return report;
+            if (!next_step()) return report;
             n = RetentionStore::delete_events_batch(conn, delete_before, o.batch_size);
             report.deleted += n;
         }
@@ -89,13 +96,13 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
 
     // 5. Archive what is older than EVENT_ACTIVE_FOR: one mark moves the watermark, however
     //    many events it passes; marks no stored event needs any more go.
-    if (stopping()) return report;
+    if (!next_step()) return report;
     report.archived = RetentionStore::archive(conn, archive_before);
     RetentionStore::prune_archive_marks(conn);
 
     // 6. Idempotency keys past their 24-hour window.
     for (std::int64_t n = o.batch_size; n >= o.batch_size;) {
-        if (stopping()) return report;
+        if (!next_step()) return report;
         n = pg::IdempotencyStore::delete_expired(conn, o.batch_size);
         report.idempotency_deleted += n;
     }
@@ -109,6 +116,7 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
                                      RetentionStore::database_now(conn) - *census.oldest);
     else
         report.oldest_age = std::chrono::microseconds(0);
+    report.rested = pacer.rested();
     report.completed = !postponed;
     report.elapsed = std::chrono::steady_clock::now() - began;
     return report;
@@ -142,7 +150,9 @@ void log_report(const PassReport& report) {
                {"idempotency_keys_deleted", report.idempotency_deleted},
                {"default_rows", report.default_rows},
                {"duration_ms",
-                std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()}});
+                std::chrono::duration_cast<std::chrono::milliseconds>(report.elapsed).count()},
+               {"rested_ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(report.rested).count()}});
 }
 
 }  // namespace etp::retention

@@ -12,6 +12,7 @@
 #include "etp/domain/time.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/event_store.hpp"
+#include "pass_pacing.hpp"
 
 namespace etp::retention {
 
@@ -21,6 +22,8 @@ struct PassOptions {
     std::chrono::hours partitions_ahead{pg::kPartitionsAhead};
     std::int64_t batch_size = 10000;
     std::chrono::milliseconds lock_timeout{2000};
+    // Share of the pass's span its statements may fill (1..100); see pass_pacing.hpp.
+    std::int64_t work_percent = 100;
 };
 
 struct PassReport {
@@ -38,13 +41,16 @@ struct PassReport {
     std::int64_t partitions = 0;
     std::int64_t default_rows = 0;
     std::optional<std::chrono::microseconds> oldest_age;
-    std::chrono::steady_clock::duration elapsed{};
+    std::chrono::steady_clock::duration elapsed{};  // the whole span, rests included
+    std::chrono::steady_clock::duration rested{};   // of which resting between steps
 };
 
 // Runs the pass. `stopping` is asked between batches; when it answers true the pass returns
-// early (completed = false). Throws etp::Error when a step fails; the work done so far stays.
+// early (completed = false). Between batches the pass rests through `rest` as
+// options.work_percent asks (no rests when `rest` is empty). Throws etp::Error when a step
+// fails; the work done so far stays.
 PassReport run_pass(pg::Connection& conn, const PassOptions& options,
-                    const std::function<bool()>& stopping);
+                    const std::function<bool()>& stopping, const PassPacer::Rest& rest = {});
 
 // Adds a pass's figures to the metrics.
 void record(const PassReport& report);

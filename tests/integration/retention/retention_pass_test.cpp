@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "etp/pg/migrations.hpp"
 #include "etp/pg/retention_store.hpp"
@@ -167,4 +168,36 @@ TEST_CASE("the pass creates partitions ahead and from the delete boundary on") {
     CHECK(report.partitions == count(conn, R"(
         SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'events'::regclass AND c.relname ~ '^events_p[0-9]{10}$')"));
+}
+
+TEST_CASE("a paced pass rests between its steps and does the same work") {
+    Connection conn = seed("pass_paced");
+    PassOptions o = options(2);
+    o.work_percent = 25;
+    std::vector<std::chrono::microseconds> rests;
+    auto report = run_pass(
+        conn, o, [] { return false; },
+        [&](std::chrono::microseconds d) {
+            rests.push_back(d);
+            return true;  // rests without waiting: the test checks what is asked
+        });
+    CHECK(report.completed);
+    CHECK(report.archived == 6);
+    CHECK(report.deleted == kInserted - 7);
+    check_done(conn);
+    // Every batch boundary asked for a rest three times as long as the work before it.
+    CHECK(rests.size() >= 10);
+    for (auto d : rests) CHECK(d > 0us);
+
+    // A rest interrupted by a shutdown ends the pass there; the next pass finishes.
+    Connection again = seed("pass_paced_stop");
+    int asked = 0;
+    auto partial = run_pass(
+        again, o, [] { return false; }, [&](std::chrono::microseconds) { return ++asked < 3; });
+    CHECK_FALSE(partial.completed);
+    CHECK(asked == 3);
+    CHECK(deleted_plus_stored(again) == kInserted);
+    auto rest = run_pass(again, options(2), [] { return false; });
+    CHECK(rest.completed);
+    check_done(again);
 }
