@@ -91,3 +91,23 @@ TEST_CASE("the gateway answers 503 when Kafka is unreachable, and health says wh
     CHECK(body["kafka"] != "ok");
     CHECK(gateway.process->terminate(10s) == 0);
 }
+
+TEST_CASE("a trigger change made right before SIGTERM is still published") {
+    // Trigger changes go out on a batching producer of their own (linger): stopping the gateway
+    // must flush it, not drop what it holds.
+    etp::testing::DevBroker broker;
+    auto gateway = etp::e2e::make_service("api-gateway", {{"KAFKA_BROKERS", broker.bootstrap()}});
+    REQUIRE(gateway.start_and_wait());
+    etp::e2e::Api api(gateway.http_port);
+    auto created = api.post("/api/v1/triggers", {{"name", "last words"}, {"type", "api"}});
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    std::string id = nlohmann::json::parse(created->body)["id"];
+    CHECK(gateway.process->terminate(10s) == 0);
+
+    auto changes = etp::testing::read_topic(broker.bootstrap(), "etp.trigger.changes", 1, 8s);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].key == id);
+    REQUIRE(changes[0].value);
+    CHECK(nlohmann::json::parse(*changes[0].value)["name"] == "last words");
+}

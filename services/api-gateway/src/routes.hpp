@@ -19,7 +19,9 @@ using TriggerCreates = GroupCommit<pg::NewTrigger, Trigger>;
 
 struct GatewayContext {
     pg::Pool& pool;
-    bus::Producer& producer;
+    bus::Producer& producer;  // firings: linger 0, each request waits for its own ack
+    // etp.trigger.changes: nobody waits for these acks, so they are batched (kChangesLingerMs).
+    bus::Producer& change_producer;
     bus::Topics topics;
     TriggerCache& triggers;
     TriggerCreates& creates;

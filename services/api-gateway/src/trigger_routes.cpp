@@ -22,7 +22,7 @@ void publish_change(GatewayContext& ctx, const TriggerId& id,
                     std::optional<std::string> definition) {
     ctx.triggers.invalidate(id);
     try {
-        ctx.producer.produce(
+        ctx.change_producer.produce(
             {ctx.topics.trigger_changes(), id.to_string(), std::move(definition), {}},
             [id = id.to_string()](std::optional<Error> error) {
                 if (error)
