@@ -10,17 +10,27 @@ ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
     : name_(std::move(name)), config_(config) {
     log::init(name_, config.log_level);
     pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size);
-    bus::ProducerConfig producer_config;
-    producer_config.brokers = config.kafka_brokers;
-    producer_config.client_id = name_;
-    producer_config.linger_ms = linger_ms;
-    producer_ = std::make_unique<bus::Producer>(producer_config);
+    producer_ = make_producer(name_, linger_ms);
     checks_.push_back({"postgres", [this] { return pool_->check(); }});
     checks_.push_back(
         {"kafka", [this] { return producer_->check(std::chrono::milliseconds(2000)); }});
 }
 
 ServiceHost::~ServiceHost() = default;
+
+std::unique_ptr<bus::Producer> ServiceHost::make_producer(const std::string& client_id,
+                                                          int linger_ms) const {
+    bus::ProducerConfig producer_config;
+    producer_config.brokers = config_.kafka_brokers;
+    producer_config.client_id = client_id;
+    producer_config.linger_ms = linger_ms;
+    return std::make_unique<bus::Producer>(producer_config);
+}
+
+bus::Producer& ServiceHost::add_producer(const std::string& client_suffix, int linger_ms) {
+    more_producers_.push_back(make_producer(name_ + "-" + client_suffix, linger_ms));
+    return *more_producers_.back();
+}
 
 void ServiceHost::add_check(runtime::NamedCheck check) { checks_.push_back(std::move(check)); }
 
@@ -44,9 +54,14 @@ int ServiceHost::run(runtime::ShutdownSignal& shutdown) {
     auto began = std::chrono::steady_clock::now();
     admin.set_ready(false);
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->stop();
-    auto left = config_.shutdown_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::steady_clock::now() - began);
-    bool flushed = producer_->flush(std::max(left, std::chrono::milliseconds(100)));
+    auto flush = [&](bus::Producer& producer) {
+        auto left =
+            config_.shutdown_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - began);
+        return producer.flush(std::max(left, std::chrono::milliseconds(100)));
+    };
+    bool flushed = flush(*producer_);
+    for (auto& producer : more_producers_) flushed = flush(*producer) && flushed;
     admin.stop();
     log::info(name_ + " stopped",
               {{"producer_flushed", flushed},

@@ -38,13 +38,7 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
 
     service::ServiceHost host("api-gateway", config.common,
                               static_cast<std::size_t>(config.http_threads) + 2);
-    // Declared before everything that publishes through it, so it is destroyed (and flushed,
-    // bounded) after the HTTP server has stopped.
-    bus::ProducerConfig changes_config;
-    changes_config.brokers = config.common.kafka_brokers;
-    changes_config.client_id = "api-gateway-changes";
-    changes_config.linger_ms = kChangesLingerMs;
-    bus::Producer changes(changes_config);
+    bus::Producer& changes = host.add_producer("changes", kChangesLingerMs);
     TriggerCache triggers(host.pool());
     pg::Pool& pool = host.pool();
     TriggerCreates creates(

@@ -33,7 +33,8 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
     const auto began = std::chrono::steady_clock::now();
     PassReport report;
     PassPacer pacer(o.work_percent, stopping, rest);
-    // Between two steps: rests as the pacing asks; false when the pass must stop.
+    // Between two steps: rests as the pacing asks (the only place a pass rests, so report.rested
+    // is current after it); false when the pass must stop.
     auto next_step = [&] {
         const bool go_on = pacer.next_step();
         report.rested = pacer.rested();
@@ -116,7 +117,6 @@ PassReport run_pass(pg::Connection& conn, const PassOptions& o,
                                      RetentionStore::database_now(conn) - *census.oldest);
     else
         report.oldest_age = std::chrono::microseconds(0);
-    report.rested = pacer.rested();
     report.completed = !postponed;
     report.elapsed = std::chrono::steady_clock::now() - began;
     return report;

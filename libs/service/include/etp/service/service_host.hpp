@@ -2,7 +2,7 @@
 // What every service's App shares: JSON logs named after the service, a PostgreSQL pool, an
 // idempotent producer, the admin server whose readiness is every dependency check, and the
 // lifecycle — components start in the order added and stop in reverse, readiness goes 503
-// first, the producer is flushed last, and one summary line is logged. Construct and run from
+// first, the producers are flushed last, and one summary line is logged. Construct and run from
 // main's thread; the pool and producer are thread-safe for the components to share.
 
 #include <chrono>
@@ -40,6 +40,10 @@ class ServiceHost {
 
     pg::Pool& pool() noexcept { return *pool_; }
     bus::Producer& producer() noexcept { return *producer_; }
+    // A further producer with a batching delay of its own, for a stream nobody waits on while
+    // producer() serves one that does. Owned here, flushed with producer() at shutdown within
+    // SHUTDOWN_TIMEOUT; its Kafka client id is `name-client_suffix`. Call before run().
+    bus::Producer& add_producer(const std::string& client_suffix, int linger_ms);
     const runtime::CommonConfig& config() const noexcept { return config_; }
 
     // Readiness checks beyond "postgres" and "kafka", which are always there.
@@ -52,10 +56,13 @@ class ServiceHost {
     int run(runtime::ShutdownSignal& shutdown);
 
  private:
+    std::unique_ptr<bus::Producer> make_producer(const std::string& client_id, int linger_ms) const;
+
     std::string name_;
     runtime::CommonConfig config_;
     std::unique_ptr<pg::Pool> pool_;
     std::unique_ptr<bus::Producer> producer_;
+    std::vector<std::unique_ptr<bus::Producer>> more_producers_;
     std::vector<runtime::NamedCheck> checks_;
     std::vector<Component*> components_;
 };
