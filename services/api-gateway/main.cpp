@@ -1,9 +1,11 @@
 #include <exception>
 
+#include "etp/runtime/allocator.hpp"
 #include "etp/runtime/log.hpp"
 #include "gateway_app.hpp"
 
 int main(int argc, char** argv) {
+    etp::runtime::tune_allocator();
     etp::gateway::GatewayConfig config;
     auto spec = etp::gateway::make_config_spec(config);
     if (auto code = spec.parse_or_exit_code(argc, argv)) return *code;

@@ -1,9 +1,11 @@
 #include <exception>
 
 #include "dispatcher_app.hpp"
+#include "etp/runtime/allocator.hpp"
 #include "etp/runtime/log.hpp"
 
 int main(int argc, char** argv) {
+    etp::runtime::tune_allocator();
     etp::dispatcher::DispatcherConfig config;
     auto spec = etp::dispatcher::make_config_spec(config);
     if (auto code = spec.parse_or_exit_code(argc, argv)) return *code;

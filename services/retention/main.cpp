@@ -1,10 +1,12 @@
 #include <exception>
 
 #include "etp/domain/error.hpp"
+#include "etp/runtime/allocator.hpp"
 #include "etp/runtime/log.hpp"
 #include "retention_app.hpp"
 
 int main(int argc, char** argv) {
+    etp::runtime::tune_allocator();
     etp::retention::RetentionConfig config;
     auto spec = etp::retention::make_config_spec(config);
     if (auto code = spec.parse_or_exit_code(argc, argv)) return *code;
