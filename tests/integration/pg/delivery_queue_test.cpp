@@ -53,3 +53,48 @@ TEST_CASE("log_events answers for every position of an event repeated in one bat
     CHECK(conn.exec("SELECT count(*) FROM events").integer(0, 0) == 2);
     CHECK(conn.exec("SELECT count(*) FROM deliveries").integer(0, 0) == 2);
 }
+
+TEST_CASE("log_events queues a delivery for events whose trigger has a target, and only those",
+          "[delivery_queue]") {
+    Connection conn(etp::pg::test::fresh_database("delivery_queue_targets"));
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+    const std::string with_target = "0192f0a0-0000-7000-8000-0000000000b1";
+    const std::string without_target = "0192f0a0-0000-7000-8000-0000000000b2";
+    conn.exec(
+        "INSERT INTO triggers (id, name, type, active, target) VALUES "
+        "('" +
+        with_target +
+        "', 'has a target', 'api', true, '{\"url\": \"https://example.com/a\"}'), ('" +
+        without_target + "', 'no target', 'api', true, NULL)");
+    // Many other triggers with targets, none of them in the batch.
+    conn.exec(
+        "INSERT INTO triggers (id, name, type, active, target) "
+        "SELECT gen_random_uuid(), 'other ' || g, 'api', true, '{\"url\": "
+        "\"https://example.com/o\"}' "
+        "FROM generate_series(1, 200) AS g");
+
+    auto of_trigger = [](const std::string& id, const std::string& trigger) {
+        etp::Event e = test_event(id, false);
+        e.trigger_id = *etp::TriggerId::parse(trigger);
+        return e;
+    };
+    const auto a = of_trigger("5b2d7c1e-0000-5000-8000-0000000000a1", with_target);
+    const auto b = of_trigger("5b2d7c1e-0000-5000-8000-0000000000a2", without_target);
+    // An unsaved definition's test: its target travels with the event; no trigger row exists.
+    const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000a3", true);
+    const auto d = of_trigger("5b2d7c1e-0000-5000-8000-0000000000a4", with_target);
+
+    auto logged = etp::pg::DeliveryQueue::log_events(conn, {a, b, c, d}, std::chrono::seconds(30));
+    CHECK(logged.inserted == 4);
+    CHECK(logged.delivery_queued == std::vector<bool>{true, false, true, true});
+    auto rows =
+        conn.exec("SELECT event_id::text, status, number FROM deliveries ORDER BY event_id");
+    REQUIRE(rows.rows() == 3);
+    CHECK(rows.text(0, 0) == a.id.to_string());
+    CHECK(rows.text(1, 0) == c.id.to_string());
+    CHECK(rows.text(2, 0) == d.id.to_string());
+    for (int i = 0; i < rows.rows(); ++i) {
+        CHECK(rows.text(i, 1) == "pending");
+        CHECK(rows.integer(i, 2) == 1);
+    }
+}
