@@ -37,6 +37,13 @@ std::string key_rows_json(const std::vector<DeliveryKey>& keys) {
     return rows.dump();
 }
 
+// "Still pending", for statements that find deliveries by key. Written as not finished (the
+// table's CHECK allows pending, succeeded and dead only) rather than as status = 'pending',
+// which matches the predicate of the partial index of due deliveries: PostgreSQL then read that
+// whole index into a hash, every pending delivery, for each batch of a few dozen keys (3.6 ms
+// for 33 keys with none pending, and growing with a backlog); by key it takes 0.24 ms.
+const std::string kStillPending = "d.status NOT IN ('succeeded', 'dead')";
+
 // A uuid[] literal. The batch's triggers are named, so that PostgreSQL looks each one up by
 // its key: asked per row with EXISTS, it planned one hashed scan of the whole triggers table
 // per batch (jsonb_to_recordset is estimated at 100 rows), 53 of the statement's 61 ms for
@@ -184,7 +191,8 @@ void DeliveryQueue::renew(Connection& conn, const std::vector<DeliveryKey>& keys
     conn.exec_prepared(R"(
         UPDATE deliveries d SET next_attempt_at = now() + $2::interval
         FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, number int)
-        WHERE d.event_id = x.event_id AND d.number = x.number AND d.status = 'pending')",
+        WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
+                           kStillPending,
                        {key_rows_json(keys), interval(lease)});
 }
 
@@ -228,7 +236,8 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
         FROM jsonb_to_recordset($1::jsonb) AS x(
             event_id uuid, number int, attempt int, status text, next_attempt_at timestamptz,
             error text)
-        WHERE d.event_id = x.event_id AND d.number = x.number AND d.status = 'pending')",
+        WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
+                           kStillPending,
                        {param});
     tx.commit();
 }

@@ -98,3 +98,48 @@ TEST_CASE("log_events queues a delivery for events whose trigger has a target, a
         CHECK(rows.integer(i, 2) == 1);
     }
 }
+
+TEST_CASE("record and renew change pending deliveries only", "[delivery_queue]") {
+    Connection conn(etp::pg::test::fresh_database("delivery_queue_record"));
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+    const auto a = test_event("5b2d7c1e-0000-5000-8000-0000000000c1", true);
+    const auto b = test_event("5b2d7c1e-0000-5000-8000-0000000000c2", true);
+    const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000c3", true);
+    auto logged = etp::pg::DeliveryQueue::log_events(conn, {a, b, c}, std::chrono::seconds(30));
+    REQUIRE(logged.delivery_queued == std::vector<bool>{true, true, true});
+    // b was given up on (say, its trigger was deleted) before its attempt was recorded.
+    etp::pg::DeliveryQueue::abandon(conn, {b.id, 1}, "trigger deleted");
+
+    auto outcome = [](const etp::Event& e, std::string status) {
+        etp::pg::AttemptOutcome o;
+        o.key = {e.id, 1};
+        o.triggered_at = e.triggered_at;
+        o.attempt = 1;
+        o.started_at = e.triggered_at;
+        o.http_status = 200;
+        o.latency_ms = 12;
+        o.status = std::move(status);
+        return o;
+    };
+    etp::pg::DeliveryQueue::record(conn, {outcome(a, "succeeded"), outcome(b, "succeeded")});
+    auto status = [&](const etp::Event& e) {
+        return std::string(conn.exec("SELECT status || '/' || attempts FROM deliveries "
+                                     "WHERE event_id = '" +
+                                     e.id.to_string() + "'")
+                               .text(0, 0));
+    };
+    CHECK(status(a) == "succeeded/1");
+    CHECK(status(b) == "dead/0");  // the attempt is logged, the delivery stays dead
+    CHECK(status(c) == "pending/0");
+    CHECK(conn.exec("SELECT count(*) FROM delivery_attempts").integer(0, 0) == 2);
+
+    // Renewing a lease moves only what is still pending.
+    conn.exec("UPDATE deliveries SET next_attempt_at = now() - interval '1 hour'");
+    etp::pg::DeliveryQueue::renew(conn, {{a.id, 1}, {b.id, 1}, {c.id, 1}},
+                                  std::chrono::minutes(10));
+    auto renewed = conn.exec(
+        "SELECT event_id::text FROM deliveries WHERE next_attempt_at > now() + interval '9 "
+        "minutes'");
+    REQUIRE(renewed.rows() == 1);
+    CHECK(renewed.text(0, 0) == c.id.to_string());
+}
