@@ -34,6 +34,15 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    if (options.port != 0) {
+        if (auto busy = etp::dev_broker::unavailable_port(options.port, options.brokers)) {
+            etp::log::error("dev broker failed",
+                            {{"error", "cannot listen on " + *busy +
+                                           " (another process has the port, or a connection "
+                                           "that used it lingers; choose another --port)"}});
+            return 1;
+        }
+    }
     try {
         etp::dev_broker::set_base_port(options.port);
         etp::dev_broker::MockCluster cluster(options);

@@ -18,6 +18,7 @@
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/testing/dev_broker.hpp"
+#include "etp/testing/service_process.hpp"
 
 extern char** environ;
 
@@ -345,4 +346,27 @@ TEST_CASE("kcat lists the platform's five topics", "[bus]") {
         CHECK(result.out.find("topic \"" + spec.name + "\" with 16 partitions") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("the development broker refuses a port it cannot listen on with a clear error", "[bus]") {
+    // librdkafka's mock cluster crashed when its bind failed (port 59092 taken by a lingering
+    // connection); the broker now checks its ports first.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 1) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const std::string port = std::to_string(ntohs(address.sin_port));
+
+    auto result = etp::testing::run_command(ETP_DEV_BROKER_BIN, {"--port", port}, {}, 20s);
+    ::close(fd);
+    CHECK(result.exit_code == 1);
+    std::string expected = "cannot listen on 127.0.0.1:";
+    expected += port;
+    CHECK_THAT(result.err, Catch::Matchers::Contains(expected));
+    CHECK(result.out.find("bootstrap=") == std::string::npos);
 }

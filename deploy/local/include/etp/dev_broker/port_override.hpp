@@ -5,9 +5,17 @@
 // address back at once). Clients can then reconnect to the same address after a restart.
 // Linked into the executable only: interposing bind() is no business of a library.
 
+#include <optional>
+#include <string>
+
 namespace etp::dev_broker {
 
 // 0 turns the override off. Call before the cluster is created.
 void set_base_port(int port) noexcept;
+
+// The first of ports base .. base+count-1 that cannot be bound on 127.0.0.1 the way the
+// override binds it, as "127.0.0.1:<port>: <reason>"; nullopt when all can. librdkafka 2.0.2's
+// mock crashes when its bind fails, so the broker asks first and exits with this message.
+std::optional<std::string> unavailable_port(int base, int count);
 
 }  // namespace etp::dev_broker
