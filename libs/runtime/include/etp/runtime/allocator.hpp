@@ -12,8 +12,8 @@
 //
 // An arena now keeps up to kTrimThreshold free at its top, and allocations below
 // kMmapThreshold come from the arenas. Memory is still returned, later and in larger steps; at
-// most a few MiB per arena stays with the process after a burst. (Listing at 2 and at 32 MiB
-// measured the same as at 4, within noise.)
+// most a few MiB per arena stays with the process after a burst. (Listing measured the same
+// with 2 and with 32 MiB kept, within noise; 4 MiB lies between.)
 // A GLIBC_TUNABLES variable that sets any glibc.malloc tunable wins: nothing is changed then.
 
 #include <cstddef>
