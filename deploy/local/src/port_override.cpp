@@ -36,20 +36,22 @@ void set_base_port(int port) noexcept {
 std::optional<std::string> unavailable_port(int base, int count) {
     BindFn real = real_bind();
     for (int port = base; port < base + count; ++port) {
+        auto failed = [port](int error) {
+            return "127.0.0.1:" + std::to_string(port) + ": " + std::strerror(error);
+        };
+        if (real == nullptr) return failed(ENOSYS);
         const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return "127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+        if (fd < 0) return failed(errno);
         const int on = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(static_cast<std::uint16_t>(port));
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        const int rc = real == nullptr
-                           ? -1
-                           : real(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-        const int error = real == nullptr ? ENOSYS : errno;
+        const int rc = real(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+        const int error = errno;
         ::close(fd);
-        if (rc != 0) return "127.0.0.1:" + std::to_string(port) + ": " + std::strerror(error);
+        if (rc != 0) return failed(error);
     }
     return std::nullopt;
 }

@@ -188,12 +188,12 @@ std::vector<Event> DeliveryQueue::load_events(Connection& conn,
 void DeliveryQueue::renew(Connection& conn, const std::vector<DeliveryKey>& keys,
                           std::chrono::milliseconds lease) {
     if (keys.empty()) return;
-    conn.exec_prepared(R"(
+    static const std::string sql = R"(
         UPDATE deliveries d SET next_attempt_at = now() + $2::interval
         FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, number int)
         WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
-                           kStillPending,
-                       {key_rows_json(keys), interval(lease)});
+                                   kStillPending;
+    conn.exec_prepared(sql, {key_rows_json(keys), interval(lease)});
 }
 
 void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& outcomes) {
@@ -227,7 +227,7 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
             response_body text)
         ON CONFLICT (event_id, number, attempt) DO NOTHING)",
                        {param});
-    conn.exec_prepared(R"(
+    static const std::string update_sql = R"(
         UPDATE deliveries d
         SET status = x.status, attempts = greatest(d.attempts, x.attempt),
             next_attempt_at = x.next_attempt_at,
@@ -237,8 +237,8 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
             event_id uuid, number int, attempt int, status text, next_attempt_at timestamptz,
             error text)
         WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
-                           kStillPending,
-                       {param});
+                                          kStillPending;
+    conn.exec_prepared(update_sql, {param});
     tx.commit();
 }
 

@@ -72,8 +72,13 @@ std::vector<Message> poll_for(Consumer& consumer, std::size_t count,
     return out;
 }
 
-// A loopback port nothing listens on (bound, then closed).
-int closed_port() {
+struct BoundSocket {
+    int fd;
+    int port;
+};
+
+// A TCP socket bound to a free loopback port; the caller closes it.
+BoundSocket bound_loopback_socket() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
     sockaddr_in address{};
@@ -82,8 +87,14 @@ int closed_port() {
     REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
     socklen_t length = sizeof address;
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    ::close(fd);
-    return ntohs(address.sin_port);
+    return {fd, ntohs(address.sin_port)};
+}
+
+// A loopback port nothing listens on (bound, then closed).
+int closed_port() {
+    const BoundSocket socket = bound_loopback_socket();
+    ::close(socket.fd);
+    return socket.port;
 }
 
 struct ProcessResult {
@@ -351,19 +362,12 @@ TEST_CASE("kcat lists the platform's five topics", "[bus]") {
 TEST_CASE("the development broker refuses a port it cannot listen on with a clear error", "[bus]") {
     // librdkafka's mock cluster crashed when its bind failed (port 59092 taken by a lingering
     // connection); the broker now checks its ports first.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 1) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    const std::string port = std::to_string(ntohs(address.sin_port));
+    const BoundSocket taken = bound_loopback_socket();
+    REQUIRE(::listen(taken.fd, 1) == 0);
+    const std::string port = std::to_string(taken.port);
 
     auto result = etp::testing::run_command(ETP_DEV_BROKER_BIN, {"--port", port}, {}, 20s);
-    ::close(fd);
+    ::close(taken.fd);
     CHECK(result.exit_code == 1);
     std::string expected = "cannot listen on 127.0.0.1:";
     expected += port;
