@@ -10,6 +10,8 @@ find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(date CONFIG REQUIRED)
 find_package(Threads REQUIRED)
+# librdkafka is built from Debian's source with our patches (see the file).
+include(cmake/Librdkafka.cmake)
 if(ETP_BUILD_TESTS)
   find_package(Catch2 2 CONFIG REQUIRED)
   include(Catch)

@@ -46,7 +46,7 @@ class MockCluster {
 };
 
 // Which mock cluster this executable was built with: "patched" (librdkafka 2.0.2's source with
-// deploy/local/patches/ applied) or "stock" (Debian's shared librdkafka, when the build found no
+// third_party/librdkafka/ applied) or "stock" (Debian's shared librdkafka, when the build found no
 // source tarball).
 std::string_view mock_build();
 
