@@ -124,7 +124,7 @@ void check_dead_after_404(const json& delivery, std::int64_t number) {
 
 // The firing the gateway put on etp.trigger.fired for this event.
 std::optional<etp::Event> fired_message(const std::string& event_id) {
-    for (const auto& m : etp::testing::read_topic(etp::testing::DevBroker::shared().bootstrap(),
+    for (const auto& m : etp::testing::read_topic(etp::testing::KafkaBroker::shared().bootstrap(),
                                                   "etp.trigger.fired", 1'000'000, 8s)) {
         etp::Event e = etp::bus::parse_firing_message(m);
         if (e.id.to_string() == event_id) return e;
@@ -378,7 +378,7 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
     // Every change is on etp.trigger.changes, keyed by trigger id; the delete is a tombstone.
     // (The topic holds other tests' changes too: read all there is, then keep this trigger's.)
     std::vector<etp::bus::Message> mine;
-    for (auto& m : etp::testing::read_topic(etp::testing::DevBroker::shared().bootstrap(),
+    for (auto& m : etp::testing::read_topic(etp::testing::KafkaBroker::shared().bootstrap(),
                                             "etp.trigger.changes", 1'000'000, 8s))
         if (m.key == hooked) mine.push_back(m);
     REQUIRE(mine.size() == 5);  // create, replace, deactivate, activate, delete

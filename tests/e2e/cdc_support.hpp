@@ -53,7 +53,7 @@ struct CdcRecord {
 inline std::vector<CdcRecord> read_changes(const std::string& db) {
     auto r =
         testing::run_command("/usr/bin/kcat",
-                             {"-b", testing::DevBroker::shared().bootstrap(), "-C", "-t",
+                             {"-b", testing::KafkaBroker::shared().bootstrap(), "-C", "-t",
                               "etp.cdc.changes", "-e", "-q", "-o", "beginning", "-f", "%k\t%s\n"},
                              {}, std::chrono::seconds(60));
     std::vector<CdcRecord> out;

@@ -18,7 +18,7 @@ TEST_CASE("a firing that arrives while PostgreSQL is down is logged once it is b
         etp::pg::Connection conn(pg.url());
         etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
     }
-    auto& broker = etp::testing::DevBroker::shared();
+    auto& broker = etp::testing::KafkaBroker::shared();
     const etp::testing::Env env = {{"DATABASE_URL", pg.url()},
                                    {"DISPATCHER_GROUP_ID", "db-down-test"}};
 

@@ -32,7 +32,7 @@ TEST_CASE("a firing PostgreSQL rejects is skipped and does not block the ones af
     auto dispatcher = etp::e2e::make_service("dispatcher");
     REQUIRE(dispatcher.start_and_wait());
     etp::bus::ProducerConfig config;
-    config.brokers = etp::testing::DevBroker::shared().bootstrap();
+    config.brokers = etp::testing::KafkaBroker::shared().bootstrap();
     etp::bus::Producer producer(config);
     etp::TriggerId trigger{etp::new_uuid_v7()};  // one key: one partition, in this order
     auto before = firing(trigger, {{"n", 1}});

@@ -1,5 +1,5 @@
 #pragma once
-// The e2e fixture: a real PostgreSQL and the development broker (one each per test process,
+// The e2e fixture: a real PostgreSQL and Apache Kafka (one each per test process,
 // from the harness), and the platform's real binaries started as child processes on free ports.
 
 #include <httplib.h>
@@ -12,9 +12,10 @@
 #include <string>
 
 #include "etp/pg/connection.hpp"
-#include "etp/testing/dev_broker.hpp"
 #include "etp/testing/free_port.hpp"
+#include "etp/testing/kafka_broker.hpp"
 #include "etp/testing/pg_cluster.hpp"
+#include "etp/testing/read_topic.hpp"
 #include "etp/testing/service_process.hpp"
 
 namespace etp::e2e {
@@ -32,7 +33,7 @@ inline std::string binary(const std::string& name) {
 // The environment every service gets: the harness's database and broker.
 inline testing::Env base_env() {
     auto& pg = testing::PgCluster::shared();
-    auto& broker = testing::DevBroker::shared();
+    auto& broker = testing::KafkaBroker::shared();
     return {{"DATABASE_URL", pg.url()},
             {"CDC_SOURCE_URL", pg.url()},
             {"KAFKA_BROKERS", broker.bootstrap()},

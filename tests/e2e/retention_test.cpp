@@ -75,11 +75,11 @@ double metric(int admin_port, const std::string& name) {
 // Retention's summaries on etp.events, as kcat reads the topic from the beginning, whose
 // pass began at or after `since`.
 std::vector<json> read_summaries(etp::Timestamp since) {
-    auto r =
-        etp::testing::run_command("/usr/bin/kcat",
-                                  {"-b", etp::testing::DevBroker::shared().bootstrap(), "-C", "-t",
-                                   "etp.events", "-e", "-q", "-o", "beginning", "-f", "%k\t%s\n"},
-                                  {}, std::chrono::seconds(60));
+    auto r = etp::testing::run_command(
+        "/usr/bin/kcat",
+        {"-b", etp::testing::KafkaBroker::shared().bootstrap(), "-C", "-t", "etp.events", "-e",
+         "-q", "-o", "beginning", "-f", "%k\t%s\n"},
+        {}, std::chrono::seconds(60));
     std::vector<json> out;
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) {

@@ -53,7 +53,7 @@ std::vector<Micros> slots_after(const std::vector<LoggedSlot>& logged, Micros af
 
 TEST_CASE("misfire after 10 s of scheduler downtime: fire_once, skip, fire_all") {
     auto& platform = etp::e2e::platform();
-    etp::e2e::FiredLog fired(etp::testing::DevBroker::shared().bootstrap());
+    etp::e2e::FiredLog fired(etp::testing::KafkaBroker::shared().bootstrap());
     const etp::testing::Env env = {{"SCHEDULER_MISFIRE_GRACE", "2s"}};
     auto first = etp::e2e::make_service("scheduler", env);
     REQUIRE(first.start_and_wait());

@@ -46,7 +46,7 @@ TEST_CASE("SIGKILL of one of two scheduler replicas: 500 triggers, no slot lost 
     constexpr int kSlots = 30;
     constexpr int kClients = 8;
     auto& platform = etp::e2e::platform();
-    etp::e2e::FiredLog fired(etp::testing::DevBroker::shared().bootstrap());
+    etp::e2e::FiredLog fired(etp::testing::KafkaBroker::shared().bootstrap());
     std::vector<etp::e2e::Service> replicas;
     replicas.push_back(etp::e2e::make_service("scheduler"));
     replicas.push_back(etp::e2e::make_service("scheduler"));

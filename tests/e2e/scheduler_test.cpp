@@ -42,7 +42,7 @@ etp::e2e::Service& scheduler() {
 }
 
 etp::e2e::FiredLog& fired() {
-    static etp::e2e::FiredLog log(etp::testing::DevBroker::shared().bootstrap());
+    static etp::e2e::FiredLog log(etp::testing::KafkaBroker::shared().bootstrap());
     return log;
 }
 

@@ -62,7 +62,7 @@ TEST_CASE("an api trigger fires and its event is logged, listed and published") 
     CHECK(event["is_test"] == false);
 
     // The firing on Kafka, read by an outside consumer.
-    auto& broker = etp::testing::DevBroker::shared();
+    auto& broker = etp::testing::KafkaBroker::shared();
     bool seen = false;
     for (const auto& m :
          etp::testing::read_topic(broker.bootstrap(), "etp.trigger.fired", 1, 20s)) {

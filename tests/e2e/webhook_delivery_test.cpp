@@ -100,7 +100,7 @@ std::optional<etp::bus::Message> find_message(const std::string& topic, const st
                                               std::chrono::milliseconds timeout) {
     static int counter = 0;
     etp::bus::ConsumerConfig config;
-    config.brokers = etp::testing::DevBroker::shared().bootstrap();
+    config.brokers = etp::testing::KafkaBroker::shared().bootstrap();
     config.group_id = "webhook-test-" + std::to_string(++counter) + "-" +
                       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     config.topics = {topic};
@@ -500,7 +500,7 @@ TEST_CASE("kcat reads every logged event of a trigger from etp.events") {
     while (std::chrono::steady_clock::now() < deadline) {
         auto result = etp::testing::run_command(
             "/usr/bin/kcat",
-            {"-b", etp::testing::DevBroker::shared().bootstrap(), "-C", "-t", "etp.events", "-e",
+            {"-b", etp::testing::KafkaBroker::shared().bootstrap(), "-C", "-t", "etp.events", "-e",
              "-q", "-o", "beginning", "-f", "%k %s\n"},
             {}, 30s);
         last_err = result.err;

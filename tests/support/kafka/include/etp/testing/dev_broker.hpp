@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "etp/bus/message.hpp"
+#include "etp/testing/read_topic.hpp"  // read_topic(), for tests of either broker
 
 namespace etp::testing {
 
@@ -48,11 +48,5 @@ class DevBroker {
     pid_t pid_ = -1;
     std::string bootstrap_;
 };
-
-// Consumes `topic` from the beginning under a fresh group until `expected_count` messages
-// arrived or `timeout` passed; returns what it got (assert on the size).
-std::vector<etp::bus::Message> read_topic(const std::string& bootstrap, const std::string& topic,
-                                          std::size_t expected_count,
-                                          std::chrono::milliseconds timeout);
 
 }  // namespace etp::testing
