@@ -48,6 +48,19 @@ struct EventDeleter {
 struct ErrorDeleter {
     void operator()(rd_kafka_error_t* error) const noexcept { rd_kafka_error_destroy(error); }
 };
+struct AdminOptionsDeleter {
+    void operator()(rd_kafka_AdminOptions_t* options) const noexcept {
+        rd_kafka_AdminOptions_destroy(options);
+    }
+};
+struct NewTopicDeleter {
+    void operator()(rd_kafka_NewTopic_t* topic) const noexcept { rd_kafka_NewTopic_destroy(topic); }
+};
+struct ConfigResourceDeleter {
+    void operator()(rd_kafka_ConfigResource_t* resource) const noexcept {
+        rd_kafka_ConfigResource_destroy(resource);
+    }
+};
 // Producers are destroyed plainly; consumers close explicitly (bounded) before, so their
 // destroy must not try to close again.
 struct KafkaDeleter {
@@ -65,6 +78,9 @@ using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
 using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
+using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter>;
 
 // Lets one line per key through per interval and counts what it held back. Thread-safe
 // (guarded by mutex_).

@@ -1,5 +1,7 @@
 #include "retention_config.hpp"
 
+#include "etp/domain/event_retention.hpp"
+
 namespace etp::retention {
 
 runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
@@ -19,7 +21,7 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
     runtime::add_common(spec, config.common, 9105);
     spec.duration("EVENT_ACTIVE_FOR", "2h", "how long an event stays active before it is archived",
                   config.active_for)
-        .duration("EVENT_RETAIN_FOR", "48h",
+        .duration("EVENT_RETAIN_FOR", std::string(kEventRetainForDefault),
                   "how long an event is kept before it is deleted (must exceed EVENT_ACTIVE_FOR)",
                   config.retain_for)
         .duration("RETENTION_INTERVAL", "1m", "how often a pass runs", config.interval)

@@ -1,7 +1,11 @@
 #pragma once
 // The platform's topic names under a configurable prefix (KAFKA_TOPIC_PREFIX, default "etp.").
+// The topics themselves (partitions, configs) are data: proto/kafka/topics.json, see
+// topic_catalog.hpp; every name here is listed there (tests/unit/bus/topics_test.cpp).
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace etp::bus {
@@ -22,8 +26,9 @@ class Topics {
     std::string cdc_changes() const { return prefix_ + "cdc.changes"; }
     std::string deliveries_dead() const { return prefix_ + "deliveries.dead"; }
 
-    // Every topic with the partition count the development broker creates it with.
-    std::vector<TopicSpec> all(int partitions = 16) const;
+    // Every topic of the catalog (topic_catalog()), in its order, with its partition count or,
+    // when given, `partitions` for all (the development broker's --partitions).
+    std::vector<TopicSpec> all(std::optional<int> partitions = std::nullopt) const;
 
  private:
     std::string prefix_;
