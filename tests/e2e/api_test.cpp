@@ -382,10 +382,11 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
                                             "etp.trigger.changes", 1'000'000, 8s))
         if (m.key == hooked) mine.push_back(m);
     REQUIRE(mine.size() == 5);  // create, replace, deactivate, activate, delete
-    CHECK(json::parse(*mine[0].value)["name"] == "hooked");
-    CHECK(json::parse(*mine[1].value)["name"] == "hooked v2");
-    CHECK(json::parse(*mine[2].value)["active"] == false);
-    CHECK(json::parse(*mine[3].value)["active"] == true);
+    CHECK(json::parse(*mine[0].value)["data"]["name"] == "hooked");
+    CHECK(json::parse(*mine[1].value)["data"]["name"] == "hooked v2");
+    CHECK(json::parse(*mine[1].value)["data"] == v2);
+    CHECK(json::parse(*mine[2].value)["data"]["active"] == false);
+    CHECK(json::parse(*mine[3].value)["data"]["active"] == true);
     CHECK_FALSE(mine[4].value.has_value());
 }
 

@@ -109,5 +109,5 @@ TEST_CASE("a trigger change made right before SIGTERM is still published") {
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].key == id);
     REQUIRE(changes[0].value);
-    CHECK(nlohmann::json::parse(*changes[0].value)["name"] == "last words");
+    CHECK(nlohmann::json::parse(*changes[0].value)["data"]["name"] == "last words");
 }

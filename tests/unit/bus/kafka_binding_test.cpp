@@ -7,6 +7,7 @@
 #include "etp/bus/cloud_event.hpp"
 #include "etp/bus/event_message.hpp"
 #include "etp/bus/firing.hpp"
+#include "etp/bus/trigger_change.hpp"
 
 using namespace etp;
 using nlohmann::json;
@@ -14,6 +15,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kContentType = "application/cloudevents+json; charset=UTF-8";
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 bus::CloudEvent sample() {
     bus::CloudEvent event;
@@ -68,6 +70,14 @@ Event sample_event() {
     e.triggered_at = now_utc();
     e.logged_at = e.triggered_at;
     return e;
+}
+
+Trigger sample_trigger(const std::string& secret) {
+    json body = {{"name", "hooked"},
+                 {"type", "api"},
+                 {"target", {{"url", "https://example.com/hook"}, {"secret", secret}}}};
+    return Trigger{TriggerId{new_uuid_v7()}, parse_trigger_spec(body), 3,
+                   now_utc() - std::chrono::hours(1), now_utc()};
 }
 
 }  // namespace
@@ -125,4 +135,39 @@ TEST_CASE("every CloudEvent message the platform builds carries matching headers
     for (auto type : {bus::kEventsArchivedType, bus::kEventsDeletedType})
         check_headers_match_body(bus::make_retention_summary_message(
             topics, {type, 3, now_utc() - std::chrono::hours(2), now_utc()}));
+    check_headers_match_body(
+        bus::make_trigger_change_message(topics, sample_trigger(std::string(kSecret))));
+}
+
+TEST_CASE("a trigger change is an etp.trigger.changed CloudEvent of the trigger, keyed by id",
+          "[kafka_binding]") {
+    const std::string secret = kSecret;
+    const Trigger trigger = sample_trigger(secret);
+    const auto message = bus::make_trigger_change_message(bus::Topics("x."), trigger);
+    CHECK(message.topic == "x.trigger.changes");
+    CHECK(message.key == trigger.id.to_string());
+    REQUIRE(message.value);
+    CHECK(message.value->find(secret) == std::string::npos);  // write-only, never published
+    const bus::CloudEvent ce = bus::parse_cloud_event(*message.value);
+    CHECK(ce.type == "etp.trigger.changed");
+    CHECK(ce.source == "/etp/api-gateway");
+    CHECK(ce.subject == trigger.id.to_string());
+    CHECK(ce.time == format_rfc3339(trigger.updated_at));
+    CHECK(ce.data == to_json(trigger));
+    CHECK(ce.data["version"] == 3);
+    CHECK_FALSE(ce.data["target"].contains("secret"));
+    // Each publication is its own notification.
+    CHECK(
+        bus::parse_cloud_event(*bus::make_trigger_change_message(bus::Topics("x."), trigger).value)
+            .id != ce.id);
+}
+
+TEST_CASE("a deleted trigger is a tombstone: its id as key, no value, no headers",
+          "[kafka_binding]") {
+    const TriggerId id{new_uuid_v7()};
+    const auto message = bus::make_trigger_tombstone(bus::Topics("etp."), id);
+    CHECK(message.topic == "etp.trigger.changes");
+    CHECK(message.key == id.to_string());
+    CHECK_FALSE(message.value.has_value());
+    CHECK(message.headers.empty());
 }
