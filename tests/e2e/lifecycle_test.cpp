@@ -2,6 +2,7 @@
 // becomes ready against real PostgreSQL and Kafka, and stops within 10 s on SIGTERM.
 #include <catch2/catch.hpp>
 
+#include "message_contract.hpp"
 #include "platform.hpp"
 
 using namespace std::chrono_literals;
@@ -109,5 +110,8 @@ TEST_CASE("a trigger change made right before SIGTERM is still published") {
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].key == id);
     REQUIRE(changes[0].value);
-    CHECK(nlohmann::json::parse(*changes[0].value)["data"]["name"] == "last words");
+    const auto change = nlohmann::json::parse(*changes[0].value);
+    CHECK(change["data"]["name"] == "last words");
+    CHECK(etp::e2e::schema_problems("etp.trigger.changed", change) == "");
+    CHECK(etp::e2e::cloud_event_header_problems(changes[0]) == "");
 }
