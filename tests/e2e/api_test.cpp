@@ -8,6 +8,7 @@
 #include "etp/domain/time.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/connection.hpp"
+#include "message_contract.hpp"
 #include "platform.hpp"
 
 using namespace std::chrono_literals;
@@ -126,6 +127,8 @@ void check_dead_after_404(const json& delivery, std::int64_t number) {
 std::optional<etp::Event> fired_message(const std::string& event_id) {
     for (const auto& m : etp::testing::read_topic(etp::testing::KafkaBroker::shared().bootstrap(),
                                                   "etp.trigger.fired", 1'000'000, 8s)) {
+        INFO(m.value.value_or("(tombstone)"));
+        CHECK(etp::e2e::cloud_event_header_problems(m) == "");
         etp::Event e = etp::bus::parse_firing_message(m);
         if (e.id.to_string() == event_id) return e;
     }
@@ -377,15 +380,30 @@ TEST_CASE("triggers: create every type, read, replace, activate, deactivate, del
 
     // Every change is on etp.trigger.changes, keyed by trigger id; the delete is a tombstone.
     // (The topic holds other tests' changes too: read all there is, then keep this trigger's.)
+    // Each change, of every trigger type, is an etp.trigger.changed CloudEvent of the trigger as
+    // the API shows it (never with a secret), with the CloudEvents Kafka headers; a tombstone
+    // has neither value nor headers.
     std::vector<etp::bus::Message> mine;
     for (auto& m : etp::testing::read_topic(etp::testing::KafkaBroker::shared().bootstrap(),
-                                            "etp.trigger.changes", 1'000'000, 8s))
+                                            "etp.trigger.changes", 1'000'000, 8s)) {
+        if (m.value) {
+            INFO(*m.value);
+            const json value = json::parse(*m.value);
+            CHECK(etp::e2e::schema_problems("etp.trigger.changed", value) == "");
+            CHECK(etp::e2e::cloud_event_header_problems(m) == "");
+            CHECK(value["subject"] == m.key.value_or(""));
+            CHECK(m.value->find("whsec_") == std::string::npos);
+        } else {
+            CHECK(m.headers.empty());
+        }
         if (m.key == hooked) mine.push_back(m);
+    }
     REQUIRE(mine.size() == 5);  // create, replace, deactivate, activate, delete
-    CHECK(json::parse(*mine[0].value)["name"] == "hooked");
-    CHECK(json::parse(*mine[1].value)["name"] == "hooked v2");
-    CHECK(json::parse(*mine[2].value)["active"] == false);
-    CHECK(json::parse(*mine[3].value)["active"] == true);
+    CHECK(json::parse(*mine[0].value)["data"]["name"] == "hooked");
+    CHECK(json::parse(*mine[1].value)["data"]["name"] == "hooked v2");
+    CHECK(json::parse(*mine[1].value)["data"] == v2);
+    CHECK(json::parse(*mine[2].value)["data"]["active"] == false);
+    CHECK(json::parse(*mine[3].value)["data"]["active"] == true);
     CHECK_FALSE(mine[4].value.has_value());
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cdc_support.hpp"
+#include "message_contract.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -79,6 +80,10 @@ TEST_CASE("changes of every column type arrive on etp.cdc.changes as typed envel
     std::vector<std::string> ops;
     for (const auto& r : records) ops.push_back(r.value["op"]);
     CHECK(ops == std::vector<std::string>{"c", "u", "d", "c", "t"});
+    for (const auto& r : records) {  // the contract for consumers, on every kind of change
+        INFO(r.value.dump().substr(0, 1000));
+        CHECK(schema_problems("etp.cdc.changes", r.value) == "");
+    }
 
     const json& insert = records[0].value;
     INFO(insert.dump(2).substr(0, 2000));

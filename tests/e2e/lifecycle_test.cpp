@@ -2,6 +2,7 @@
 // becomes ready against real PostgreSQL and Kafka, and stops within 10 s on SIGTERM.
 #include <catch2/catch.hpp>
 
+#include "message_contract.hpp"
 #include "platform.hpp"
 
 using namespace std::chrono_literals;
@@ -113,5 +114,8 @@ TEST_CASE("a trigger change made right before SIGTERM is still published") {
         if (m.key == id) change = std::move(m);
     REQUIRE(change);
     REQUIRE(change->value);
-    CHECK(nlohmann::json::parse(*change->value)["name"] == "last words");
+    const auto value = nlohmann::json::parse(*change->value);
+    CHECK(value["data"]["name"] == "last words");
+    CHECK(etp::e2e::schema_problems("etp.trigger.changed", value) == "");
+    CHECK(etp::e2e::cloud_event_header_problems(*change) == "");
 }

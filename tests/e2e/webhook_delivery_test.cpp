@@ -4,22 +4,23 @@
 // and the event's deliveries, etp.deliveries.dead and etp.events show what happened.
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "etp/bus/consumer.hpp"
-#include "etp/domain/payload_schema.hpp"
 #include "etp/testing/webhook_receiver.hpp"
 #include "etp/testing/webhook_verifier.hpp"
+#include "message_contract.hpp"
 #include "platform.hpp"
 
 using namespace std::chrono_literals;
 using etp::e2e::Api;
 using etp::e2e::api;
+using etp::e2e::cloud_event_header_problems;
 using etp::e2e::platform;
+using etp::e2e::schema_problems;
 using etp::testing::ReceivedRequest;
 using etp::testing::Reply;
 using etp::testing::verify_webhook;
@@ -125,23 +126,6 @@ bool mentions_timeout(const json& text) {
 std::string media_type(const std::optional<std::string>& content_type) {
     if (!content_type) return "";
     return content_type->substr(0, content_type->find(';'));
-}
-
-// What is wrong with a message against its contract in proto/kafka/<type>.schema.json ("" when
-// nothing is).
-std::string schema_problems(const std::string& type, const json& message) {
-    static std::map<std::string, std::shared_ptr<const etp::PayloadSchema>> schemas;
-    auto& schema = schemas[type];
-    if (!schema) {
-        std::ifstream in(std::string(ETP_PROTO_DIR) + "/kafka/" + type + ".schema.json");
-        REQUIRE(in);
-        std::stringstream text;
-        text << in.rdbuf();
-        schema = etp::PayloadSchema::compile(json::parse(text.str()), "");
-    }
-    std::string out;
-    for (const auto& e : schema->validate(message)) out += e.pointer + ": " + e.message + "\n";
-    return out;
 }
 
 std::int64_t millis(std::chrono::steady_clock::duration d) {
@@ -318,6 +302,7 @@ TEST_CASE("a target that answers 400 makes the delivery dead at once, on etp.del
     INFO(*dead->value);
     const json value = json::parse(*dead->value);
     CHECK(schema_problems("etp.delivery.dead", value) == "");
+    CHECK(cloud_event_header_problems(*dead) == "");
     CHECK(value["specversion"] == "1.0");
     CHECK(value["type"] == "etp.delivery.dead");
     CHECK(value["subject"] == event_id);
@@ -492,27 +477,38 @@ TEST_CASE("kcat reads every logged event of a trigger from etp.events") {
     for (const auto& r : got)
         webhook_bodies[r.header("webhook-id").value_or("")] = json::parse(r.body);
 
-    // An outside consumer: kcat, from the beginning to the end of every partition.
-    std::map<std::string, json> published;  // event id -> value, this trigger's only
+    // An outside consumer: kcat, from the beginning to the end of every partition, as JSON
+    // records (key, payload and headers).
+    std::map<std::string, json> published;               // event id -> value, this trigger's only
+    std::map<std::string, std::string> header_problems;  // event id -> what its headers lack
     bool plain_seen = false;
     std::string last_err;
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < deadline) {
-        auto result = etp::testing::run_command(
-            "/usr/bin/kcat",
-            {"-b", etp::testing::KafkaBroker::shared().bootstrap(), "-C", "-t", "etp.events", "-e",
-             "-q", "-o", "beginning", "-f", "%k %s\n"},
-            {}, 30s);
+        auto result =
+            etp::testing::run_command("/usr/bin/kcat",
+                                      {"-b", etp::testing::KafkaBroker::shared().bootstrap(), "-C",
+                                       "-t", "etp.events", "-e", "-q", "-o", "beginning", "-J"},
+                                      {}, 30s);
         last_err = result.err;
         std::istringstream lines(result.out);
         for (std::string line; std::getline(lines, line);) {
-            const auto space = line.find(' ');
-            if (space == std::string::npos) continue;
-            const std::string key = line.substr(0, space);
-            if (key == plain_id) plain_seen = true;
-            if (key != trigger_id) continue;
-            json value = json::parse(line.substr(space + 1));
+            const json record = json::parse(line, nullptr, false);
+            if (!record.is_object() || !record.value("key", json()).is_string()) continue;
+            etp::bus::Message m;
+            m.key = record["key"].get<std::string>();
+            if (record.value("payload", json()).is_string())
+                m.value = record["payload"].get<std::string>();
+            const json headers = record.value("headers", json::array());
+            for (std::size_t i = 0; i + 1 < headers.size(); i += 2)
+                m.headers.push_back({headers[i].get<std::string>(),
+                                     headers[i + 1].is_string() ? headers[i + 1].get<std::string>()
+                                                                : std::string()});
+            if (m.key == plain_id) plain_seen = true;
+            if (m.key != trigger_id || !m.value) continue;
+            json value = json::parse(*m.value);
             published[value.value("id", "")] = value;
+            header_problems[value.value("id", "")] = cloud_event_header_problems(m);
         }
         if (published.size() >= fired.size() && plain_seen) break;
         std::this_thread::sleep_for(500ms);
@@ -522,6 +518,7 @@ TEST_CASE("kcat reads every logged event of a trigger from etp.events") {
     REQUIRE(published.size() == fired.size());
     for (const auto& [event_id, value] : published) {
         INFO(value.dump());
+        CHECK(header_problems[event_id] == "");  // the CloudEvents Kafka headers, as kcat sees them
         CHECK(fired.count(event_id) == 1);
         CHECK(schema_problems("etp.event.logged", value) == "");
         CHECK(value["type"] == "etp.event.logged");

@@ -74,6 +74,24 @@ nlohmann::json to_json(const CloudEvent& event) {
 
 std::string serialize(const CloudEvent& event) { return to_json(event).dump(); }
 
+std::vector<Header> kafka_headers(const CloudEvent& event) {
+    std::vector<Header> headers;
+    headers.reserve(7);
+    headers.push_back({"content-type", std::string(kStructuredContentType)});
+    headers.push_back({"ce_specversion", std::string(kSpecVersion)});
+    headers.push_back({"ce_id", event.id});
+    headers.push_back({"ce_source", event.source});
+    headers.push_back({"ce_type", event.type});
+    if (!event.subject.empty()) headers.push_back({"ce_subject", event.subject});
+    if (!event.time.empty()) headers.push_back({"ce_time", event.time});
+    return headers;
+}
+
+OutgoingMessage kafka_message(std::string topic, std::string key, const CloudEvent& event) {
+    return OutgoingMessage{std::move(topic), std::move(key), serialize(event),
+                           kafka_headers(event)};
+}
+
 CloudEvent cloud_event_from_json(const nlohmann::json& json) {
     if (!json.is_object())
         throw ValidationError(std::vector<FieldError>{{"", "must be a JSON object"}});

@@ -21,8 +21,7 @@ CloudEvent logged_event(const Event& event) {
 std::string serialize_logged_event(const Event& event) { return serialize(logged_event(event)); }
 
 OutgoingMessage make_event_message(const Topics& topics, const Event& event) {
-    return OutgoingMessage{
-        topics.events(), event.trigger_id.to_string(), serialize_logged_event(event), {}};
+    return kafka_message(topics.events(), event.trigger_id.to_string(), logged_event(event));
 }
 
 OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDelivery& dead) {
@@ -42,7 +41,7 @@ OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDeliv
                {"last_error", dead.last_error},
                {"target_url", dead.target_url},
                {"event", to_json(dead.event)}};
-    return OutgoingMessage{topics.deliveries_dead(), dead.event.id.to_string(), serialize(ce), {}};
+    return kafka_message(topics.deliveries_dead(), dead.event.id.to_string(), ce);
 }
 
 OutgoingMessage make_retention_summary_message(const Topics& topics,
@@ -54,7 +53,7 @@ OutgoingMessage make_retention_summary_message(const Topics& topics,
     ce.time = format_rfc3339(summary.pass_started_at);
     ce.data = {{"events", summary.events},
                {"triggered_before", format_rfc3339(summary.triggered_before)}};
-    return OutgoingMessage{topics.events(), std::string(kRetentionKey), serialize(ce), {}};
+    return kafka_message(topics.events(), std::string(kRetentionKey), ce);
 }
 
 }  // namespace etp::bus

@@ -14,7 +14,7 @@ OutgoingMessage make_firing_message(const Topics& topics, const Event& event,
     ce.subject = event.trigger_id.to_string();
     ce.time = format_rfc3339(event.triggered_at);
     ce.data = firing_to_json(event);
-    return OutgoingMessage{topics.trigger_fired(), event.trigger_id.to_string(), serialize(ce), {}};
+    return kafka_message(topics.trigger_fired(), event.trigger_id.to_string(), ce);
 }
 
 Event parse_firing_message(const Message& message) {

@@ -1,4 +1,5 @@
 #include "cdc_source_check.hpp"
+#include "etp/bus/trigger_change.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/transaction.hpp"
@@ -17,14 +18,12 @@ using nlohmann::json;
 
 // etp.trigger.changes is a prompt for other services to refresh from PostgreSQL (the record),
 // so a failed publish is logged, not failed back to a client whose change is committed.
-// `definition` nullopt publishes a tombstone (the trigger was deleted).
-void publish_change(GatewayContext& ctx, const TriggerId& id,
-                    std::optional<std::string> definition) {
+// `message` is an etp.trigger.changed CloudEvent, or a tombstone (the trigger was deleted).
+void publish_change(GatewayContext& ctx, const TriggerId& id, bus::OutgoingMessage message) {
     ctx.triggers.invalidate(id);
     try {
         ctx.change_producer.produce(
-            {ctx.topics.trigger_changes(), id.to_string(), std::move(definition), {}},
-            [id = id.to_string()](std::optional<Error> error) {
+            std::move(message), [id = id.to_string()](std::optional<Error> error) {
                 if (error)
                     log::warn("trigger change not published",
                               {{"trigger_id", id}, {"error", error->what()}});
@@ -36,7 +35,7 @@ void publish_change(GatewayContext& ctx, const TriggerId& id,
 }
 
 void publish_change(GatewayContext& ctx, const Trigger& trigger) {
-    publish_change(ctx, trigger.id, trigger_json(trigger).dump());
+    publish_change(ctx, trigger.id, bus::make_trigger_change_message(ctx.topics, trigger));
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
@@ -173,7 +172,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        removed = pg::TriggerStore::remove(*conn, id);
                    }
                    if (!removed) not_found(id);
-                   publish_change(ctx, id, std::nullopt);
+                   publish_change(ctx, id, bus::make_trigger_tombstone(ctx.topics, id));
                    res.status = 204;
                });
 

@@ -293,7 +293,11 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
     // The firings' payload is the envelope as a json value; parsed only when something fired.
     nlohmann::json payload;
     if (!fired.empty()) payload = nlohmann::json::parse(envelope);
-    produce_tracked({topics_.cdc_changes(), change_key(rel, change), std::move(envelope), {}},
+    // A Debezium-style envelope, not a CloudEvent: its content type says so to header readers.
+    produce_tracked({topics_.cdc_changes(),
+                     change_key(rel, change),
+                     std::move(envelope),
+                     {{"content-type", "application/json"}}},
                     true);
     for (const auto* trigger : fired) {
         Event event;

@@ -6,6 +6,7 @@
 
 #include "etp/bus/event_message.hpp"
 #include "etp/bus/firing.hpp"
+#include "etp/bus/trigger_change.hpp"
 #include "etp/domain/payload_schema.hpp"
 
 using namespace etp;
@@ -117,5 +118,54 @@ TEST_CASE("retention summaries match their schemas, on etp.events under one key"
         auto other =
             type == bus::kEventsArchivedType ? bus::kEventsDeletedType : bus::kEventsArchivedType;
         CHECK(problems(schema(std::string(other))->validate(value)) != "");
+    }
+}
+
+TEST_CASE("etp.trigger.changed messages match their schema for every trigger type") {
+    bus::Topics topics("etp.");
+    auto s = schema("etp.trigger.changed");
+    const json target = {{"url", "https://example.com/hook"},
+                         {"headers", {{"X-Team", "ops"}}},
+                         {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}};
+    const std::vector<json> definitions = {
+        {{"name", "api"}, {"type", "api"}},
+        {{"name", "api with schema"},
+         {"type", "api"},
+         {"api_schema", {{"amount", "float"}}},
+         {"target", target}},
+        {{"name", "cron"},
+         {"type", "scheduled"},
+         {"schedule", {{"cron", "0 * * * *"}, {"timezone", "Europe/Berlin"}}},
+         {"payload", {{"n", 1}}}},
+        {{"name", "once"},
+         {"type", "scheduled"},
+         {"schedule", {{"at", "2030-01-01T00:00:00Z"}}},
+         {"active", false}},
+        {{"name", "rows"},
+         {"type", "cdc"},
+         {"cdc", {{"table", "public.orders"}, {"filter", {{"op", {"u"}}}}}},
+         {"target", target}},
+    };
+    for (const auto& definition : definitions) {
+        INFO(definition.dump());
+        Trigger trigger{TriggerId{new_uuid_v7()}, parse_trigger_spec(definition), 2,
+                        now_utc() - std::chrono::minutes(5), now_utc()};
+        if (trigger.spec.type == TriggerType::kScheduled)
+            trigger.schedule_state =
+                ScheduleState{now_utc() + std::chrono::hours(1), std::nullopt, std::nullopt};
+        auto message = bus::make_trigger_change_message(topics, trigger);
+        json value = json::parse(*message.value);
+        CHECK(problems(s->validate(value)) == "");
+        CHECK(value["subject"] == message.key);
+        // The schema is strict enough to catch a leaked secret or a field of another type.
+        if (value["data"]["target"].is_object()) {
+            json leaked = value;
+            leaked["data"]["target"]["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+            CHECK_FALSE(s->validate(leaked).empty());
+        }
+        json mixed = value;
+        mixed["data"][trigger.spec.type == TriggerType::kCdc ? "api_schema" : "cdc"] =
+            json::object();
+        CHECK_FALSE(s->validate(mixed).empty());
     }
 }

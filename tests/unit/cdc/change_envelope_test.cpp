@@ -1,9 +1,12 @@
 #include "change_envelope.hpp"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "capture_loop.hpp"
 #include "cdc_capture_config.hpp"
+#include "etp/domain/payload_schema.hpp"
 
 using nlohmann::json;
 using namespace etp;
@@ -200,4 +203,54 @@ TEST_CASE("the filter document holds only the columns the filters need", "[cdc]"
     CHECK(doc["before"] == json{{"cost", "1"}});
     needs.all_after = true;
     CHECK(filter_document(rel, update_change(update), &needs)["after"].size() == 5);
+}
+
+TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.json", "[cdc]") {
+    std::ifstream in(std::string(ETP_PROTO_DIR) + "/kafka/etp.cdc.changes.schema.json");
+    REQUIRE(in);
+    std::stringstream file;
+    file << in.rdbuf();
+    const auto schema = PayloadSchema::compile(json::parse(file.str()), "");
+    auto problems = [&](const json& value) {
+        std::string out;
+        for (const auto& e : schema->validate(value)) out += e.pointer + ": " + e.message + "\n";
+        return out;
+    };
+
+    const auto full = monitors('f');
+    const auto key_only = monitors('d');
+    po::Insert insert{full.relation.id,
+                      {text("7"), text("up"), text("12.50"), text(R"(["a", 1])"), null()}};
+    po::Update update;
+    update.relation_id = full.relation.id;
+    update.old_row = po::Tuple{text("7"), text("up"), text("1"), text("[]"), text("long text")};
+    update.row = {text("7"), text("down"), text("1"), text("[]"), toast()};
+    po::Update update_without_old;
+    update_without_old.relation_id = key_only.relation.id;
+    update_without_old.row = {text("7"), text("down"), text("1"), text("[]"), text("x")};
+    po::Delete del;
+    del.relation_id = key_only.relation.id;
+    del.old_row = {text("9"), null(), null(), null(), null()};
+    del.old_is_key_only = true;
+
+    const std::vector<json> envelopes = {
+        envelope(full, insert_change(insert)), envelope(full, update_change(update)),
+        envelope(key_only, update_change(update_without_old)),
+        envelope(key_only, delete_change(del)), envelope(full, truncate_change())};
+    for (const auto& e : envelopes) {
+        INFO(e.dump());
+        CHECK(problems(e) == "");
+    }
+    CHECK(envelopes[1].contains("unchanged_toast"));  // the optional member is covered too
+
+    // Strict enough to catch a broken envelope.
+    json bad = envelopes[0];
+    bad["before"] = json::object();  // an insert has no old row
+    CHECK(problems(bad) != "");
+    bad = envelopes[3];
+    bad["op"] = "x";
+    CHECK(problems(bad) != "");
+    bad = envelopes[3];
+    bad["source"].erase("lsn");
+    CHECK(problems(bad) != "");
 }

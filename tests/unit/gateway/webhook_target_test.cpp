@@ -1,10 +1,12 @@
 // The gateway's side of webhook targets: which targets a definition may name, and that the
-// trigger's API representation carries a secret only when one is shown once.
+// trigger's API representation carries a secret only when one is shown once (and never in the
+// change it publishes).
 
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include "etp/bus/trigger_change.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "webhook_target.hpp"
 
@@ -63,4 +65,26 @@ TEST_CASE("a trigger's JSON shows a secret only when it is shown once") {
 
     t.spec.target.reset();
     CHECK(trigger_json(t, generated)["target"].is_null());
+}
+
+TEST_CASE(
+    "the trigger change published on etp.trigger.changes holds the trigger as the API shows "
+    "it") {
+    std::string secret = etp::webhook::generate_secret();
+    json body = {{"name", "t"},
+                 {"type", "api"},
+                 {"target", {{"url", "https://example.com/hook"}, {"secret", secret}}}};
+    etp::Trigger t{etp::TriggerId{etp::new_uuid_v7()}, etp::parse_trigger_spec(body), 4,
+                   etp::now_utc(), etp::now_utc()};
+    auto message = etp::bus::make_trigger_change_message(etp::bus::Topics{}, t);
+    REQUIRE(message.value);
+    CHECK(message.value->find(secret) == std::string::npos);
+    const json value = json::parse(*message.value);
+    CHECK(value["type"] == "etp.trigger.changed");
+    CHECK(value["data"] == trigger_json(t));
+    CHECK(message.key == t.id.to_string());
+    bool has_content_type = false;
+    for (const auto& h : message.headers)
+        if (h.key == "content-type") has_content_type = true;
+    CHECK(has_content_type);
 }

@@ -3,7 +3,8 @@
 // "etp.event.logged" whose data is the event as the REST API shows it; the same JSON is the body
 // of its webhooks and the value on etp.events (keyed by trigger id). A delivery that ran out of
 // attempts is an "etp.delivery.dead" CloudEvent on etp.deliveries.dead, keyed by event id.
-// Retention's pass summaries share etp.events with the logged events.
+// Retention's pass summaries share etp.events with the logged events. Every message here carries
+// the CloudEvents Kafka headers (kafka_message).
 
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,7 @@
 #pragma once
 // The etp.trigger.fired message: a CloudEvent of type "etp.trigger.fired" whose data is the
-// firing (etp::firing_to_json), keyed by trigger id so one trigger's firings stay in order.
+// firing (etp::firing_to_json), keyed by trigger id so one trigger's firings stay in order, with
+// the CloudEvents Kafka headers (kafka_message).
 
 #include <string_view>
 
