@@ -15,12 +15,22 @@
 #include <thread>
 #include <vector>
 
-#include "apache_kafka.hpp"
 #include "etp/bus/topic_admin.hpp"
 #include "etp/testing/dev_broker.hpp"
+#include "etp/testing/kafka_broker.hpp"
 #include "etp/testing/service_process.hpp"
 
 namespace {
+
+// Apache Kafka from the harness, without the platform's topics: creating them is under test.
+etp::testing::KafkaBroker& kafka() {
+    static etp::testing::KafkaBroker broker([] {
+        etp::testing::KafkaBrokerOptions options;
+        options.create_topics = false;
+        return options;
+    }());
+    return broker;
+}
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -113,7 +123,7 @@ class RefusingPort {
 }  // namespace
 
 TEST_CASE("etp-topics creates every topic with its configs, then finds them ok") {
-    const std::string brokers = etp::testing::shared_apache_kafka().bootstrap();
+    const std::string brokers = kafka().bootstrap();
     const CommandResult first = run_topics(brokers, "create.", {{"EVENT_RETAIN_FOR", "72h"}});
     INFO(first.err);
     CHECK(first.exit_code == 0);
@@ -153,7 +163,7 @@ TEST_CASE("etp-topics creates every topic with its configs, then finds them ok")
 }
 
 TEST_CASE("etp-topics reports a topic that differs and leaves it unchanged") {
-    const std::string brokers = etp::testing::shared_apache_kafka().bootstrap();
+    const std::string brokers = kafka().bootstrap();
     const std::string name = "drift.trigger.changes";
     // As someone created it by hand: too few partitions, not compacted.
     CHECK(admin_for(brokers)
@@ -176,7 +186,7 @@ TEST_CASE("etp-topics reports a topic that differs and leaves it unchanged") {
 }
 
 TEST_CASE("etp-topics --check reports missing topics and creates nothing") {
-    const std::string brokers = etp::testing::shared_apache_kafka().bootstrap();
+    const std::string brokers = kafka().bootstrap();
     const CommandResult result = run_topics(brokers, "check.", {}, {"--check"});
     INFO(result.err);
     CHECK(result.exit_code == 1);
