@@ -22,6 +22,7 @@ std::unique_ptr<bus::Producer> ServiceHost::make_producer(const std::string& cli
                                                           int linger_ms) const {
     bus::ProducerConfig producer_config;
     producer_config.brokers = config_.kafka_brokers;
+    producer_config.extra = config_.kafka_properties;
     producer_config.client_id = client_id;
     producer_config.linger_ms = linger_ms;
     return std::make_unique<bus::Producer>(producer_config);
