@@ -8,9 +8,13 @@ SecurityFailure classify_security_failure(std::string_view error_name, std::stri
     if (error_name == "_AUTHENTICATION" || error_name == "SASL_AUTHENTICATION_FAILED")
         return SecurityFailure::kAuthentication;
     if (error_name == "_SSL") return SecurityFailure::kTls;
-    // A TLS client on a plaintext listener: the handshake sees the connection close, which
-    // librdkafka reports as a transport error.
-    if (error_name == "_TRANSPORT" && reason.find("SSL handshake failed") != std::string_view::npos)
+    // librdkafka reports some handshake failures as transport errors: a TLS client on a
+    // plaintext listener ("SSL handshake failed: Disconnected"), and an untrusted certificate
+    // noticed while reading ("...certificate verify failed (after 10ms in state
+    // SSL_HANDSHAKE)").
+    if (error_name == "_TRANSPORT" &&
+        (reason.find("SSL handshake failed") != std::string_view::npos ||
+         reason.find("in state SSL_HANDSHAKE") != std::string_view::npos))
         return SecurityFailure::kTls;
     return SecurityFailure::kNone;
 }

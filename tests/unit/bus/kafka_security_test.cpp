@@ -24,6 +24,10 @@ TEST_CASE("wrong credentials and failed TLS handshakes are told from other conne
                                     "connecting to a PLAINTEXT broker listener?") ==
           SecurityFailure::kTls);
     CHECK(classify_security_failure("_TRANSPORT",
+                                    "sasl_ssl://k:9094/bootstrap: error:0A000086:SSL "
+                                    "routines::certificate verify failed (after 10ms in state "
+                                    "SSL_HANDSHAKE)") == SecurityFailure::kTls);
+    CHECK(classify_security_failure("_TRANSPORT",
                                     "k:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: "
                                     "Connection refused") == SecurityFailure::kNone);
     CHECK(classify_security_failure("_ALL_BROKERS_DOWN", "1/1 brokers are down") ==
