@@ -361,8 +361,7 @@ namespace {
 void add_kafka_security(ConfigSpec& spec, CommonConfig& config) {
     auto kafka = std::make_shared<KafkaSecuritySettings>();
     spec.choice("KAFKA_SECURITY_PROTOCOL", "",
-                "plaintext, ssl, sasl_plaintext or sasl_ssl (librdkafka's security.protocol; "
-                "unset: plaintext)",
+                "plaintext, ssl, sasl_plaintext or sasl_ssl; empty means plaintext",
                 {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"}, kafka->security_protocol)
         .choice("KAFKA_SASL_MECHANISM", "",
                 "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; required with a sasl_* protocol",
