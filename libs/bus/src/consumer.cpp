@@ -73,7 +73,7 @@ Consumer::Impl::Impl(const ConsumerConfig& config) : config_(config) {
         {"session.timeout.ms", std::to_string(config.session_timeout.count())},
     };
     for (const auto& [name, value] : config.extra) properties[name] = value;
-    rk_ = detail::make_handle(RD_KAFKA_CONSUMER, detail::make_conf(properties, context_),
+    rk_ = detail::make_handle(RD_KAFKA_CONSUMER, detail::make_conf(properties, context_), context_,
                               RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     // Errors and logs arrive through rd_kafka_consumer_poll from here on.
     rd_kafka_poll_set_consumer(rk_.get());
@@ -128,11 +128,13 @@ void Consumer::Impl::handle_error(const rd_kafka_message_t& m) {
         throw Error(ErrorKind::kUnavailable,
                     "kafka consumer failed: " + detail::fatal_reason(rk_.get()), false);
     }
+    const std::string text = context_.redact(rd_kafka_message_errstr(&m));
+    // Wrong credentials or an untrusted certificate are retried like any connection error.
+    if (detail::note_security_failure(rk_.get(), context_, m.err, text)) return;
     const char* name = rd_kafka_err2name(m.err);
     auto dropped = context_.limiter.admit(std::string("consume:") + name);
     if (!dropped) return;
-    nlohmann::json fields = {
-        {"group", config_.group_id}, {"error", name}, {"detail", rd_kafka_message_errstr(&m)}};
+    nlohmann::json fields = {{"group", config_.group_id}, {"error", name}, {"detail", text}};
     if (m.rkt != nullptr) {
         fields["topic"] = rd_kafka_topic_name(m.rkt);
         fields["partition"] = m.partition;

@@ -64,7 +64,7 @@ Producer::Impl::Impl(const ProducerConfig& config) : config_(config) {
     for (const auto& [name, value] : config.extra) properties[name] = value;
     detail::ConfPtr conf = detail::make_conf(properties, context_);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Impl::on_delivery);
-    rk_ = detail::make_handle(RD_KAFKA_PRODUCER, std::move(conf));
+    rk_ = detail::make_handle(RD_KAFKA_PRODUCER, std::move(conf), context_);
     poller_ = std::thread([this] { poll_loop(); });
 }
 

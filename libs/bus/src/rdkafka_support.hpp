@@ -14,6 +14,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "etp/runtime/kafka_properties.hpp"
+
 namespace etp::bus::detail {
 
 struct ConfDeleter {
@@ -101,7 +103,8 @@ class RateLimiter {
 };
 
 // State the log and error callbacks need; set as the conf's opaque, so it must outlive the
-// rd_kafka_t created from that conf.
+// rd_kafka_t created from that conf. The members are set before the handle exists; the
+// security failure is thread-safe (guarded by security_mutex_).
 struct ClientContext {
     std::string role;  // "producer" or "consumer", stamped on log lines
     RateLimiter limiter{std::chrono::seconds(5)};
@@ -109,22 +112,51 @@ struct ClientContext {
     // throw.
     std::function<void(const std::string& reason)> on_fatal;
     void* owner = nullptr;  // the Producer/Consumer impl, for callbacks that need more
+    // The client's properties (set by make_conf): their secret values are replaced by *** in
+    // everything logged or thrown.
+    runtime::KafkaProperties properties;
+
+    std::string redact(std::string text) const {
+        return runtime::redact_kafka_secrets(std::move(text), properties);
+    }
+    // The last authentication or TLS failure, as readiness reports it; "" once a broker
+    // answered or the connection failed for another reason since.
+    std::string security_failure() const;
+    void set_security_failure(std::string reason);
+    void clear_security_failure();
+
+ private:
+    mutable std::mutex security_mutex_;
+    std::string security_failure_;
 };
 
-// A conf with our callbacks installed and every property set; throws Error(kInternal) naming
-// the property librdkafka rejected.
+// Set on every client unless its properties say otherwise: librdkafka reconnects by itself,
+// waiting from reconnect.backoff.ms doubling up to reconnect.backoff.max.ms between attempts,
+// whatever made the last one fail (a broker down, a wrong password, an untrusted CA).
+extern const std::map<std::string, std::string> kClientDefaults;
+
+// A conf with our callbacks installed and kClientDefaults and every property set; throws
+// Error(kInternal) naming the property librdkafka rejected, secrets redacted.
 ConfPtr make_conf(const std::map<std::string, std::string>& properties, ClientContext& context);
 
 // Creates the handle. On success rd_kafka_new takes ownership of the conf (the holder is
 // released); on failure the conf stays ours and is destroyed by the holder. Throws
-// Error(kInternal).
-KafkaPtr make_handle(rd_kafka_type_t type, ConfPtr conf, int destroy_flags = 0);
+// Error(kInternal), secrets redacted with `context`.
+KafkaPtr make_handle(rd_kafka_type_t type, ConfPtr conf, const ClientContext& context,
+                     int destroy_flags = 0);
 
-// A broker-only metadata request: nullopt when a broker answered within the timeout.
+// A broker-only metadata request: nullopt when a broker answered within the timeout. When it
+// fails after an authentication or TLS failure, that failure is the reason.
 std::optional<std::string> check_metadata(rd_kafka_t* rk,
                                           std::chrono::milliseconds timeout) noexcept;
 
-// The reason librdkafka gives for a raised fatal error ("" if none).
+// When `code` is an authentication or TLS failure: records it as the client's readiness
+// reason, logs it (one line a minute for the whole process, counting those held back) and
+// returns true. Such failures are never fatal: librdkafka keeps reconnecting.
+bool note_security_failure(rd_kafka_t* rk, ClientContext& context, rd_kafka_resp_err_t code,
+                           const std::string& reason) noexcept;
+
+// The reason librdkafka gives for a raised fatal error ("" if none), secrets redacted.
 std::string fatal_reason(rd_kafka_t* rk);
 
 int to_ms(std::chrono::milliseconds duration);

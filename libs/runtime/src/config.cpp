@@ -1,10 +1,15 @@
 #include "etp/runtime/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
+
+#include "etp/runtime/kafka_properties.hpp"
 
 namespace etp::runtime {
 namespace {
@@ -220,6 +225,42 @@ ConfigSpec& ConfigSpec::log_level(std::string name, std::string fallback, std::s
                 }});
 }
 
+ConfigSpec& ConfigSpec::choice(std::string name, std::string fallback, std::string help,
+                               std::vector<std::string> allowed, std::string& out) {
+    return add(
+        {std::move(name), std::move(fallback), std::move(help), false,
+         [&out, allowed = std::move(allowed)](const std::string& v) -> std::optional<std::string> {
+             if (v.empty()) {
+                 out.clear();
+                 return std::nullopt;
+             }
+             auto same = [&v](const std::string& a) {
+                 return a.size() == v.size() &&
+                        std::equal(a.begin(), a.end(), v.begin(), [](char x, char y) {
+                            return std::tolower(static_cast<unsigned char>(x)) ==
+                                   std::tolower(static_cast<unsigned char>(y));
+                        });
+             };
+             for (const auto& a : allowed) {
+                 if (same(a)) {
+                     out = a;
+                     return std::nullopt;
+                 }
+             }
+             std::string list;
+             for (std::size_t i = 0; i < allowed.size(); ++i) {
+                 if (i > 0) list += i + 1 == allowed.size() ? " or " : ", ";
+                 list += allowed[i];
+             }
+             return "must be " + list;
+         }});
+}
+
+ConfigSpec& ConfigSpec::check(std::function<std::vector<std::string>()> rule) {
+    checks_.push_back(std::move(rule));
+    return *this;
+}
+
 ConfigSpec& ConfigSpec::flag(std::string argument, std::string help, bool& out) {
     flags_.push_back({std::move(argument), std::move(help), &out});
     out = false;
@@ -281,6 +322,10 @@ std::vector<std::string> ConfigSpec::parse(const EnvLookup& env,
                 problems.push_back(v.name + "=\"" + text + "\" " + *problem);
         }
     }
+    if (!problems.empty()) return problems;
+    for (const auto& rule : checks_) {
+        for (auto& problem : rule()) problems.push_back(std::move(problem));
+    }
     return problems;
 }
 
@@ -310,12 +355,53 @@ std::optional<int> ConfigSpec::parse_or_exit_code(int argc, char** argv) {
     return std::nullopt;
 }
 
+namespace {
+
+// The settings live as long as the spec: its parsers write into them and its check reads them.
+void add_kafka_security(ConfigSpec& spec, CommonConfig& config) {
+    auto kafka = std::make_shared<KafkaSecuritySettings>();
+    spec.choice("KAFKA_SECURITY_PROTOCOL", "",
+                "plaintext, ssl, sasl_plaintext or sasl_ssl; empty means plaintext",
+                {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"}, kafka->security_protocol)
+        .choice("KAFKA_SASL_MECHANISM", "",
+                "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; required with a sasl_* protocol",
+                {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}, kafka->sasl_mechanism)
+        .text("KAFKA_SASL_USERNAME", "", "SASL user name", kafka->sasl_username)
+        .secret("KAFKA_SASL_PASSWORD", "SASL password (or KAFKA_SASL_PASSWORD_FILE)",
+                kafka->sasl_password)
+        .text("KAFKA_SASL_PASSWORD_FILE", "",
+              "file holding the SASL password, read at start (a trailing newline is dropped)",
+              kafka->sasl_password_file)
+        .text("KAFKA_SSL_CA_LOCATION", "",
+              "PEM file of the CA certificates that sign the brokers' (unset: the system's)",
+              kafka->ssl_ca_location)
+        .text("KAFKA_SSL_CERTIFICATE_LOCATION", "",
+              "PEM file of the client certificate, for brokers that require TLS client auth",
+              kafka->ssl_certificate_location)
+        .text("KAFKA_SSL_KEY_LOCATION", "", "PEM file of the client certificate's private key",
+              kafka->ssl_key_location)
+        .secret("KAFKA_SSL_KEY_PASSWORD", "password of KAFKA_SSL_KEY_LOCATION, if encrypted",
+                kafka->ssl_key_password)
+        .text("KAFKA_PROPERTIES_FILE", "",
+              "file of further librdkafka properties, key=value a line, # comments; the "
+              "KAFKA_* variables override it",
+              kafka->properties_file)
+        .check([kafka, &config] {
+            std::vector<std::string> problems;
+            config.kafka_properties = build_kafka_properties(*kafka, read_text_file, problems);
+            return problems;
+        });
+}
+
+}  // namespace
+
 void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port) {
     spec.postgres_url("DATABASE_URL", "postgresql://etp@127.0.0.1:5432/etp",
                       "the platform's PostgreSQL database", config.database_url)
         .brokers("KAFKA_BROKERS", "127.0.0.1:9092", "Kafka bootstrap servers", config.kafka_brokers)
-        .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix)
-        .log_level("LOG_LEVEL", "info", "debug, info, warn or error", config.log_level)
+        .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix);
+    add_kafka_security(spec, config);
+    spec.log_level("LOG_LEVEL", "info", "debug, info, warn or error", config.log_level)
         .port("ADMIN_PORT", default_admin_port,
               "port of the admin HTTP server (/healthz, /readyz, /metrics); 0 picks a free one",
               config.admin_port)

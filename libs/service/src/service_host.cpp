@@ -1,6 +1,7 @@
 #include "etp/service/service_host.hpp"
 
 #include "etp/runtime/admin_server.hpp"
+#include "etp/runtime/kafka_properties.hpp"
 #include "etp/runtime/log.hpp"
 
 namespace etp::service {
@@ -9,6 +10,12 @@ ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
                          std::size_t pool_size, int linger_ms)
     : name_(std::move(name)), config_(config) {
     log::init(name_, config.log_level);
+    if (!config.kafka_properties.empty()) {
+        // Which security settings the clients got, secrets as ***.
+        log::info("kafka client properties",
+                  {{"brokers", config.kafka_brokers},
+                   {"properties", runtime::describe_kafka_properties(config.kafka_properties)}});
+    }
     pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size);
     producer_ = make_producer(name_, linger_ms);
     checks_.push_back({"postgres", [this] { return pool_->check(); }});
@@ -22,6 +29,7 @@ std::unique_ptr<bus::Producer> ServiceHost::make_producer(const std::string& cli
                                                           int linger_ms) const {
     bus::ProducerConfig producer_config;
     producer_config.brokers = config_.kafka_brokers;
+    producer_config.extra = config_.kafka_properties;
     producer_config.client_id = client_id;
     producer_config.linger_ms = linger_ms;
     return std::make_unique<bus::Producer>(producer_config);

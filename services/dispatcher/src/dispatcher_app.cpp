@@ -25,6 +25,7 @@ int run_dispatcher(const DispatcherConfig& config, runtime::ShutdownSignal& shut
     consumer_config.group_id = config.group_id;
     consumer_config.client_id = "dispatcher";
     consumer_config.topics = {topics.trigger_fired()};
+    consumer_config.extra = config.common.kafka_properties;
     consumer_config.extra["fetch.wait.max.ms"] = std::to_string(config.fetch_wait.count());
     EventLogWriter writer(host.pool(), host.producer(), deliveries, consumer_config, topics,
                           static_cast<std::size_t>(config.batch_size), config.poll_timeout);

@@ -69,6 +69,7 @@ int run_retention_once(const RetentionConfig& config) {
     log_report(report);
     bus::ProducerConfig producer_config;
     producer_config.brokers = config.common.kafka_brokers;
+    producer_config.extra = config.common.kafka_properties;
     producer_config.client_id = "retention";
     bus::Producer producer(producer_config);
     publish_summaries(producer, bus::Topics(config.common.topic_prefix), report);

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -286,6 +288,53 @@ TEST_CASE("check answers for a live broker and names the reason for a dead one",
     const auto consumer_reason = consumer.check(2s);
     CHECK(consumer_reason.has_value());
     CHECK(Clock::now() - started < 3s);
+}
+
+// Polls check() until it names `what` or the deadline passes; returns the last reason.
+template <typename Client>
+std::optional<std::string> check_until(
+    Client& client, const std::string& what, std::chrono::milliseconds timeout,
+    const std::function<void()>& between = [] {}) {
+    std::optional<std::string> reason;
+    const auto deadline = Clock::now() + timeout;
+    do {
+        between();
+        reason = client.check(1s);
+    } while ((!reason || reason->find(what) == std::string::npos) && Clock::now() < deadline);
+    return reason;
+}
+
+TEST_CASE("a failed TLS handshake is a readiness reason, not a fatal error", "[bus]") {
+    // A TLS client on the development broker's plaintext listener: the handshake fails on
+    // every attempt, as with an untrusted certificate.
+    const std::string& brokers = DevBroker::shared().bootstrap();
+    ProducerConfig config = producer_config(brokers);
+    config.extra["security.protocol"] = "ssl";
+    config.delivery_timeout = 2s;
+    Producer producer(config);
+    auto reason = check_until(producer, "kafka TLS handshake failed", 20s);
+    REQUIRE(reason);
+    CHECK_THAT(*reason, Catch::Matchers::StartsWith("kafka TLS handshake failed: ") &&
+                            Catch::Matchers::Contains("SSL handshake failed"));
+    // Not fatal: the producer still takes messages, which time out instead of being refused.
+    std::promise<std::optional<etp::Error>> delivered;
+    producer.produce({etp::bus::Topics().events(), "k", "v", {}},
+                     [&delivered](std::optional<etp::Error> e) { delivered.set_value(e); });
+    auto outcome = delivered.get_future();
+    REQUIRE(outcome.wait_for(10s) == std::future_status::ready);
+    auto error = outcome.get();
+    REQUIRE(error);
+    CHECK(error->retryable());
+
+    ConsumerConfig consumer_settings =
+        consumer_config(brokers, "etp-integration-tls", unique_topic("tls"));
+    consumer_settings.extra["security.protocol"] = "ssl";
+    Consumer consumer(consumer_settings);
+    // The consumer's errors arrive through poll(), which must not throw for them.
+    reason = check_until(consumer, "kafka TLS handshake failed", 20s,
+                         [&consumer] { CHECK(consumer.poll(10, 200ms).empty()); });
+    REQUIRE(reason);
+    CHECK_THAT(*reason, Catch::Matchers::StartsWith("kafka TLS handshake failed: "));
 }
 
 TEST_CASE("produce_sync to a stopped broker fails as unavailable within the delivery timeout",

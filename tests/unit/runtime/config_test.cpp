@@ -1,4 +1,8 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "etp/runtime/config.hpp"
@@ -90,4 +94,149 @@ TEST_CASE("a spec parses the environment, reports every problem, and documents i
         CHECK(text.find(name) != std::string::npos);
     }
     CHECK(text.find("(default: 100)") != std::string::npos);
+}
+
+namespace {
+
+// Every variable of add_common that configures Kafka clients.
+constexpr const char* kKafkaVariables[] = {"KAFKA_SECURITY_PROTOCOL",
+                                           "KAFKA_SASL_MECHANISM",
+                                           "KAFKA_SASL_USERNAME",
+                                           "KAFKA_SASL_PASSWORD",
+                                           "KAFKA_SASL_PASSWORD_FILE",
+                                           "KAFKA_SSL_CA_LOCATION",
+                                           "KAFKA_SSL_CERTIFICATE_LOCATION",
+                                           "KAFKA_SSL_KEY_LOCATION",
+                                           "KAFKA_SSL_KEY_PASSWORD",
+                                           "KAFKA_PROPERTIES_FILE"};
+
+std::vector<std::string> parse_common(std::map<std::string, std::string> env,
+                                      etp::runtime::CommonConfig& common) {
+    ConfigSpec spec("svc", "A service.");
+    etp::runtime::add_common(spec, common, 9100);
+    bool help = false;
+    return spec.parse(env_of(std::move(env)), {}, &help);
+}
+
+// A file in the temporary directory, removed at the end of the test.
+struct TempFile {
+    explicit TempFile(const std::string& content)
+        : path(
+              std::filesystem::temp_directory_path() /
+              ("etp_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++))) {
+        std::ofstream(path) << content;
+    }
+    ~TempFile() { std::filesystem::remove(path); }
+    std::filesystem::path path;
+    static inline int counter = 0;
+};
+
+}  // namespace
+
+TEST_CASE("--help lists every Kafka client variable, and the secrets without a value") {
+    etp::runtime::CommonConfig common;
+    ConfigSpec spec("svc", "A service.");
+    etp::runtime::add_common(spec, common, 9100);
+    const std::string text = spec.help_text();
+    for (const char* name : kKafkaVariables) {
+        INFO(name);
+        CHECK(text.find(std::string("  ") + name + " ") != std::string::npos);
+    }
+    for (const char* secret : {"KAFKA_SASL_PASSWORD ", "KAFKA_SSL_KEY_PASSWORD "}) {
+        const std::size_t line = text.find(secret);
+        REQUIRE(line != std::string::npos);
+        CHECK(text.substr(line, text.find('\n', line) - line).ends_with("(secret; no default)"));
+    }
+}
+
+TEST_CASE("no Kafka security settings leave the properties empty") {
+    etp::runtime::CommonConfig common;
+    CHECK(parse_common({}, common).empty());
+    CHECK(common.kafka_properties.empty());
+}
+
+TEST_CASE("the Kafka security settings become the clients' properties") {
+    etp::runtime::CommonConfig common;
+    auto problems = parse_common({{"KAFKA_SECURITY_PROTOCOL", "SASL_SSL"},
+                                  {"KAFKA_SASL_MECHANISM", "scram-sha-256"},
+                                  {"KAFKA_SASL_USERNAME", "etp"},
+                                  {"KAFKA_SASL_PASSWORD", "hunter2"},
+                                  {"KAFKA_SSL_CA_LOCATION", "/etc/ssl/kafka-ca.pem"}},
+                                 common);
+    CHECK(problems.empty());
+    CHECK(common.kafka_properties ==
+          std::map<std::string, std::string>{{"security.protocol", "sasl_ssl"},
+                                             {"sasl.mechanism", "SCRAM-SHA-256"},
+                                             {"sasl.username", "etp"},
+                                             {"sasl.password", "hunter2"},
+                                             {"ssl.ca.location", "/etc/ssl/kafka-ca.pem"}});
+}
+
+TEST_CASE("bad Kafka security values are refused, secrets unechoed") {
+    etp::runtime::CommonConfig common;
+    auto problems = parse_common(
+        {{"KAFKA_SECURITY_PROTOCOL", "tls"}, {"KAFKA_SASL_MECHANISM", "GSSAPI"}}, common);
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0] ==
+          "KAFKA_SECURITY_PROTOCOL=\"tls\" must be plaintext, ssl, sasl_plaintext or sasl_ssl");
+    CHECK(problems[1] ==
+          "KAFKA_SASL_MECHANISM=\"GSSAPI\" must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+
+    problems = parse_common({{"KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"},
+                             {"KAFKA_SASL_MECHANISM", "PLAIN"},
+                             {"KAFKA_SASL_PASSWORD", "hunter2"}},
+                            common);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0] ==
+          "KAFKA_SASL_USERNAME (sasl.username) must be set with SASL mechanism PLAIN");
+
+    problems = parse_common({{"KAFKA_SASL_MECHANISM", "PLAIN"}}, common);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with("KAFKA_SASL_MECHANISM (sasl.mechanism) needs"));
+
+    problems = parse_common({{"KAFKA_SECURITY_PROTOCOL", "sasl_ssl"},
+                             {"KAFKA_SASL_MECHANISM", "PLAIN"},
+                             {"KAFKA_SASL_USERNAME", "etp"},
+                             {"KAFKA_SASL_PASSWORD", "hunter2"},
+                             {"KAFKA_SASL_PASSWORD_FILE", "/run/secrets/kafka"}},
+                            common);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0] == "KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are both set; use one");
+
+    problems =
+        parse_common({{"KAFKA_PROPERTIES_FILE", "/nonexistent/etp-kafka.properties"}}, common);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with(
+        "KAFKA_PROPERTIES_FILE=\"/nonexistent/etp-kafka.properties\" cannot be read: "));
+}
+
+TEST_CASE("the Kafka properties and password files are read at start") {
+    TempFile properties("# tuning\nsocket.keepalive.enable = true\nsecurity.protocol=sasl_ssl\n");
+    TempFile password("from-a-file\n");
+    etp::runtime::CommonConfig common;
+    auto problems = parse_common({{"KAFKA_PROPERTIES_FILE", properties.path.string()},
+                                  {"KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"},
+                                  {"KAFKA_SASL_USERNAME", "etp"},
+                                  {"KAFKA_SASL_PASSWORD_FILE", password.path.string()}},
+                                 common);
+    CHECK(problems.empty());
+    CHECK(common.kafka_properties ==
+          std::map<std::string, std::string>{{"security.protocol", "sasl_ssl"},
+                                             {"socket.keepalive.enable", "true"},
+                                             {"sasl.mechanism", "SCRAM-SHA-512"},
+                                             {"sasl.username", "etp"},
+                                             {"sasl.password", "from-a-file"}});
+
+    TempFile broken("socket.keepalive.enable=true\nsasl.password hunter2\n");
+    problems = parse_common({{"KAFKA_PROPERTIES_FILE", broken.path.string()}}, common);
+    CHECK(problems == std::vector<std::string>{"KAFKA_PROPERTIES_FILE line 2: expected key=value"});
+}
+
+TEST_CASE("a bad value is reported alone, not again by the cross-checks") {
+    etp::runtime::CommonConfig common;
+    // The protocol is refused; the mechanism must not also be reported as lacking one.
+    auto problems = parse_common(
+        {{"KAFKA_SECURITY_PROTOCOL", "sasl"}, {"KAFKA_SASL_MECHANISM", "PLAIN"}}, common);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with("KAFKA_SECURITY_PROTOCOL=\"sasl\""));
 }

@@ -23,7 +23,9 @@ struct ConsumerConfig {
     // A rejoining member waits up to this long on one machine (STACK-NOTES).
     std::chrono::milliseconds session_timeout{6000};
     std::string auto_offset_reset = "earliest";
-    std::map<std::string, std::string> extra;  // any librdkafka property
+    // Any librdkafka property (runtime::CommonConfig::kafka_properties, tuning); wins over the
+    // settings above. Secret values are redacted from everything the client logs or throws.
+    std::map<std::string, std::string> extra;
 };
 
 class Consumer {
@@ -34,14 +36,16 @@ class Consumer {
     Consumer& operator=(const Consumer&) = delete;
 
     // Up to max_messages, waiting at most timeout for the first one. Partition EOF and
-    // transient broker errors are logged, not returned; fatal errors throw Error.
+    // transient broker errors are logged, not returned, and so are authentication and TLS
+    // failures, which librdkafka keeps retrying; only librdkafka's fatal errors throw Error.
     std::vector<Message> poll(std::size_t max_messages, std::chrono::milliseconds timeout);
     // Synchronously commits, per partition, the highest offset among `processed` plus one.
     // Throws Error(kUnavailable) when the commit fails (the messages will be seen again).
     void commit(const std::vector<Message>& processed);
     // Leaves the group (bounded). Idempotent.
     void close() noexcept;
-    // Cluster metadata round-trip: nullopt when a broker answers, else the reason.
+    // Cluster metadata round-trip: nullopt when a broker answers, else the reason ("kafka
+    // authentication failed: ..." or "kafka TLS handshake failed: ..." when that is why not).
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;
     // Messages on the assigned partitions not yet consumed, from the offsets of the last
     // fetches (no broker round-trip). Call from the polling thread.

@@ -2,7 +2,8 @@
 // Idempotent Kafka producer (enable.idempotence=true, acks=all) over librdkafka. Thread-safe:
 // any thread may produce. An internal thread polls for delivery reports and runs callbacks.
 // librdkafka's log lines go to etp::log. A fatal producer error is logged and makes every
-// further produce throw.
+// further produce throw; a wrong password or an untrusted certificate is not fatal: logged
+// once, reported by check(), retried by librdkafka.
 
 #include <chrono>
 #include <functional>
@@ -23,7 +24,9 @@ struct ProducerConfig {
     // a few ms for throughput paths that do not wait.
     int linger_ms = 0;
     std::chrono::milliseconds delivery_timeout{10000};
-    std::map<std::string, std::string> extra;  // any librdkafka property
+    // Any librdkafka property (runtime::CommonConfig::kafka_properties, tuning); wins over the
+    // settings above. Secret values are redacted from everything the client logs or throws.
+    std::map<std::string, std::string> extra;
 };
 
 class Producer {
@@ -44,7 +47,8 @@ class Producer {
     void produce_sync(OutgoingMessage message);
     // Waits for all outstanding deliveries; true when none is left.
     bool flush(std::chrono::milliseconds timeout) noexcept;
-    // Cluster metadata round-trip: nullopt when a broker answers, else the reason.
+    // Cluster metadata round-trip: nullopt when a broker answers, else the reason ("kafka
+    // authentication failed: ..." or "kafka TLS handshake failed: ..." when that is why not).
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;
 
  private:

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,8 +37,16 @@ class ConfigSpec {
     ConfigSpec& brokers(std::string name, std::string fallback, std::string help, std::string& out);
     ConfigSpec& log_level(std::string name, std::string fallback, std::string help,
                           log::Level& out);
+    // One of `allowed`, compared case-insensitively and stored as spelled in `allowed`; an
+    // empty value (the fallback "" included) means not set and is stored as "".
+    ConfigSpec& choice(std::string name, std::string fallback, std::string help,
+                       std::vector<std::string> allowed, std::string& out);
     // A command-line switch such as --migrate-only.
     ConfigSpec& flag(std::string argument, std::string help, bool& out);
+
+    // A check across variables, run after every variable parsed without a problem (so it
+    // never reports the consequence of a bad value); returns its problems, one line each.
+    ConfigSpec& check(std::function<std::vector<std::string>()> rule);
 
     std::string help_text() const;
 
@@ -71,6 +80,7 @@ class ConfigSpec {
     std::string summary_;
     std::vector<Var> vars_;
     std::vector<Flag> flags_;
+    std::vector<std::function<std::vector<std::string>()>> checks_;
 };
 
 // Parsers exposed for tests and reuse. Each returns nullopt on bad input.
@@ -82,12 +92,19 @@ bool is_valid_broker_list(std::string_view text);
 struct CommonConfig {
     std::string database_url;
     std::string kafka_brokers;
+    // librdkafka properties for every Kafka client the service creates (producers, consumers,
+    // metadata requests): the KAFKA_* security settings over KAFKA_PROPERTIES_FILE. Pass as
+    // bus::ProducerConfig::extra / ConsumerConfig::extra. Holds secrets: never log it as is
+    // (describe_kafka_properties, redact_kafka_secrets).
+    std::map<std::string, std::string> kafka_properties;
     std::string topic_prefix;
     log::Level log_level = log::Level::kInfo;
     int admin_port = 0;
     std::chrono::milliseconds shutdown_timeout{8000};
 };
 
+// Adds the variables every service reads, the KAFKA_* security settings among them. Files
+// named by KAFKA_PROPERTIES_FILE and KAFKA_SASL_PASSWORD_FILE are read during parse.
 void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port);
 
 }  // namespace etp::runtime
