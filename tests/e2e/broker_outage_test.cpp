@@ -77,9 +77,12 @@ TEST_CASE("nothing accepted is lost while Apache Kafka is stopped, killed and st
     const etp::testing::Env env = {{"KAFKA_BROKERS", broker.bootstrap()}};
     Platform p{broker, etp::e2e::make_service("api-gateway", env),
                etp::e2e::make_service("dispatcher", env), etp::e2e::make_service("scheduler", env)};
-    REQUIRE(p.dispatcher.start_and_wait());
-    REQUIRE(p.scheduler.start_and_wait());
-    REQUIRE(p.gateway.start_and_wait());
+    // The gateway first: it applies the migrations.
+    for (auto* s : {&p.gateway, &p.dispatcher, &p.scheduler}) {
+        const bool ready = s->start_and_wait();
+        INFO(s->process->output());
+        REQUIRE(ready);
+    }
     etp::e2e::Api api(p.gateway.http_port);
 
     auto created = api.post("/api/v1/triggers", {{"name", "outage api"}, {"type", "api"}});

@@ -117,9 +117,12 @@ TEST_CASE("the platform runs over SASL_SSL with SCRAM-SHA-512; bad credentials s
         "dispatcher", with({{"KAFKA_SASL_PASSWORD_FILE", password_file.string()}}));
     auto scheduler =
         etp::e2e::make_service("scheduler", with({{"KAFKA_SASL_PASSWORD", kPassword}}));
-    REQUIRE(dispatcher.start_and_wait());
-    REQUIRE(scheduler.start_and_wait());
-    REQUIRE(gateway.start_and_wait());
+    // The gateway first: it applies the migrations.
+    for (auto* s : {&gateway, &dispatcher, &scheduler}) {
+        const bool ready = s->start_and_wait();
+        INFO(s->process->output());
+        REQUIRE(ready);
+    }
 
     {  // fire -> log -> webhook, and a scheduled trigger, all over SASL_SSL
         etp::testing::WebhookReceiver receiver;

@@ -14,8 +14,7 @@ int main(int argc, char** argv) {
     if (auto code = etp::topics::parse_command_line_or_exit_code(argc, argv, config)) return *code;
     etp::log::init("etp-topics", config.log_level);
     try {
-        // No extra client properties yet: the security settings (SASL/TLS) join here.
-        return etp::topics::run_topics(config, {}, std::cout, std::cerr);
+        return etp::topics::run_topics(config, config.kafka_properties, std::cout, std::cerr);
     } catch (const std::exception& e) {
         etp::log::error("etp-topics failed", {{"error", e.what()}});
         return etp::topics::kExitNotAsWanted;

@@ -1,7 +1,6 @@
 #include "rdkafka_support.hpp"
 
 #include <array>
-#include <cctype>
 #include <string_view>
 
 #include "etp/bus/security_failure.hpp"
@@ -105,19 +104,6 @@ void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
                            code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
                            code == RD_KAFKA_RESP_ERR__RESOLVE;
     log::write(transient ? log::Level::kWarn : log::Level::kError, "librdkafka error", fields);
-}
-
-// librdkafka before 2.6.1 appends the client nonce to the server's once more in the SCRAM
-// client-final-message (confluentinc/librdkafka#4895); Apache Kafka 4 checks it strictly and
-// answers "invalid credentials".
-bool scram_refused_by_new_brokers(const ClientContext& context) {
-    auto mechanism = context.properties.find("sasl.mechanism");
-    if (mechanism == context.properties.end())
-        mechanism = context.properties.find("sasl.mechanisms");
-    if (mechanism == context.properties.end() || mechanism->second.size() < 5) return false;
-    std::string prefix = mechanism->second.substr(0, 5);
-    for (char& c : prefix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return prefix == "SCRAM" && rd_kafka_version() < 0x020601ff;
 }
 
 }  // namespace
@@ -226,11 +212,6 @@ bool note_security_failure(rd_kafka_t* rk, ClientContext& context, rd_kafka_resp
                              {"detail", detail},
                              {"retrying", true}};
     if (*dropped > 0) fields["suppressed"] = *dropped;
-    if (failure == SecurityFailure::kAuthentication && scram_refused_by_new_brokers(context))
-        fields["hint"] = std::string("librdkafka ") + rd_kafka_version_str() +
-                         " sends a SCRAM nonce that Apache Kafka 4 brokers refuse even with the "
-                         "right password (fixed in librdkafka 2.6.1): use PLAIN over sasl_ssl, "
-                         "or a newer librdkafka";
     log::error(message, fields);
     return true;
 }

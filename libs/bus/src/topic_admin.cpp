@@ -69,7 +69,7 @@ TopicAdmin::Impl::Impl(const TopicAdminConfig& config) {
     };
     for (const auto& [name, value] : config.extra) properties[name] = value;
     // Any handle type serves the Admin API; a producer that never produces does no other work.
-    rk_ = detail::make_handle(RD_KAFKA_PRODUCER, detail::make_conf(properties, context_));
+    rk_ = detail::make_handle(RD_KAFKA_PRODUCER, detail::make_conf(properties, context_), context_);
 }
 
 AdminOptionsPtr TopicAdmin::Impl::options(rd_kafka_admin_op_t op, std::chrono::milliseconds timeout,

@@ -355,10 +355,8 @@ std::optional<int> ConfigSpec::parse_or_exit_code(int argc, char** argv) {
     return std::nullopt;
 }
 
-namespace {
-
 // The settings live as long as the spec: its parsers write into them and its check reads them.
-void add_kafka_security(ConfigSpec& spec, CommonConfig& config) {
+void add_kafka_security(ConfigSpec& spec, std::map<std::string, std::string>& properties) {
     auto kafka = std::make_shared<KafkaSecuritySettings>();
     spec.choice("KAFKA_SECURITY_PROTOCOL", "",
                 "plaintext, ssl, sasl_plaintext or sasl_ssl; empty means plaintext",
@@ -386,21 +384,19 @@ void add_kafka_security(ConfigSpec& spec, CommonConfig& config) {
               "file of further librdkafka properties, key=value a line, # comments; the "
               "KAFKA_* variables override it",
               kafka->properties_file)
-        .check([kafka, &config] {
+        .check([kafka, &properties] {
             std::vector<std::string> problems;
-            config.kafka_properties = build_kafka_properties(*kafka, read_text_file, problems);
+            properties = build_kafka_properties(*kafka, read_text_file, problems);
             return problems;
         });
 }
-
-}  // namespace
 
 void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port) {
     spec.postgres_url("DATABASE_URL", "postgresql://etp@127.0.0.1:5432/etp",
                       "the platform's PostgreSQL database", config.database_url)
         .brokers("KAFKA_BROKERS", "127.0.0.1:9092", "Kafka bootstrap servers", config.kafka_brokers)
         .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix);
-    add_kafka_security(spec, config);
+    add_kafka_security(spec, config.kafka_properties);
     spec.log_level("LOG_LEVEL", "info", "debug, info, warn or error", config.log_level)
         .port("ADMIN_PORT", default_admin_port,
               "port of the admin HTTP server (/healthz, /readyz, /metrics); 0 picks a free one",

@@ -64,8 +64,9 @@ ParsedCommandLine parse_command_line(const runtime::ConfigSpec::EnvLookup& env,
     bool timeout_listed = false;  // never set: kTimeoutHelpEntry is no argument anyone types
     runtime::ConfigSpec spec(kProgram, kSummary);
     spec.brokers("KAFKA_BROKERS", "127.0.0.1:9092", "Kafka bootstrap servers", config.kafka_brokers)
-        .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix)
-        .duration("EVENT_RETAIN_FOR", std::string(kEventRetainForDefault),
+        .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix);
+    runtime::add_kafka_security(spec, config.kafka_properties);
+    spec.duration("EVENT_RETAIN_FOR", std::string(kEventRetainForDefault),
                   "how long the event log keeps an event (the retention service's setting); "
                   "the events topic keeps its messages as long (retention.ms)",
                   config.event_retain_for)

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@ namespace etp::topics {
 struct TopicsConfig {
     std::string kafka_brokers;
     std::string topic_prefix;
+    // librdkafka properties of KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, ... as every service has.
+    std::map<std::string, std::string> kafka_properties;
     std::chrono::milliseconds event_retain_for{};
     // KAFKA_TOPIC_REPLICATION_FACTOR; 0: each topic's catalog value, capped at the brokers.
     std::int64_t replication_factor = 0;

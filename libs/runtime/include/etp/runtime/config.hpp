@@ -107,4 +107,9 @@ struct CommonConfig {
 // named by KAFKA_PROPERTIES_FILE and KAFKA_SASL_PASSWORD_FILE are read during parse.
 void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port);
 
+// The Kafka client's security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*,
+// KAFKA_PROPERTIES_FILE) into librdkafka properties, for a program that does not take the
+// whole add_common (etp-topics). add_common includes it. `properties` must outlive the parse.
+void add_kafka_security(ConfigSpec& spec, std::map<std::string, std::string>& properties);
+
 }  // namespace etp::runtime
