@@ -29,15 +29,6 @@ bool ready(int admin_port) {
     return res && res->status == 200;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(200ms);
-    }
-    return condition();
-}
-
 // Fires n times; returns the event ids of the 202s and counts the 503s.
 std::vector<std::string> fire(etp::e2e::Api& api, const std::string& id, int n, int* unavailable) {
     std::vector<std::string> accepted;
@@ -98,7 +89,7 @@ TEST_CASE("nothing accepted is lost while Apache Kafka is stopped, killed and st
 
     std::vector<std::string> accepted = fire(api, api_id, 20, nullptr);
     CHECK(accepted.size() == 20);
-    REQUIRE(eventually([&] { return count_events(scheduled_id) >= 2; }, 30s));
+    REQUIRE(etp::e2e::eventually([&] { return count_events(scheduled_id) >= 2; }, 30s));
 
     for (int round = 0; round < 2; ++round) {
         INFO((round == 0 ? "SIGTERM" : "SIGKILL"));
@@ -113,16 +104,16 @@ TEST_CASE("nothing accepted is lost while Apache Kafka is stopped, killed and st
         std::vector<std::string> during = fire(api, api_id, 3, &unavailable);
         CHECK(during.empty());
         CHECK(unavailable == 3);
-        CHECK(eventually([&] { return !ready(p.gateway.admin_port); }, 30s));
+        CHECK(etp::e2e::eventually([&] { return !ready(p.gateway.admin_port); }, 30s));
 
         broker.restart();
-        CHECK(eventually([&] { return ready(p.gateway.admin_port); }, 60s));
-        CHECK(eventually([&] { return ready(p.dispatcher.admin_port); }, 60s));
+        CHECK(etp::e2e::eventually([&] { return ready(p.gateway.admin_port); }, 60s));
+        CHECK(etp::e2e::eventually([&] { return ready(p.dispatcher.admin_port); }, 60s));
 
         const long long scheduled_before = count_events(scheduled_id);
         // The gateway's producer reconnects: fires are accepted again.
         std::vector<std::string> after;
-        REQUIRE(eventually(
+        REQUIRE(etp::e2e::eventually(
             [&] {
                 auto res = api.post("/api/v1/triggers/" + api_id + "/fire", {{"after", round}});
                 if (res && res->status == 202) after.push_back(json::parse(res->body)["event_id"]);
@@ -133,13 +124,14 @@ TEST_CASE("nothing accepted is lost while Apache Kafka is stopped, killed and st
         CHECK(after.size() == 21);
         accepted.insert(accepted.end(), after.begin(), after.end());
         // The scheduler fires again once Kafka takes its firings.
-        CHECK(eventually([&] { return count_events(scheduled_id) >= scheduled_before + 2; }, 60s));
+        CHECK(etp::e2e::eventually(
+            [&] { return count_events(scheduled_id) >= scheduled_before + 2; }, 60s));
     }
 
     // Every accepted fire is logged, once.
     const std::set<std::string> wanted(accepted.begin(), accepted.end());
     REQUIRE(wanted.size() == accepted.size());
-    CHECK(eventually([&] { return logged_ids(api_id).size() >= wanted.size(); }, 60s));
+    CHECK(etp::e2e::eventually([&] { return logged_ids(api_id).size() >= wanted.size(); }, 60s));
     const std::set<std::string> logged = logged_ids(api_id);
     CHECK(logged == wanted);
     CHECK(count_events(api_id) == static_cast<long long>(wanted.size()));

@@ -6,10 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "etp/pg/connection.hpp"
 #include "etp/testing/free_port.hpp"
@@ -114,6 +117,16 @@ inline Api api() { return Api(platform().gateway.http_port); }
 inline pg::Connection& db() {
     static pg::Connection conn(testing::PgCluster::shared().url());
     return conn;
+}
+
+// Polls `condition` every 200 ms until it holds or `timeout` passes; returns its last value.
+inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return condition();
 }
 
 // The JSON body of an answer that must exist.

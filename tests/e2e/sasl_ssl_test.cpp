@@ -63,15 +63,6 @@ struct Certificates {
     }
 };
 
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(200ms);
-    }
-    return condition();
-}
-
 // GET /readyz: the status and the body.
 std::pair<int, std::string> readyz(int admin_port) {
     httplib::Client client("127.0.0.1", admin_port);
@@ -152,7 +143,7 @@ TEST_CASE("the platform runs over SASL_SSL with SCRAM-SHA-512; bad credentials s
         REQUIRE(scheduled);
         REQUIRE(scheduled->status == 201);
         const std::string scheduled_id = json::parse(scheduled->body)["id"];
-        CHECK(eventually(
+        CHECK(etp::e2e::eventually(
             [&] {
                 return etp::e2e::db()
                            .exec("SELECT count(*) FROM events WHERE trigger_id = $1::uuid",

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../json_refs.hpp"
 #include "etp/bus/cloud_event.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/domain/payload_schema.hpp"
@@ -51,20 +52,7 @@ const json& resolve(const json& node) {
     return *target;
 }
 
-void collect_refs(const json& node, const std::string& where,
-                  std::vector<std::pair<std::string, std::string>>& out) {
-    if (node.is_object()) {
-        for (const auto& [key, value] : node.items()) {
-            if (key == "$ref" && value.is_string())
-                out.emplace_back(where, value.get<std::string>());
-            else
-                collect_refs(value, where + "/" + key, out);
-        }
-    } else if (node.is_array()) {
-        for (std::size_t i = 0; i < node.size(); ++i)
-            collect_refs(node[i], where + "/" + std::to_string(i), out);
-    }
-}
+using etp::testing::collect_refs;
 
 // The payload schema file a message names ("kafka/x.schema.json"), or "" when it names none.
 std::string payload_file(const json& message) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../json_refs.hpp"
 #include "delivery_json.hpp"
 #include "docs_routes.hpp"
 #include "etp/domain/error.hpp"
@@ -57,20 +58,7 @@ const json& schema(const std::string& name) {
     return doc().at("components").at("schemas").at(name);
 }
 
-void collect_refs(const json& node, const std::string& where,
-                  std::vector<std::pair<std::string, std::string>>& out) {
-    if (node.is_object()) {
-        for (const auto& [key, value] : node.items()) {
-            if (key == "$ref" && value.is_string())
-                out.emplace_back(where, value.get<std::string>());
-            else
-                collect_refs(value, where + "/" + key, out);
-        }
-    } else if (node.is_array()) {
-        for (std::size_t i = 0; i < node.size(); ++i)
-            collect_refs(node[i], where + "/" + std::to_string(i), out);
-    }
-}
+using etp::testing::collect_refs;
 
 struct Operation {
     std::string method;
