@@ -1,6 +1,13 @@
 // The bus library against the development broker (librdkafka's mock cluster over real
 // sockets). Each test produces to its own topic, so tests share one broker without seeing
 // each other's messages.
+//
+// Why the mock and not Apache Kafka here: these tests are also the development broker's own
+// (its patched fetch over a long log, its topics, its port handling), and they rely on its
+// controls: a broker that starts in well under a second for the stop/restart cases and that
+// creates a topic on first produce. Stopping, killing and restarting the real broker is covered
+// against Apache Kafka by tests/e2e/broker_outage_test.cpp, and every e2e and fault test runs
+// on Apache Kafka.
 
 #include <netinet/in.h>
 #include <spawn.h>
