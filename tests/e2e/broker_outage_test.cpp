@@ -21,13 +21,7 @@ struct Platform {
     etp::e2e::Service scheduler;
 };
 
-bool ready(int admin_port) {
-    httplib::Client client("127.0.0.1", admin_port);
-    client.set_connection_timeout(1, 0);
-    client.set_read_timeout(5, 0);
-    auto res = client.Get("/readyz");
-    return res && res->status == 200;
-}
+bool ready(int admin_port) { return etp::e2e::readyz(admin_port).first == 200; }
 
 // Fires n times; returns the event ids of the 202s and counts the 503s.
 std::vector<std::string> fire(etp::e2e::Api& api, const std::string& id, int n, int* unavailable) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "etp/pg/connection.hpp"
 #include "etp/testing/free_port.hpp"
@@ -127,6 +128,16 @@ inline bool eventually(const std::function<bool()>& condition, std::chrono::mill
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return condition();
+}
+
+// GET /readyz on a service's admin port: the status (0 when nothing answered) and the body.
+inline std::pair<int, std::string> readyz(int admin_port) {
+    httplib::Client client("127.0.0.1", admin_port);
+    client.set_connection_timeout(1, 0);
+    client.set_read_timeout(10, 0);
+    auto res = client.Get("/readyz");
+    if (!res) return {0, ""};
+    return {res->status, res->body};
 }
 
 // The JSON body of an answer that must exist.

@@ -63,15 +63,6 @@ struct Certificates {
     }
 };
 
-// GET /readyz: the status and the body.
-std::pair<int, std::string> readyz(int admin_port) {
-    httplib::Client client("127.0.0.1", admin_port);
-    client.set_read_timeout(10, 0);
-    auto res = client.Get("/readyz");
-    if (!res) return {0, ""};
-    return {res->status, res->body};
-}
-
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
     for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -165,7 +156,7 @@ TEST_CASE("the platform runs over SASL_SSL with SCRAM-SHA-512; bad credentials s
         // It keeps trying for a while; it never becomes ready and never exits.
         std::this_thread::sleep_for(15s);
         REQUIRE(wrong.process->running());
-        auto [status, body] = readyz(wrong.admin_port);
+        auto [status, body] = etp::e2e::readyz(wrong.admin_port);
         INFO(body);
         CHECK(status == 503);
         CHECK(body.find("authentication") != std::string::npos);
@@ -183,7 +174,7 @@ TEST_CASE("the platform runs over SASL_SSL with SCRAM-SHA-512; bad credentials s
         untrusting.process->start();
         std::this_thread::sleep_for(15s);
         REQUIRE(untrusting.process->running());
-        auto [status, body] = readyz(untrusting.admin_port);
+        auto [status, body] = etp::e2e::readyz(untrusting.admin_port);
         INFO(body);
         CHECK(status == 503);
         CHECK((body.find("TLS") != std::string::npos || body.find("SSL") != std::string::npos ||
