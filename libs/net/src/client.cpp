@@ -1,0 +1,1 @@
+// HTTP client on Boost.Beast (see include/etp/net/client.hpp).

@@ -1,0 +1,1 @@
+// HTTP server on Boost.Beast (see include/etp/net/server.hpp).
