@@ -21,6 +21,7 @@ struct Metrics {
     prometheus::Histogram& latency;
     prometheus::Gauge& queue_depth;
     prometheus::Gauge& in_memory;
+    prometheus::Gauge& in_flight;
 };
 
 Metrics& metrics() {
@@ -44,6 +45,11 @@ Metrics& metrics() {
                                   "Pending webhook deliveries: in PostgreSQL (retry queue "
                                   "depth, all dispatchers) and held in this process's memory")
                               .Register(runtime::metrics_registry());
+    static auto& in_flight =
+        prometheus::BuildGauge()
+            .Name("etp_webhook_attempts_in_flight")
+            .Help("Webhook attempts in flight (each holds a socket, no thread)")
+            .Register(runtime::metrics_registry());
     static Metrics m{
         deliveries,
         attempts.Add({{"result", "2xx"}}),
@@ -51,7 +57,8 @@ Metrics& metrics() {
         latency.Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                 0.5, 1, 2.5, 5, 10, 30}),
         gauges.Add({{"where", "postgres"}}),
-        gauges.Add({{"where", "memory"}})};
+        gauges.Add({{"where", "memory"}}),
+        in_flight.Add({})};
     return m;
 }
 
@@ -221,6 +228,7 @@ std::vector<DeliveryEngine::Launch> DeliveryEngine::take_launches_locked() {
         make_ready_locked(origin);  // round-robin: back of the line if it has more
         launches.push_back({job.url.origin, std::move(job)});
     }
+    metrics().in_flight.Set(static_cast<double>(in_flight_));
     return launches;
 }
 

@@ -28,24 +28,13 @@
 #include <vector>
 
 #include "etp/net/beast.hpp"
+#include "etp/net/client_url.hpp"
 
 namespace etp::net {
 
 namespace detail {
 class ClientState;
 }
-
-// An http(s) URL split into what connections are pooled by (origin) and the request target.
-struct Url {
-    std::string origin;  // "scheme://host:port", lower-case, IPv6 hosts in brackets
-    std::string scheme;  // "http" or "https"
-    std::string host;    // lower-case, without brackets
-    int port = 0;
-    std::string target;  // path and query, at least "/"; no fragment
-};
-// Nullopt for anything but an absolute http(s) URL with a host and a valid port. User info
-// ("user:pw@") is dropped.
-std::optional<Url> parse_url(std::string_view url);
 
 // Decides whether `address` (text form), one of those `host` resolved to, may be connected to:
 // nullopt allows it, a text refuses the whole host with that reason. Called on I/O threads.
