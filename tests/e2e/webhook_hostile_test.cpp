@@ -36,8 +36,7 @@ struct Hostile {
         start_dispatcher(true);
     }
 
-    void start_dispatcher(bool trust_test_ca) {
-        etp::testing::Env env;
+    void start_dispatcher(bool trust_test_ca, etp::testing::Env env = {}) {
         if (trust_test_ca) env["DELIVERY_CA_FILE"] = pki.ca_file;
         dispatcher = etp::e2e::make_service("dispatcher", env);
         if (!dispatcher.start_and_wait())
@@ -167,6 +166,34 @@ TEST_CASE("200 targets that never answer do not delay a healthy target") {
     // The next dispatcher takes them up again at once.
     h.start_dispatcher(true);
     CHECK(silent.wait_until([&] { return silent.request_count() >= 2 * hung; }, 60s));
+}
+
+TEST_CASE(
+    "DELIVERY_MAX_IN_FLIGHT bounds the attempts in flight, DELIVERY_PER_TARGET each target's") {
+    auto& h = hostile();
+    REQUIRE(h.dispatcher.process->terminate(20s) == 0);
+    h.start_dispatcher(true, {{"DELIVERY_MAX_IN_FLIGHT", "10"}, {"DELIVERY_PER_TARGET", "3"}});
+    {
+        constexpr std::size_t kTargets = 6;
+        HostileReceiver silent(Hostility::kSilent, kTargets);
+        for (std::size_t i = 0; i < kTargets; ++i) {
+            const json t = create_trigger("bounded " + std::to_string(i), silent.url(i, "/b"),
+                                          {{"timeout_ms", 60000}}, 1);
+            for (int n = 0; n < 5; ++n) fire(t["id"], {{"n", n}});
+        }
+        REQUIRE(silent.wait_until([&] { return silent.request_count() >= 10; }, 30s));
+        std::this_thread::sleep_for(1500ms);  // room for any attempt beyond the bounds
+        const auto requests = silent.requests();
+        CHECK(requests.size() == 10);
+        std::map<int, int> per_port;
+        for (const auto& r : requests) ++per_port[r.port];
+        for (const auto& [port, n] : per_port) {
+            INFO("port " << port);
+            CHECK(n <= 3);
+        }
+        CHECK(h.dispatcher.process->terminate(20s) == 0);
+    }
+    h.start_dispatcher(true);
 }
 
 TEST_CASE("an answer trickled a byte a second ends at timeout_ms") {
