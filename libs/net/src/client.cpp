@@ -121,7 +121,7 @@ struct Connection {
 
 // What a Client shares with its requests in flight. Thread-safe: `mutex` guards the members
 // after it.
-class ClientState {
+class ClientState : public std::enable_shared_from_this<ClientState> {
  public:
     ClientState(asio::io_context& io_context, ClientOptions opts)
         : io(io_context), options(std::move(opts)), tls(asio::ssl::context::tls_client) {
@@ -142,18 +142,59 @@ class ClientState {
         Clock::time_point until{};
     };
 
-    std::optional<Resolved> cached(const std::string& key) {
+    // A resolution still fresh: an IP literal's at once, a name's from the cache.
+    std::optional<Resolved> cached(const std::string& host, int port) {
+        ErrorCode not_ip;
+        auto literal = asio::ip::make_address(host, not_ip);
+        if (!not_ip)
+            return checked(host, {tcp::endpoint(literal, static_cast<unsigned short>(port))});
         std::lock_guard lock(mutex);
-        auto it = resolved.find(key);
+        auto it = resolved.find(key(host, port));
         if (it == resolved.end() || it->second.until <= Clock::now()) return std::nullopt;
         return it->second;
     }
 
-    void remember(const std::string& key, Resolved r) {
-        r.until =
-            Clock::now() + (r.error.empty() ? options.resolved_for : options.failed_resolution_for);
-        std::lock_guard lock(mutex);
-        resolved[key] = std::move(r);
+    // Resolves a name asynchronously and calls `done` (on an I/O thread) with the result,
+    // which is cached. Requests for a name already being looked up wait for that lookup: a
+    // name whose DNS hangs holds one lookup, however many deliveries go to it.
+    void lookup(const std::string& host, int port, std::function<void(const Resolved&)> done) {
+        const std::string k = key(host, port);
+        {
+            std::lock_guard lock(mutex);
+            auto [it, first] = pending.try_emplace(k);
+            it->second.push_back(std::move(done));
+            if (!first) return;
+        }
+        auto resolver = std::make_shared<tcp::resolver>(io);
+        resolver->async_resolve(
+            host, std::to_string(port),
+            [self = shared_from_this(), resolver, host, k](
+                const ErrorCode& ec, const tcp::resolver::results_type& results) {
+                Resolved r;
+                if (ec) {
+                    r.error = "cannot resolve " + host + ": " + ec.message();
+                } else {
+                    std::vector<tcp::endpoint> endpoints;
+                    for (const auto& entry : results)
+                        if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) ==
+                            endpoints.end())
+                            endpoints.push_back(entry.endpoint());
+                    r = self->checked(host, std::move(endpoints));
+                }
+                r.until = Clock::now() + (r.error.empty() ? self->options.resolved_for
+                                                          : self->options.failed_resolution_for);
+                std::vector<std::function<void(const Resolved&)>> waiters;
+                {
+                    std::lock_guard lock(self->mutex);
+                    self->resolved[k] = r;
+                    auto it = self->pending.find(k);
+                    if (it != self->pending.end()) {
+                        waiters = std::move(it->second);
+                        self->pending.erase(it);
+                    }
+                }
+                for (auto& waiter : waiters) waiter(r);
+            });
     }
 
     // A kept-alive connection to one of `endpoints` that still looks open, or null.
@@ -199,10 +240,37 @@ class ClientState {
     mutable std::mutex mutex;
     bool closed = false;
     std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // by origin
-    std::map<std::string, Resolved> resolved;                              // by "host:port"
+    std::map<std::string, Resolved> resolved;                              // by key()
+    // Lookups under way, by key(): whom to tell when each ends.
+    std::map<std::string, std::vector<std::function<void(const Resolved&)>>> pending;
     std::map<Attempt*, std::weak_ptr<Attempt>> active;
 
  private:
+    static std::string key(const std::string& host, int port) {
+        return host + ":" + std::to_string(port);
+    }
+
+    // The addresses, unless there are none or the policy refuses one of them: one refused
+    // address refuses the host, as a name may be served round-robin.
+    Resolved checked(const std::string& host, std::vector<tcp::endpoint> endpoints) const {
+        Resolved r;
+        if (endpoints.empty()) {
+            r.error = "cannot resolve " + host + ": no address";
+            return r;
+        }
+        if (options.address_policy) {
+            for (const auto& endpoint : endpoints) {
+                if (auto why = options.address_policy(host, endpoint.address().to_string())) {
+                    r.error = *why;
+                    r.refused = true;
+                    return r;
+                }
+            }
+        }
+        r.endpoints = std::move(endpoints);
+        return r;
+    }
+
     // The server has not closed it, and has sent nothing unasked (which would be read as the
     // next answer).
     static bool still_open(Connection& c) {
@@ -211,6 +279,24 @@ class ClientState {
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 };
+
+// ClientState::lookup as an awaitable, resuming on the awaiting coroutine's executor. A plain
+// function, not a coroutine: GCC 12 destroys lambda temporaries inside a co_await expression
+// twice.
+asio::awaitable<ClientState::Resolved> async_lookup(std::shared_ptr<ClientState> state,
+                                                    std::string host, int port) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(ClientState::Resolved)>(
+        [state = std::move(state), host = std::move(host), port](auto handler) {
+            // std::function needs a copyable callback; the handler is move-only.
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            state->lookup(host, port, [shared](const ClientState::Resolved& resolved) {
+                auto executor = asio::get_associated_executor(*shared);
+                asio::post(executor,
+                           [shared, resolved]() mutable { std::move (*shared)(resolved); });
+            });
+        },
+        asio::use_awaitable);
+}
 
 // One request. Lives as long as its coroutine or its deadline handler holds it. Every member
 // is used on `strand_` only (after start()).
@@ -222,7 +308,6 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
           done_(std::move(done)),
           strand_(asio::make_strand(state_->io)),
           deadline_(strand_),
-          resolver_(strand_),
           started_(Clock::now()) {}
 
     ~Attempt() {
@@ -301,45 +386,11 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     // attempt ended (finished) instead.
     asio::awaitable<bool> resolve(std::vector<tcp::endpoint>& out) {
         const Url& url = request_.url;
-        const std::string key = url.host + ":" + std::to_string(url.port);
-        auto r = state_->cached(key);
+        auto r = state_->cached(url.host, url.port);
         if (!r) {
-            r.emplace();
-            ErrorCode ec;
-            auto literal = asio::ip::make_address(url.host, ec);
-            if (!ec) {
-                r->endpoints.emplace_back(literal, static_cast<unsigned short>(url.port));
-            } else {
-                stage_ = "resolve";
-                auto results =
-                    co_await resolver_.async_resolve(url.host, std::to_string(url.port),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-                if (finished_) co_return false;
-                if (ec) {
-                    r->error = "cannot resolve " + url.host + ": " + ec.message();
-                } else {
-                    for (const auto& entry : results)
-                        if (std::find(r->endpoints.begin(), r->endpoints.end(), entry.endpoint()) ==
-                            r->endpoints.end())
-                            r->endpoints.push_back(entry.endpoint());
-                    if (r->endpoints.empty())
-                        r->error = "cannot resolve " + url.host + ": no address";
-                }
-            }
-            // One refused address refuses the host: a name may be served round-robin.
-            if (r->error.empty() && state_->options.address_policy) {
-                for (const auto& endpoint : r->endpoints) {
-                    auto why =
-                        state_->options.address_policy(url.host, endpoint.address().to_string());
-                    if (why) {
-                        r->error = *why;
-                        r->refused = true;
-                        r->endpoints.clear();
-                        break;
-                    }
-                }
-            }
-            state_->remember(key, *r);
+            stage_ = "resolve";
+            r = co_await async_lookup(state_, url.host, url.port);
+            if (finished_) co_return false;
         }
         if (!r->error.empty()) {
             Response failed;
@@ -541,7 +592,6 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     }
 
     void abort_io() {
-        resolver_.cancel();
         ErrorCode ignored;
         if (conn_) conn_->socket().close(ignored);
     }
@@ -561,7 +611,6 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     Client::Completion done_;
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer deadline_;
-    tcp::resolver resolver_;
     const Clock::time_point started_;
     std::unique_ptr<Connection> conn_;
     Response partial_;  // what is known of the answer so far

@@ -5,8 +5,11 @@
 //
 // - One deadline per request covers resolution, connect, TLS handshake, sending and reading
 //   the whole answer.
-// - Hosts are resolved asynchronously; every address is shown to an AddressPolicy before any
-//   connection is made, and connections go only to addresses it accepted.
+// - Hosts are resolved asynchronously (Asio's resolver), once for all requests waiting on the
+//   same name, and cached; every address is shown to an AddressPolicy before any connection
+//   is made, and connections go only to addresses it accepted. Asio runs an io_context's
+//   lookups one at a time on one thread: a name whose DNS hangs delays lookups of other names
+//   not in the cache (not their requests' deadlines).
 // - Kept-alive connections are pooled per origin (scheme://host:port) and reused only after an
 //   answer that was read completely and allowed keep-alive.
 // - TLS: system CAs plus an optional CA file, SNI, and the peer's certificate checked for the
