@@ -180,6 +180,19 @@ TEST_CASE("a kept-alive connection serves the next request to the same origin") 
     CHECK(io.client->idle_connections() == 1);
 }
 
+TEST_CASE("a kept-alive connection the server closed meanwhile is not used") {
+    Server server;
+    server.http.set_keep_alive_timeout(1);
+    Io io;
+    auto first = io.send(make_webhook(server.url("/a"), Target{}, {}));
+    REQUIRE(first.status == 404);
+    CHECK(io.client->idle_connections() == 1);
+    std::this_thread::sleep_for(2500ms);  // the server closes it after 1 s idle
+    auto second = io.send(make_webhook(server.url("/b"), Target{}, {}));
+    CHECK(second.status == 404);
+    CHECK_FALSE(second.reused_connection);
+}
+
 TEST_CASE("only the first KiB of an answer is kept, and Retry-After is read") {
     Server server;
     server.http.Post("/busy", [](const httplib::Request&, httplib::Response& res) {
