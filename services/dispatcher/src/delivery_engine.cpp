@@ -35,10 +35,11 @@ Metrics& metrics() {
                                 .Name("etp_webhook_attempts_total")
                                 .Help("Webhook HTTP attempts, by result")
                                 .Register(runtime::metrics_registry());
-    static auto& latency = prometheus::BuildHistogram()
-                               .Name("etp_webhook_attempt_seconds")
-                               .Help("Webhook attempt latency, request sent to answer read")
-                               .Register(runtime::metrics_registry());
+    static auto& latency =
+        prometheus::BuildHistogram()
+            .Name("etp_webhook_attempt_seconds")
+            .Help("Webhook attempt duration, from resolving the target to the answer read")
+            .Register(runtime::metrics_registry());
     static auto& gauges = prometheus::BuildGauge()
                               .Name("etp_webhook_queue")
                               .Help(
