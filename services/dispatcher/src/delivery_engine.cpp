@@ -1,6 +1,9 @@
 #include "delivery_engine.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "etp/bus/event_message.hpp"
 #include "etp/domain/delivery_policy.hpp"
@@ -18,6 +21,7 @@ struct Metrics {
     prometheus::Histogram& latency;
     prometheus::Gauge& queue_depth;
     prometheus::Gauge& in_memory;
+    prometheus::Gauge& in_flight;
 };
 
 Metrics& metrics() {
@@ -31,16 +35,22 @@ Metrics& metrics() {
                                 .Name("etp_webhook_attempts_total")
                                 .Help("Webhook HTTP attempts, by result")
                                 .Register(runtime::metrics_registry());
-    static auto& latency = prometheus::BuildHistogram()
-                               .Name("etp_webhook_attempt_seconds")
-                               .Help("Webhook attempt latency, request sent to answer read")
-                               .Register(runtime::metrics_registry());
+    static auto& latency =
+        prometheus::BuildHistogram()
+            .Name("etp_webhook_attempt_seconds")
+            .Help("Webhook attempt duration, from resolving the target to the answer read")
+            .Register(runtime::metrics_registry());
     static auto& gauges = prometheus::BuildGauge()
                               .Name("etp_webhook_queue")
                               .Help(
                                   "Pending webhook deliveries: in PostgreSQL (retry queue "
                                   "depth, all dispatchers) and held in this process's memory")
                               .Register(runtime::metrics_registry());
+    static auto& in_flight =
+        prometheus::BuildGauge()
+            .Name("etp_webhook_attempts_in_flight")
+            .Help("Webhook attempts in flight (each holds a socket, no thread)")
+            .Register(runtime::metrics_registry());
     static Metrics m{
         deliveries,
         attempts.Add({{"result", "2xx"}}),
@@ -48,7 +58,8 @@ Metrics& metrics() {
         latency.Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                 0.5, 1, 2.5, 5, 10, 30}),
         gauges.Add({{"where", "postgres"}}),
-        gauges.Add({{"where", "memory"}})};
+        gauges.Add({{"where", "memory"}}),
+        in_flight.Add({})};
     return m;
 }
 
@@ -56,18 +67,46 @@ void count_delivery(const std::string& outcome) {
     metrics().deliveries.Add({{"outcome", outcome}}).Increment();
 }
 
+// Each attempt in flight holds a socket: up to max_in_flight of them, where the default soft
+// limit (often 1024) would refuse new connections long before. The hard limit is the ceiling.
+void raise_open_file_limit() noexcept {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        log::info("open file limit raised", {{"from", static_cast<std::uint64_t>(before)},
+                                             {"to", static_cast<std::uint64_t>(limit.rlim_cur)}});
+}
+
+// An I/O thread's loop. Completion handlers catch their own errors; one escaping is a bug.
+void run_io(boost::asio::io_context& io) noexcept {
+    try {
+        io.run();
+    } catch (const std::exception& e) {
+        log::error("webhook I/O thread failed", {{"error", e.what()}});
+        std::abort();
+    }
+}
+
 }  // namespace
 
 DeliveryEngine::DeliveryEngine(pg::Pool& pool, bus::Producer& producer, bus::Topics topics,
                                DeliveryOptions options)
-    : pool_(pool), producer_(producer), topics_(std::move(topics)), options_(options) {
+    : pool_(pool), producer_(producer), topics_(std::move(topics)), options_(std::move(options)) {
     metrics();
+    client_ = std::make_unique<net::Client>(
+        io_, webhook_client_options(options_.allow_private_targets, options_.ca_file,
+                                    options_.per_target));
 }
 
 DeliveryEngine::~DeliveryEngine() { stop(); }
 
 void DeliveryEngine::start() {
-    for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker(); });
+    raise_open_file_limit();
+    work_.emplace(io_.get_executor());
+    for (std::size_t i = 0; i < std::max<std::size_t>(options_.io_threads, 1); ++i)
+        io_threads_.emplace_back([this] { run_io(io_); });
     poller_ = std::thread([this] { poller(); });
     recorder_ = std::thread([this] { recorder(); });
 }
@@ -75,21 +114,29 @@ void DeliveryEngine::start() {
 void DeliveryEngine::stop() noexcept {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ && workers_.empty()) return;
+        if (stopped_) return;
+        stopped_ = true;
         stopping_ = true;
-        // Attempts in flight are cut short; their deliveries stay pending and are retried.
-        for (auto& [key, origin] : origins_)
-            for (httplib::Client* client : origin.busy) client->stop();
     }
-    work_cv_.notify_all();
     stop_cv_.notify_all();
-    for (auto& t : workers_)
+    // Attempts in flight end at once with "canceled"; on_answer leaves their deliveries held,
+    // and release_queued() makes them due again with the queued ones.
+    client_->cancel_all();
+    {
+        std::unique_lock lock(mutex_);
+        if (!drained_cv_.wait_for(lock, std::chrono::seconds(5),
+                                  [this] { return in_flight_ == 0; }))
+            log::warn("webhook attempts still in flight at stop", {{"count", in_flight_}});
+    }
+    work_.reset();
+    io_.stop();
+    for (auto& t : io_threads_)
         if (t.joinable()) t.join();
-    workers_.clear();
+    io_threads_.clear();
     if (poller_.joinable()) poller_.join();
     {
         std::lock_guard lock(mutex_);
-        workers_done_ = true;
+        io_done_ = true;
     }
     finished_cv_.notify_all();
     if (recorder_.joinable()) recorder_.join();
@@ -133,24 +180,29 @@ void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved)
         job.event = std::make_shared<const Event>(std::move(h.event));
         jobs.push_back(std::move(job));
     }
-    std::lock_guard lock(mutex_);
-    reserved_ -= std::min(reserved_, reserved);
-    for (auto& job : jobs) enqueue_locked(std::move(job));
-    metrics().in_memory.Set(static_cast<double>(held_.size()));
+    std::vector<Launch> launches;
+    {
+        std::lock_guard lock(mutex_);
+        reserved_ -= std::min(reserved_, reserved);
+        for (auto& job : jobs) enqueue_locked(std::move(job));
+        metrics().in_memory.Set(static_cast<double>(held_.size()));
+        launches = take_launches_locked();
+    }
+    launch(std::move(launches));
 }
 
 void DeliveryEngine::enqueue_locked(Job job) {
-    auto endpoint = parse_endpoint(job.settings->target.url);
+    auto url = net::parse_url(job.settings->target.url);
     held_.insert(job.key);
-    if (!endpoint) {
-        HttpResult none;
+    if (!url) {
+        net::Response none;
         none.error = "target URL cannot be used: " + job.settings->target.url;
         finished_.push_back(decide(job, now_utc(), none, true));
         finished_cv_.notify_one();
         return;
     }
-    job.endpoint = *endpoint;
-    Origin& origin = origins_[endpoint->origin];
+    job.url = *url;
+    Origin& origin = origins_[url->origin];
     origin.queue.push_back(std::move(job));
     make_ready_locked(origin);
 }
@@ -160,14 +212,11 @@ void DeliveryEngine::make_ready_locked(Origin& origin) {
     if (origin.ready || origin.queue.empty() || origin.in_flight >= limit) return;
     origin.ready = true;
     ready_.push_back(&origin);
-    work_cv_.notify_one();
 }
 
-void DeliveryEngine::worker() noexcept {
-    std::unique_lock lock(mutex_);
-    while (true) {
-        work_cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-        if (stopping_) return;
+std::vector<DeliveryEngine::Launch> DeliveryEngine::take_launches_locked() {
+    std::vector<Launch> launches;
+    while (!stopping_ && in_flight_ < options_.max_in_flight && !ready_.empty()) {
         Origin& origin = *ready_.front();
         ready_.pop_front();
         origin.ready = false;
@@ -175,96 +224,67 @@ void DeliveryEngine::worker() noexcept {
         Job job = std::move(origin.queue.front());
         origin.queue.pop_front();
         ++origin.in_flight;
+        ++in_flight_;
         origin.last_used = std::chrono::steady_clock::now();
         make_ready_locked(origin);  // round-robin: back of the line if it has more
-        std::unique_ptr<httplib::Client> client;
-        if (!origin.idle.empty()) {
-            client = std::move(origin.idle.back());
-            origin.idle.pop_back();
+        launches.push_back({job.url.origin, std::move(job)});
+    }
+    metrics().in_flight.Set(static_cast<double>(in_flight_));
+    return launches;
+}
+
+void DeliveryEngine::launch(std::vector<Launch> launches) {
+    for (auto& l : launches) {
+        const Job& job = l.job;
+        WebhookRequest webhook{job.url,   job.settings->target,         job.settings->secrets,
+                               *job.body, job.key.event_id.to_string(), job.event->is_test};
+        net::Request request = make_webhook_request(webhook);
+        Timestamp started = now_utc();
+        client_->async_send(
+            std::move(request),
+            [this, origin = std::move(l.origin), job = std::move(l.job),
+             started](net::Response response) { on_answer(origin, job, started, response); });
+    }
+}
+
+void DeliveryEngine::on_answer(const std::string& origin_key, const Job& job, Timestamp started,
+                               const net::Response& response) noexcept {
+    metrics().latency.Observe(static_cast<double>(response.elapsed.count()) / 1000.0);
+    const bool ok = response.status && *response.status >= 200 && *response.status < 300;
+    (ok ? metrics().attempts_ok : metrics().attempts_failed).Increment();
+    // A refused address stays refused: the delivery ends now rather than after every retry.
+    Finished finished = decide(job, started, response, response.refused);
+    std::vector<Launch> launches;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = origins_.find(origin_key);
+        if (it == origins_.end()) {
+            // An origin with attempts in flight is never pruned.
+            log::error("webhook answer for an unknown origin", {{"origin", origin_key}});
+            std::abort();
         }
-        lock.unlock();
-        Finished finished = attempt(origin, job, client);
-        lock.lock();
-        if (client) {
-            std::erase(origin.busy, client.get());
-            if (!stopping_) origin.idle.push_back(std::move(client));
-        }
+        Origin& origin = it->second;
         --origin.in_flight;
-        const auto& status = finished.outcome.http_status;
-        if (!status || *status >= 500)
+        --in_flight_;
+        if (!response.status || *response.status >= 500)
             ++origin.failing_streak;
         else
             origin.failing_streak = 0;
         make_ready_locked(origin);
-        if (stopping_ && !finished.outcome.http_status) {
-            // Cut short by stop(): not an answer from the target. The delivery is released
-            // with the others and tried again.
-            continue;
+        // Cut short by stop(): not an answer from the target. The delivery is released with the
+        // others and tried again.
+        if (!(stopping_ && !response.status)) {
+            finished_.push_back(std::move(finished));
+            finished_cv_.notify_one();
         }
-        finished_.push_back(std::move(finished));
-        finished_cv_.notify_one();
+        if (in_flight_ == 0) drained_cv_.notify_all();
+        launches = take_launches_locked();
     }
-}
-
-DeliveryEngine::Finished DeliveryEngine::attempt(Origin& origin, Job& job,
-                                                 std::unique_ptr<httplib::Client>& client) {
-    Timestamp started = now_utc();
-    auto now = std::chrono::steady_clock::now();
-    Resolution resolution;
-    bool fresh = false;
-    {
-        std::lock_guard lock(mutex_);
-        if (origin.resolved_until > now) {
-            resolution = origin.resolution;
-        } else {
-            fresh = true;
-        }
-    }
-    if (fresh) {
-        resolution = resolve_host(job.endpoint.host, options_.allow_private_targets);
-        std::lock_guard lock(mutex_);
-        if (resolution.address != origin.resolution.address) {
-            // Connections to the old address are not reused.
-            origin.idle.clear();
-            client.reset();
-        }
-        origin.resolution = resolution;
-        origin.resolved_until =
-            now + (resolution.error ? std::chrono::seconds(5) : std::chrono::seconds(60));
-    }
-    if (resolution.error) {
-        HttpResult none;
-        none.error = *resolution.error;
-        client.reset();
-        return decide(job, started, none, resolution.refused);
-    }
-    if (!client) client = make_client(job.endpoint, resolution.address);
-    {
-        std::lock_guard lock(mutex_);
-        if (stopping_) {
-            HttpResult none;
-            none.error = "stopping";
-            return decide(job, started, none, false);
-        }
-        origin.busy.push_back(client.get());
-    }
-    WebhookRequest request{job.endpoint, job.settings->target,         job.settings->secrets,
-                           *job.body,    job.key.event_id.to_string(), job.event->is_test};
-    HttpResult http = send_webhook(*client, request);
-    metrics().latency.Observe(static_cast<double>(http.latency.count()) / 1000.0);
-    (http.status && *http.status >= 200 && *http.status < 300 ? metrics().attempts_ok
-                                                              : metrics().attempts_failed)
-        .Increment();
-    if (!http.reusable) {
-        std::lock_guard lock(mutex_);
-        std::erase(origin.busy, client.get());
-        client.reset();
-    }
-    return decide(job, started, http, false);
+    launch(std::move(launches));
 }
 
 DeliveryEngine::Finished DeliveryEngine::decide(const Job& job, Timestamp started,
-                                                const HttpResult& http, bool give_up) {
+                                                const net::Response& http, bool give_up) {
     Finished f;
     f.event = job.event;
     f.target_url = job.settings->target.url;
@@ -273,8 +293,8 @@ DeliveryEngine::Finished DeliveryEngine::decide(const Job& job, Timestamp starte
     o.triggered_at = job.event->triggered_at;
     o.attempt = job.attempts_done + 1;
     o.started_at = started;
-    o.latency_ms = http.latency.count();
-    if (!http.body_head.empty() || http.status) o.response_body = http.body_head;
+    o.latency_ms = http.elapsed.count();
+    if (!http.body_head.empty() || http.status) o.response_body = storable(http.body_head);
     webhook::Verdict verdict = webhook::Verdict::kRetry;
     if (http.status) {
         o.http_status = *http.status;
@@ -294,8 +314,8 @@ DeliveryEngine::Finished DeliveryEngine::decide(const Job& job, Timestamp starte
         thread_local std::mt19937_64 random{std::random_device{}()};
         double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random);
         auto delay = webhook::backoff_delay(retry, o.attempt, draw);
-        if (http.retry_after) {
-            if (auto after = webhook::parse_retry_after(*http.retry_after, now_utc())) {
+        if (auto retry_after = http.header("Retry-After")) {
+            if (auto after = webhook::parse_retry_after(*retry_after, now_utc())) {
                 // Honoured, but never beyond a day: a bogus header must not park a delivery.
                 auto wanted = std::min<std::chrono::milliseconds>(*after, std::chrono::hours(24));
                 delay = std::max(delay, wanted);
@@ -313,6 +333,7 @@ bool DeliveryEngine::sleep_unless_stopping(std::chrono::milliseconds d) {
 }
 
 void DeliveryEngine::prune_idle_origins() {
+    client_->prune();
     auto cutoff = std::chrono::steady_clock::now() - std::chrono::minutes(1);
     std::lock_guard lock(mutex_);
     std::erase_if(origins_, [&](const auto& entry) {
@@ -397,9 +418,14 @@ void DeliveryEngine::claim_due() {
             job.attempts_done = c.attempts;
             jobs.push_back(std::move(job));
         }
-        std::lock_guard lock(mutex_);
-        for (auto& job : jobs) enqueue_locked(std::move(job));
-        metrics().in_memory.Set(static_cast<double>(held_.size()));
+        std::vector<Launch> launches;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& job : jobs) enqueue_locked(std::move(job));
+            metrics().in_memory.Set(static_cast<double>(held_.size()));
+            launches = take_launches_locked();
+        }
+        launch(std::move(launches));
         room = claimed.size() < 500 ? 0 : room - std::min(room, claimed.size());
     }
 }
@@ -429,9 +455,9 @@ void DeliveryEngine::recorder() noexcept {
         {
             std::unique_lock lock(mutex_);
             finished_cv_.wait_for(lock, std::chrono::milliseconds(50),
-                                  [this] { return !finished_.empty() || workers_done_; });
+                                  [this] { return !finished_.empty() || io_done_; });
             batch.swap(finished_);
-            done = workers_done_;
+            done = io_done_;
         }
         if (!batch.empty()) flush_finished(batch);
         if (done) {
@@ -479,7 +505,7 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
             bool stopping;
             {
                 std::lock_guard lock(mutex_);
-                stopping = workers_done_;
+                stopping = io_done_;
             }
             // While stopping, give up: the rows stay pending and are attempted again later.
             if (stopping) break;

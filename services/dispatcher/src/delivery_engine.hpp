@@ -2,11 +2,17 @@
 // Webhook delivery. Jobs come from two places: the event-log writer hands over the first
 // delivery of each event it just logged (leased to this process at insert), and a poller claims
 // due rows from the deliveries table (retries, redeliveries, deliveries of a dispatcher that
-// died). Workers send them with a limit per target origin, so a slow or dead target holds at
-// most that many workers and its own queue, never other targets'. A recorder thread writes the
-// attempts in batches, sends dead deliveries to etp.deliveries.dead, and renews the lease of
-// every delivery held in memory, so another dispatcher takes them over only when this one is
-// gone. On stop, queued jobs are released (made due at once) for whoever runs next.
+// died). Attempts are asynchronous requests of the net client on this engine's io_context
+// threads: one in flight holds a socket and a timer, not a thread. They are bounded in all
+// (max_in_flight) and per target origin (per_target, one at a time while the target keeps
+// failing), so a slow or dead target holds its own sockets and queue, never other targets'. A
+// recorder thread writes the attempts in batches, sends dead deliveries to
+// etp.deliveries.dead, and renews the lease of every delivery held in memory, so another
+// dispatcher takes them over only when this one is gone. On stop, attempts in flight are
+// cancelled and, with the queued jobs, released (made due at once) for whoever runs next.
+//
+// Thread-safe: submit() and try_reserve() from the writer's thread; completions on the I/O
+// threads; `mutex_` guards the state they share.
 
 #include <atomic>
 #include <chrono>
@@ -15,14 +21,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "delivery_settings.hpp"
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
+#include "etp/net/beast.hpp"
+#include "etp/net/client.hpp"
 #include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/service/service_host.hpp"
@@ -31,12 +41,14 @@
 namespace etp::dispatcher {
 
 struct DeliveryOptions {
-    std::size_t workers = 32;
+    std::size_t io_threads = 1;
+    std::size_t max_in_flight = 10000;
     std::size_t per_target = 8;
     std::chrono::milliseconds lease{30000};
     std::chrono::milliseconds poll_interval{500};
     std::size_t max_in_memory = 20000;
     bool allow_private_targets = false;
+    std::string ca_file;  // PEM, trusted besides the system's CAs; empty for none
 };
 
 // A first delivery of a just-logged event (its row was inserted leased to this process).
@@ -47,6 +59,7 @@ struct Handoff {
 
 class DeliveryEngine : public service::Component {
  public:
+    // Throws etp::Error when options.ca_file cannot be loaded.
     DeliveryEngine(pg::Pool& pool, bus::Producer& producer, bus::Topics topics,
                    DeliveryOptions options);
     ~DeliveryEngine() override;
@@ -69,20 +82,16 @@ class DeliveryEngine : public service::Component {
         std::shared_ptr<const Event> event;
         std::shared_ptr<const std::string> body;
         std::shared_ptr<const DeliverySettings> settings;
-        Endpoint endpoint;
+        net::Url url;
         std::int64_t attempts_done = 0;
     };
     struct Origin {
         std::deque<Job> queue;
         std::size_t in_flight = 0;
         // Failed attempts in a row (no answer or 5xx). A failing target gets one request at a
-        // time, so dead targets hold one worker each, not DELIVERY_PER_TARGET.
+        // time, so dead targets hold one socket each, not DELIVERY_PER_TARGET.
         std::size_t failing_streak = 0;
         bool ready = false;  // listed in ready_
-        std::vector<std::unique_ptr<httplib::Client>> idle;
-        std::vector<httplib::Client*> busy;  // stopped on shutdown
-        Resolution resolution;
-        std::chrono::steady_clock::time_point resolved_until{};
         std::chrono::steady_clock::time_point last_used{};
     };
     struct Finished {
@@ -90,22 +99,30 @@ class DeliveryEngine : public service::Component {
         std::shared_ptr<const Event> event;  // for a dead delivery's message
         std::string target_url;
     };
+    // An attempt to start, taken off its origin's queue under the lock, started after it.
+    struct Launch {
+        std::string origin;
+        Job job;
+    };
 
-    void worker() noexcept;
     void poller() noexcept;
     void recorder() noexcept;
 
     // Queues a job (lock held). Jobs whose URL cannot be used are finished at once.
     void enqueue_locked(Job job);
     void make_ready_locked(Origin& origin);
-    Finished attempt(Origin& origin, Job& job, std::unique_ptr<httplib::Client>& client);
-    Finished decide(const Job& job, Timestamp started, const HttpResult& http, bool give_up);
-    void finish(Finished finished);
+    // Takes what may start now within the limits (lock held).
+    std::vector<Launch> take_launches_locked();
+    void launch(std::vector<Launch> launches);
+    // An attempt's completion, on an I/O thread.
+    void on_answer(const std::string& origin_key, const Job& job, Timestamp started,
+                   const net::Response& response) noexcept;
+    Finished decide(const Job& job, Timestamp started, const net::Response& http, bool give_up);
     void claim_due();
     void abandon(const pg::ClaimedDelivery& claimed, const std::string& reason, const Event* event);
     void flush_finished(std::vector<Finished>& batch);
     void renew_leases();
-    // Forgets origins idle for a minute, closing their kept-alive connections.
+    // Forgets origins idle for a minute, and closes kept-alive connections idle too long.
     void prune_idle_origins();
     void release_queued() noexcept;
     bool sleep_unless_stopping(std::chrono::milliseconds d);
@@ -116,21 +133,27 @@ class DeliveryEngine : public service::Component {
     const DeliveryOptions options_;
 
     mutable std::mutex mutex_;
-    std::condition_variable work_cv_;
     std::condition_variable finished_cv_;
     std::condition_variable stop_cv_;
+    std::condition_variable drained_cv_;  // in_flight_ reached 0
     std::map<std::string, Origin> origins_;
     std::deque<Origin*> ready_;
     std::set<pg::DeliveryKey> held_;  // queued, in flight or finished but not yet recorded
     std::size_t reserved_ = 0;
+    std::size_t in_flight_ = 0;  // attempts started and not completed, all origins
     std::vector<Finished> finished_;
     bool stopping_ = false;
-    bool workers_done_ = false;
+    bool stopped_ = false;
+    bool io_done_ = false;  // no attempt completes any more: the recorder may finish
     std::atomic<bool> failing_{false};
 
-    std::vector<std::thread> workers_;
     std::thread poller_;
     std::thread recorder_;
+    // Declared last: the client's completions capture `this`, so it goes first.
+    boost::asio::io_context io_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::unique_ptr<net::Client> client_;
+    std::vector<std::thread> io_threads_;
 };
 
 }  // namespace etp::dispatcher

@@ -1,7 +1,11 @@
 #include "dispatcher_app.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include "delivery_engine.hpp"
 #include "etp/bus/topics.hpp"
+#include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
 #include "event_log_writer.hpp"
 
@@ -12,7 +16,16 @@ int run_dispatcher(const DispatcherConfig& config, runtime::ShutdownSignal& shut
     service::ServiceHost host("dispatcher", config.common, 6);
     bus::Topics topics(config.common.topic_prefix);
     DeliveryOptions options;
-    options.workers = static_cast<std::size_t>(config.delivery_workers);
+    if (!config.legacy_delivery_workers.empty())
+        log::warn(
+            "DELIVERY_WORKERS is ignored: webhook requests hold no thread; "
+            "DELIVERY_MAX_IN_FLIGHT bounds them",
+            {{"value", config.legacy_delivery_workers}});
+    options.max_in_flight = static_cast<std::size_t>(config.delivery_max_in_flight);
+    options.io_threads = config.delivery_io_threads > 0
+                             ? static_cast<std::size_t>(config.delivery_io_threads)
+                             : std::max(1U, std::thread::hardware_concurrency());
+    options.ca_file = config.delivery_ca_file;
     options.per_target = static_cast<std::size_t>(config.delivery_per_target);
     options.lease = config.delivery_lease;
     options.poll_interval = config.delivery_poll_interval;

@@ -1,5 +1,7 @@
 #include "dispatcher_config.hpp"
 
+#include "etp/net/client.hpp"
+
 namespace etp::dispatcher {
 
 runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
@@ -20,11 +22,25 @@ runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
                   "a broker that does not answer early (the development broker) adds it to "
                   "every firing's latency",
                   config.fetch_wait)
-        .integer("DELIVERY_WORKERS", 32, "webhook requests in flight at once, all targets",
-                 config.delivery_workers, 1, 1024)
+        .integer("DELIVERY_MAX_IN_FLIGHT", 10000,
+                 "webhook requests in flight at once, all targets (each holds a socket, not a "
+                 "thread)",
+                 config.delivery_max_in_flight, 1, 1000000)
         .integer("DELIVERY_PER_TARGET", 8,
-                 "webhook requests in flight at once to one target (scheme://host:port)",
+                 "webhook requests in flight at once to one target (scheme://host:port); one "
+                 "while the target keeps failing",
                  config.delivery_per_target, 1, 256)
+        .integer("DELIVERY_IO_THREADS", 0,
+                 "threads that run webhook connections (sockets, TLS, timers); 0 = one per core",
+                 config.delivery_io_threads, 0, 256)
+        .text("DELIVERY_CA_FILE", "",
+              "PEM file of CA certificates that https webhook targets may chain to besides the "
+              "system's (a private CA); checked at startup",
+              config.delivery_ca_file)
+        .text("DELIVERY_WORKERS", "",
+              "no longer used (webhook requests hold no thread; see DELIVERY_MAX_IN_FLIGHT); "
+              "accepted and ignored, with a warning",
+              config.legacy_delivery_workers)
         .duration("DELIVERY_LEASE", "30s",
                   "how long a delivery held by a dispatcher stays hidden from the others; a "
                   "dead dispatcher's deliveries are resumed after it",
@@ -37,7 +53,13 @@ runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
                  config.delivery_max_in_memory, 100, 1000000)
         .integer("ETP_ALLOW_PRIVATE_TARGETS", 0,
                  "1 = deliver to loopback and private addresses (development and tests only)",
-                 config.allow_private_targets, 0, 1);
+                 config.allow_private_targets, 0, 1)
+        .check([&config]() -> std::vector<std::string> {
+            if (config.delivery_ca_file.empty()) return {};
+            if (auto problem = net::ca_file_problem(config.delivery_ca_file))
+                return {"DELIVERY_CA_FILE: " + *problem};
+            return {};
+        });
     return spec;
 }
 

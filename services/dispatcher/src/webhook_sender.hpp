@@ -1,42 +1,21 @@
 #pragma once
-// One HTTP attempt of a webhook: the signed request over a kept-alive connection, the answer
-// read with a bounded body, and no redirects followed. Also where a target URL's host is
-// resolved and, unless private targets are allowed, refused when any of its addresses is
-// loopback or private; the connection then goes to the address that was checked, so a DNS
-// answer that changes between check and connect cannot slip past.
+// What one webhook attempt sends: the event's CloudEvent, signed per Standard Webhooks, with
+// the target's own headers, as a request for the net client; and the client's settings for
+// webhooks: bounded answers, and an address policy that refuses a host when any address it
+// resolves to is loopback or private, unless private targets are allowed (the client then
+// connects only to addresses the policy saw). Pure; thread-safe.
 
-#include <httplib.h>
-
-#include <chrono>
-#include <memory>
-#include <optional>
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "etp/domain/event.hpp"
+#include "etp/net/client.hpp"
 
 namespace etp::dispatcher {
 
-// scheme://host:port — what connections are pooled and limited by — and the request path.
-struct Endpoint {
-    std::string origin;
-    std::string scheme;
-    std::string host;  // without brackets
-    int port = 0;
-    std::string path;  // path and query, at least "/"
-};
-std::optional<Endpoint> parse_endpoint(std::string_view url);
-
-// The outcome of resolving an origin's host.
-struct Resolution {
-    std::string address;               // the one to connect to; empty when refused or unresolved
-    std::optional<std::string> error;  // why it cannot be used
-    bool refused = false;              // private address: retrying will not help
-};
-Resolution resolve_host(const std::string& host, bool allow_private);
-
 struct WebhookRequest {
-    const Endpoint& endpoint;
+    const net::Url& url;
     const Target& target;
     const std::vector<std::string>& secrets;
     const std::string& body;
@@ -44,19 +23,22 @@ struct WebhookRequest {
     bool is_test = false;
 };
 
-struct HttpResult {
-    std::optional<int> status;  // none: no HTTP answer
-    std::string error;          // set when status is none
-    std::string body_head;      // the first 1 KiB of the answer
-    std::optional<std::string> retry_after;
-    std::chrono::milliseconds latency{0};
-    bool reusable = false;  // the connection may serve the next request
-};
+inline constexpr std::size_t kKeptResponseBytes = 1024;  // kept for the attempt log
+inline constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
+inline constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;  // then the connection drops
 
-inline constexpr std::size_t kKeptResponseBytes = 1024;
+// Signed now (webhook-timestamp is the current time).
+net::Request make_webhook_request(const WebhookRequest& request);
 
-// Creates a client for an endpoint, connecting to `address`.
-std::unique_ptr<httplib::Client> make_client(const Endpoint& endpoint, const std::string& address);
-HttpResult send_webhook(httplib::Client& client, const WebhookRequest& request);
+// Refuses loopback, private and similar addresses (webhook::is_private_address) unless
+// `allow_private`, naming ETP_ALLOW_PRIVATE_TARGETS in the reason.
+net::AddressPolicy target_address_policy(bool allow_private);
+
+// The client's settings for webhooks; `ca_file` may be empty.
+net::ClientOptions webhook_client_options(bool allow_private, std::string ca_file,
+                                          std::size_t per_target);
+
+// Text PostgreSQL can store (no NUL bytes).
+std::string storable(std::string text);
 
 }  // namespace etp::dispatcher

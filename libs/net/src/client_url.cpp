@@ -1,0 +1,65 @@
+#include "etp/net/client_url.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace etp::net {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::optional<Url> parse_url(std::string_view url) {
+    Url u;
+    std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) return std::nullopt;
+    u.scheme = lower(url.substr(0, sep));
+    if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
+    std::string_view rest = url.substr(sep + 3);
+    std::size_t path_at = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_at);
+    std::string_view path = path_at == std::string_view::npos ? "" : rest.substr(path_at);
+    if (std::size_t hash = path.find('#'); hash != std::string_view::npos)
+        path = path.substr(0, hash);
+    if (std::size_t at = authority.rfind('@'); at != std::string_view::npos)
+        authority = authority.substr(at + 1);
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        u.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return std::nullopt;
+            port_text = after.substr(1);
+        }
+    } else {
+        std::size_t colon = authority.rfind(':');
+        u.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    if (u.host.empty()) return std::nullopt;
+    u.host = lower(u.host);
+    u.port = u.scheme == "https" ? 443 : 80;
+    if (!port_text.empty()) {
+        auto [ptr, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), u.port);
+        if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || u.port < 1 ||
+            u.port > 65535)
+            return std::nullopt;
+    }
+    u.target = path.empty() ? "/" : std::string(path);
+    if (u.target.front() == '?') u.target = "/" + u.target;
+    bool v6 = u.host.find(':') != std::string::npos;
+    u.origin = u.scheme + "://" + (v6 ? "[" + u.host + "]" : u.host) + ":" + std::to_string(u.port);
+    return u;
+}
+
+}  // namespace etp::net
