@@ -89,10 +89,12 @@ void Reply::operator()(Response response) const noexcept { state_->deliver(std::
 void Server::Impl::do_accept() {
     if (stopping.load() || !acceptor) return;
     detail::IoSlot& slot = *slots[next_slot++ % slots.size()];
-    acceptor->async_accept(*slot.ioc, [self = shared_from_this(), &slot](
-                                          const beast::error_code& ec, tcp::socket socket) {
-        self->on_accept(ec, std::move(socket), slot);
-    });
+    // Handlers queued in a context capture the server raw: the contexts run only while it
+    // lives (stop() joins them), and a shared_ptr left in a stopped queue would keep it alive.
+    acceptor->async_accept(*slot.ioc,
+                           [this, &slot](const beast::error_code& ec, tcp::socket socket) {
+                               on_accept(ec, std::move(socket), slot);
+                           });
 }
 
 void Server::Impl::on_accept(const beast::error_code& ec, tcp::socket socket,
@@ -103,8 +105,8 @@ void Server::Impl::on_accept(const beast::error_code& ec, tcp::socket socket,
         // Out of descriptors or memory: try again shortly instead of spinning on the error.
         log::warn("http accept failed", {{"server", options.name}, {"error", ec.message()}});
         retry->expires_after(std::chrono::milliseconds(100));
-        retry->async_wait([self = shared_from_this()](const beast::error_code& wait_ec) {
-            if (!wait_ec) self->do_accept();
+        retry->async_wait([this](const beast::error_code& wait_ec) {
+            if (!wait_ec) do_accept();
         });
         return;
     }
@@ -237,7 +239,7 @@ void Server::start() {
     if (o.handler_threads > 0)
         impl.pool = std::make_unique<detail::HandlerPool>(o.name, o.handler_threads);
     impl.started = true;
-    asio::post(first, [self = impl_] { self->do_accept(); });
+    asio::post(first, [impl = impl_.get()] { impl->do_accept(); });
     for (auto& slot : impl.slots) {
         impl.threads.emplace_back([ioc = slot->ioc, name = o.name]() noexcept {
             for (;;) {
@@ -266,7 +268,7 @@ void Server::stop() noexcept {
     const auto began = std::chrono::steady_clock::now();
     impl.stopping = true;
     try {
-        asio::post(*impl.slots[0]->ioc, [self = impl_] {
+        asio::post(*impl.slots[0]->ioc, [self = impl_.get()] {
             beast::error_code ignored;
             if (self->acceptor) self->acceptor->close(ignored);
             self->retry->cancel();

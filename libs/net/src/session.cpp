@@ -311,7 +311,11 @@ void Session::dispatch() {
         request_.matches = Matches(std::move(groups));
         return run_route(route);
     }
-    send_error(404, "no route " + request_.method + " " + request_.path);
+    // The request was read whole: the connection can carry the next one.
+    Response res;
+    res.status = 404;
+    server_->render_error(request_, res, "no route " + request_.method + " " + request_.path);
+    send(std::move(res));
 }
 
 void Session::run_route(const Route& route) {
@@ -413,7 +417,8 @@ void Session::send(Response res) {
 void Session::on_written(const beast::error_code& ec) {
     if (state_ == State::kClosed) return;
     if (ec) return close();
-    if (close_after_write_) return linger();
+    // Shutdown began while this answer was on its way: no further request on this connection.
+    if (close_after_write_ || server_->stopping.load()) return linger();
     first_request_ = false;
     response_ = {};
     new_request();
