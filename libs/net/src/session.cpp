@@ -273,14 +273,16 @@ void Session::on_header() {
     std::string detail;
     if (auto status = refuse_header(detail)) return send_error(*status, detail);
     if (parser_->is_done()) {
-        // No Content-Length and no chunked framing: the body is empty (RFC 9112 6.3). Bytes
-        // sent with such a header block that cannot start a request are a body sent without
-        // a length, refused rather than parsed as requests.
+        // No Content-Length and no chunked framing: the body is empty (RFC 9112 6.3), which is
+        // what `curl -X POST` without data sends. A request that announces content anyway (a
+        // Content-Type) or comes with bytes that cannot start the next request is sending a
+        // body without a length: the most such a request may carry is 0 bytes, so 413, and
+        // nothing of it is handled or parsed as further requests.
         auto data = buffer_.data();
         std::string_view rest(static_cast<const char*>(data.data()),
                               std::min<std::size_t>(data.size(), 32));
         if (takes_body(request_.method) && !msg.has_content_length() && !msg.chunked() &&
-            !looks_like_request_start(rest))
+            (msg.find(http::field::content_type) != msg.end() || !looks_like_request_start(rest)))
             return send_error(413,
                               "a request body needs Content-Length or Transfer-Encoding: "
                               "chunked, and at most " +
@@ -393,6 +395,7 @@ void Session::send_error(int status, const std::string& detail) {
     server_->render_error(request_, res, detail);
     // The rest of this request was not read: the connection cannot carry another.
     close_after_write_ = true;
+    unread_input_ = true;
     send(std::move(res));
 }
 
@@ -423,7 +426,12 @@ void Session::on_written(const beast::error_code& ec) {
     if (state_ == State::kClosed) return;
     if (ec) return close();
     // Shutdown began while this answer was on its way: no further request on this connection.
-    if (close_after_write_ || server_->stopping.load()) return linger();
+    if (close_after_write_ || server_->stopping.load()) {
+        // Input left unread: drain it, so the close does not reset the answer away. Otherwise
+        // (the client asked to close, or shutdown) the request was read whole: close now.
+        if (unread_input_ && !server_->stopping.load()) return linger();
+        return close();
+    }
     first_request_ = false;
     response_ = {};
     new_request();
@@ -459,7 +467,7 @@ void Session::drain() {
 }
 
 void Session::close_if_idle() {
-    if (state_ == State::kIdle || state_ == State::kHeader) close();
+    if (state_ == State::kIdle || state_ == State::kHeader || state_ == State::kClosing) close();
 }
 
 void Session::force_close() {

@@ -60,6 +60,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive_ = true;
     bool head_ = false;
     bool close_after_write_ = false;
+    bool unread_input_ = false;  // an early answer left part of the request unread
     Clock::time_point header_deadline_;
     Clock::time_point body_started_;
     std::size_t body_bytes_ = 0;

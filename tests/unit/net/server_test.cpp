@@ -136,6 +136,18 @@ TEST_CASE("a POST without a body or Content-Length has an empty body") {
     CHECK(a.body.empty());
 }
 
+TEST_CASE("a POST that announces content without a length is refused, its bytes unparsed") {
+    TestServer s;
+    RawConnection c(s.port());
+    // The body may come in a later segment than the header block: it is never taken as a
+    // request of its own.
+    REQUIRE(c.send_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n"));
+    auto a = c.read_answer(5s);
+    REQUIRE(a);
+    CHECK(a->status == 413);
+    CHECK(a->header("Connection") == "close");
+}
+
 TEST_CASE("chunked bodies and Expect: 100-continue") {
     TestServer s;
     RawConnection c(s.port());
