@@ -236,6 +236,21 @@ TEST_CASE("POST .../deactivate with no body and no Content-Length is 200") {
     }
 }
 
+TEST_CASE("Prometheus metrics are on the admin port only") {
+    const auto& gateway = etp::e2e::platform().gateway;
+    RawConnection api(gateway.http_port);
+    REQUIRE(api.send_all(get("/metrics")));
+    auto a = api.read_answer(10s);
+    REQUIRE(a);
+    CHECK(a->status == 404);
+    RawConnection admin(gateway.admin_port);
+    REQUIRE(admin.send_all(get("/metrics")));
+    a = admin.read_answer(10s);
+    REQUIRE(a);
+    CHECK(a->status == 200);
+    CHECK(a->body.find("etp_") != std::string::npos);
+}
+
 TEST_CASE("deadlines close stalled and idle connections; at the cap new clients wait") {
     auto gateway = start_gateway({{"HTTP_HEADER_TIMEOUT", "1s"},
                                   {"HTTP_IDLE_TIMEOUT", "2s"},

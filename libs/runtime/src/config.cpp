@@ -187,7 +187,7 @@ ConfigSpec& ConfigSpec::host(std::string name, std::string fallback, std::string
                     std::string_view text = v;
                     if (text.size() > 2 && text.front() == '[' && text.back() == ']')
                         text = text.substr(1, text.size() - 2);
-                    bool ipv6 = text.find(':') != std::string_view::npos &&
+                    bool ipv6 = std::count(text.begin(), text.end(), ':') >= 2 &&
                                 std::all_of(text.begin(), text.end(), [](char c) {
                                     return std::isxdigit(static_cast<unsigned char>(c)) ||
                                            c == ':' || c == '.';
