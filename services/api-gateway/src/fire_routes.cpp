@@ -52,15 +52,16 @@ void publish(GatewayContext& ctx, const Event& event) {
     }
 }
 
-// 202 from Kafka's delivery report (on the producer's thread), or 503; `on_accepted` counts.
+// 202 with `accepted` (by default {"event_id": ...}) from Kafka's delivery report, on the
+// producer's thread, or 503; `on_accepted` counts. Nothing waits for the ack.
 void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& reply,
-                   std::function<void()> on_accepted) {
+                   std::function<void()> on_accepted, json accepted = nullptr) {
     static prometheus::Counter& unavailable = fire_counter("unavailable");
-    std::string event_id = event.id.to_string();
+    if (accepted.is_null()) accepted = {{"event_id", event.id.to_string()}};
     try {
         ctx.producer.produce(
             bus::make_firing_message(ctx.topics, event, "api-gateway"),
-            [reply, event_id = std::move(event_id),
+            [reply, accepted = std::move(accepted),
              on_accepted = std::move(on_accepted)](std::optional<Error> error) {
                 net::Response res;
                 if (error) {
@@ -73,7 +74,7 @@ void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& re
                                                {}});
                 } else {
                     on_accepted();
-                    reply_json(res, 202, {{"event_id", event_id}});
+                    reply_json(res, 202, accepted);
                 }
                 reply(std::move(res));
             });
@@ -172,28 +173,26 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                           reply(std::move(res));
                       });
 
-    server.post(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
-                [&ctx](const net::Request& req, net::Response& res) {
-                    TriggerId id = trigger_id_param(req, 1);
-                    json body = json_body(req, json::object());
-                    auto cached = ctx.triggers.get(id);
-                    if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
-                    std::vector<FieldError> errors;
-                    json payload = test_payload(body, cached->trigger.spec, errors);
-                    if (body.is_object() && body.contains("trigger"))
-                        errors.push_back({"/trigger", "unknown field"});
-                    if (!errors.empty()) throw ValidationError(std::move(errors));
-                    validate_payload(cached->schema, payload);
-                    Event event =
-                        new_event(id, cached->trigger.spec, kSourceTest, true, std::move(payload));
-                    publish(ctx, event);
-                    tests.Increment();
-                    reply_accepted(res, event.id);
-                });
+    server.post_async(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
+                      [&ctx](const net::Request& req, const net::Reply& reply) {
+                          TriggerId id = trigger_id_param(req, 1);
+                          json body = json_body(req, json::object());
+                          auto cached = ctx.triggers.get(id);
+                          if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+                          std::vector<FieldError> errors;
+                          json payload = test_payload(body, cached->trigger.spec, errors);
+                          if (body.is_object() && body.contains("trigger"))
+                              errors.push_back({"/trigger", "unknown field"});
+                          if (!errors.empty()) throw ValidationError(std::move(errors));
+                          validate_payload(cached->schema, payload);
+                          Event event = new_event(id, cached->trigger.spec, kSourceTest, true,
+                                                  std::move(payload));
+                          publish_async(ctx, event, reply, [] { tests.Increment(); });
+                      });
 
-    server.post(
+    server.post_async(
         "/api/v1/triggers/test", Scope::kWrite,
-        [&ctx](const net::Request& req, net::Response& res) {
+        [&ctx](const net::Request& req, const net::Reply& reply) {
             json body = json_body(req);
             if (!body.is_object() || !body.contains("trigger"))
                 throw ValidationError(std::vector<FieldError>{
@@ -228,11 +227,10 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                     event.target->secret = generated;
                 }
             }
-            publish(ctx, event);
-            tests.Increment();
             json accepted = {{"event_id", event.id.to_string()}};
             if (generated) accepted["secret"] = *generated;
-            reply_json(res, 202, accepted);
+            publish_async(
+                ctx, event, reply, [] { tests.Increment(); }, std::move(accepted));
         });
 }
 
