@@ -99,6 +99,13 @@ TEST_CASE("bad HTTP settings are refused at start with exit code 2") {
     }
 }
 
+TEST_CASE("a connection cap above the open file limit is logged at start") {
+    auto gateway = start_gateway({{"HTTP_MAX_CONNECTIONS", "1000000"}});
+    std::string out = gateway.process->output();
+    CHECK(out.find("http connection cap exceeds the open file limit") != std::string::npos);
+    CHECK(out.find("\"open_file_limit\"") != std::string::npos);
+}
+
 TEST_CASE("stalled and idle connections do not delay a normal request") {
     etp::testing::raise_file_limit();
     auto gateway = start_gateway({{"HTTP_MAX_CONNECTIONS", "10100"}});
