@@ -43,6 +43,15 @@ long peak_rss_kib(pid_t pid) {
     return -1;
 }
 
+// Threads of a process (Threads: in /proc/PID/status).
+long thread_count(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.starts_with("Threads:")) return std::stol(line.substr(8));
+    return -1;
+}
+
 // Median time of `n` fresh connections each sending `request` and reading the answer.
 std::chrono::milliseconds median_answer_time(int port, const std::string& request, int expect,
                                              int n = 5) {
@@ -138,6 +147,11 @@ TEST_CASE("stalled and idle connections do not delay a normal request") {
         }
         CHECK(answered == 10'000);
         CHECK(median_answer_time(port, list, 200) < 100ms);
+        // No thread per connection: the count does not follow the 10,000.
+        long threads = thread_count(gateway.process->pid());
+        INFO("gateway threads: " << threads);
+        CHECK(threads > 0);
+        CHECK(threads < 200);
     }
     SECTION("the admin port with 100 idle connections still answers /healthz") {
         std::vector<RawConnection> idle;

@@ -103,8 +103,8 @@ class Server {
     std::shared_ptr<Impl> impl_;
 };
 
-// Raises the soft RLIMIT_NOFILE to the hard limit (once per process) and returns the limit
-// now in force.
+// Raises the soft RLIMIT_NOFILE to the hard limit (idempotent; Server::start() calls it) and
+// returns the limit now in force.
 std::size_t raise_open_file_limit() noexcept;
 
 }  // namespace etp::net
