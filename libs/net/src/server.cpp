@@ -102,8 +102,17 @@ void Server::Impl::on_accept(const beast::error_code& ec, tcp::socket socket,
     if (stopping.load()) return;
     if (ec) {
         if (ec == asio::error::operation_aborted) return;
-        // Out of descriptors or memory: try again shortly instead of spinning on the error.
-        log::warn("http accept failed", {{"server", options.name}, {"error", ec.message()}});
+        // Out of descriptors or memory: try again shortly instead of spinning on the error,
+        // and say so once every 10 s at most.
+        ++accept_failures;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_failure_log > std::chrono::seconds(10)) {
+            last_accept_failure_log = now;
+            log::warn("http accept failed",
+                      {{"server", options.name},
+                       {"error", ec.message()},
+                       {"failures", static_cast<std::int64_t>(accept_failures)}});
+        }
         retry->expires_after(std::chrono::milliseconds(100));
         retry->async_wait([this](const beast::error_code& wait_ec) {
             if (!wait_ec) do_accept();

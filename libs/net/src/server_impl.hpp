@@ -83,8 +83,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     bool started = false;
     std::atomic<bool> stopped{false};
     int bound_port = 0;
-    std::size_t next_slot = 0;                               // acceptor thread only
-    std::chrono::steady_clock::time_point last_pause_log{};  // acceptor thread only
+    std::size_t next_slot = 0;                                        // acceptor thread only
+    std::chrono::steady_clock::time_point last_pause_log{};           // acceptor thread only
+    std::chrono::steady_clock::time_point last_accept_failure_log{};  // acceptor thread only
+    std::size_t accept_failures = 0;                                  // acceptor thread only
 
     std::unique_ptr<detail::HandlerPool> pool;
     std::vector<std::unique_ptr<detail::IoSlot>> slots;
