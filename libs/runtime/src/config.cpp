@@ -180,6 +180,25 @@ ConfigSpec& ConfigSpec::port(std::string name, int fallback, std::string help, i
                 }});
 }
 
+ConfigSpec& ConfigSpec::host(std::string name, std::string fallback, std::string help,
+                             std::string& out) {
+    return add({std::move(name), std::move(fallback), std::move(help), false,
+                [&out](const std::string& v) -> std::optional<std::string> {
+                    std::string_view text = v;
+                    if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+                        text = text.substr(1, text.size() - 2);
+                    bool ipv6 = std::count(text.begin(), text.end(), ':') >= 2 &&
+                                std::all_of(text.begin(), text.end(), [](char c) {
+                                    return std::isxdigit(static_cast<unsigned char>(c)) ||
+                                           c == ':' || c == '.';
+                                });
+                    if (!ipv6 && !is_valid_host(text))
+                        return "must be a host name or an IP address such as 0.0.0.0 or ::1";
+                    out = std::string(text);
+                    return std::nullopt;
+                }});
+}
+
 ConfigSpec& ConfigSpec::duration(std::string name, std::string fallback, std::string help,
                                  std::chrono::milliseconds& out) {
     return add({std::move(name), std::move(fallback), std::move(help), false,
@@ -398,6 +417,9 @@ void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port) 
         .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix);
     add_kafka_security(spec, config.kafka_properties);
     spec.log_level("LOG_LEVEL", "info", "debug, info, warn or error", config.log_level)
+        .host("ADMIN_HOST", "0.0.0.0",
+              "address the admin HTTP server binds (127.0.0.1 keeps it to this machine)",
+              config.admin_host)
         .port("ADMIN_PORT", default_admin_port,
               "port of the admin HTTP server (/healthz, /readyz, /metrics); 0 picks a free one",
               config.admin_port)

@@ -1,6 +1,6 @@
 #include "etp/service/service_host.hpp"
 
-#include "etp/runtime/admin_server.hpp"
+#include "etp/net/admin_server.hpp"
 #include "etp/runtime/kafka_properties.hpp"
 #include "etp/runtime/log.hpp"
 
@@ -45,7 +45,7 @@ void ServiceHost::add_check(runtime::NamedCheck check) { checks_.push_back(std::
 void ServiceHost::add(Component& component) { components_.push_back(&component); }
 
 int ServiceHost::run(runtime::ShutdownSignal& shutdown) {
-    runtime::AdminServer admin("0.0.0.0", config_.admin_port, runtime::all_of(checks_));
+    net::AdminServer admin(config_.admin_host, config_.admin_port, runtime::all_of(checks_));
     admin.start();
     std::size_t started = 0;
     try {

@@ -78,37 +78,36 @@ KeyRequest parse_key_request(const json& body) {
 }  // namespace
 
 void add_api_key_routes(HttpServer& server, GatewayContext& ctx) {
-    server.post("/api/v1/api-keys", Scope::kAdmin,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
-                    KeyRequest request = parse_key_request(json_body(req));
-                    std::string secret = new_secret();
-                    pg::ApiKeyRecord record;
-                    {
-                        auto conn = ctx.pool.acquire();
-                        record = pg::ApiKeyStore::create(
-                            *conn, new_uuid_v7(), request.name, sha256(secret),
-                            secret.substr(0, kKeyPrefixLength), request.scopes);
-                    }
-                    json body = key_to_json(record);
-                    body["key"] = secret;  // the only time the key is ever shown
-                    res.set_header("Location", "/api/v1/api-keys/" + record.id.to_string());
-                    reply_json(res, 201, body);
-                });
+    server.post(
+        "/api/v1/api-keys", Scope::kAdmin, [&ctx](const net::Request& req, net::Response& res) {
+            KeyRequest request = parse_key_request(json_body(req));
+            std::string secret = new_secret();
+            pg::ApiKeyRecord record;
+            {
+                auto conn = ctx.pool.acquire();
+                record =
+                    pg::ApiKeyStore::create(*conn, new_uuid_v7(), request.name, sha256(secret),
+                                            secret.substr(0, kKeyPrefixLength), request.scopes);
+            }
+            json body = key_to_json(record);
+            body["key"] = secret;  // the only time the key is ever shown
+            res.set_header("Location", "/api/v1/api-keys/" + record.id.to_string());
+            reply_json(res, 201, body);
+        });
 
-    server.get("/api/v1/api-keys", Scope::kAdmin,
-               [&ctx](const httplib::Request&, httplib::Response& res) {
-                   std::vector<pg::ApiKeyRecord> keys;
-                   {
-                       auto conn = ctx.pool.acquire();
-                       keys = pg::ApiKeyStore::list(*conn);
-                   }
-                   json items = json::array();
-                   for (const auto& k : keys) items.push_back(key_to_json(k));
-                   reply_json(res, 200, {{"items", items}});
-               });
+    server.get("/api/v1/api-keys", Scope::kAdmin, [&ctx](const net::Request&, net::Response& res) {
+        std::vector<pg::ApiKeyRecord> keys;
+        {
+            auto conn = ctx.pool.acquire();
+            keys = pg::ApiKeyStore::list(*conn);
+        }
+        json items = json::array();
+        for (const auto& k : keys) items.push_back(key_to_json(k));
+        reply_json(res, 200, {{"items", items}});
+    });
 
     server.del(R"(/api/v1/api-keys/([^/]+))", Scope::kAdmin,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    std::string text = req.matches[1];
                    auto id = Uuid::parse(text);
                    bool revoked = false;

@@ -73,7 +73,7 @@ std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
     return scopes;
 }
 
-void Authenticator::require(const httplib::Request& req, Scope scope) {
+void Authenticator::require(const net::Request& req, Scope scope) {
     if (scope == Scope::kPublic) return;
     std::string key = req.get_header_value("X-API-Key");
     if (key.empty()) {

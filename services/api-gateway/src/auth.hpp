@@ -4,7 +4,7 @@
 // api_keys (never stored in clear), with a short cache so hot paths do not query per request
 // (a revoked key stops working within kKeyCacheTtl). Thread-safe.
 
-#include <httplib.h>
+#include "etp/net/message.hpp"
 
 #include <array>
 #include <chrono>
@@ -33,7 +33,7 @@ class Authenticator {
  public:
     Authenticator(const std::string& admin_key, pg::Pool& pool);
     // Throws HttpError 401 (no or unknown key) or 403 (the key lacks the scope).
-    void require(const httplib::Request& req, Scope scope);
+    void require(const net::Request& req, Scope scope);
 
  private:
     struct Cached {

@@ -130,20 +130,21 @@ void add_docs_routes(HttpServer& server, const std::string& swagger_ui_dir) {
         log::warn("swagger ui is not installed; /docs answers 503",
                   {{"swagger_ui_dir", swagger_ui_dir}});
 
-    server.get("/openapi.json", Scope::kPublic,
-               [](const httplib::Request&, httplib::Response& res) {
-                   std::string_view text = openapi_json();
-                   res.set_content(text.data(), text.size(), "application/json");
-               });
-
     server.get(
-        "/docs/?", Scope::kPublic, [assets](const httplib::Request&, httplib::Response& res) {
-            if (!assets->installed()) throw not_installed(*assets);
-            res.set_content(kIndexHtml.data(), kIndexHtml.size(), "text/html; charset=utf-8");
-        });
+        "/openapi.json", Scope::kPublic,
+        [](const net::Request&, net::Response& res) {
+            std::string_view text = openapi_json();
+            res.set_content(text.data(), text.size(), "application/json");
+        },
+        net::Run::kOnIoThread);
+
+    server.get("/docs/?", Scope::kPublic, [assets](const net::Request&, net::Response& res) {
+        if (!assets->installed()) throw not_installed(*assets);
+        res.set_content(kIndexHtml.data(), kIndexHtml.size(), "text/html; charset=utf-8");
+    });
 
     server.get(R"(/docs/assets/([^/]+))", Scope::kPublic,
-               [assets](const httplib::Request& req, httplib::Response& res) {
+               [assets](const net::Request& req, net::Response& res) {
                    if (!assets->installed()) throw not_installed(*assets);
                    auto asset = assets->get(req.matches.str(1));
                    if (!asset) throw HttpError(404, "no such Swagger UI file");

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 constexpr std::chrono::seconds kStatsTtl{60};
 
-std::optional<Timestamp> time_param(const httplib::Request& req, const std::string& name) {
+std::optional<Timestamp> time_param(const net::Request& req, const std::string& name) {
     auto text = query_text(req, name);
     if (!text) return std::nullopt;
     auto t = parse_rfc3339(*text);
@@ -25,7 +25,7 @@ std::optional<Timestamp> time_param(const httplib::Request& req, const std::stri
 }
 
 // The filters shared by the list and aggregate routes. `trigger` overrides ?trigger_id.
-pg::EventFilter event_filter(const httplib::Request& req, std::optional<TriggerId> trigger) {
+pg::EventFilter event_filter(const net::Request& req, std::optional<TriggerId> trigger) {
     pg::EventFilter f;
     f.status = pg::EventStatus::kActive;
     if (auto status = query_text(req, "status")) {
@@ -62,7 +62,7 @@ pg::EventFilter event_filter(const httplib::Request& req, std::optional<TriggerI
     return f;
 }
 
-void reply_page(const httplib::Request& req, httplib::Response& res, GatewayContext& ctx,
+void reply_page(const net::Request& req, net::Response& res, GatewayContext& ctx,
                 const pg::EventFilter& filter) {
     std::int64_t page_size = query_int(req, "page_size", 100, 1, 500);
     std::optional<pg::EventCursor> cursor;
@@ -93,7 +93,7 @@ void reply_page(const httplib::Request& req, httplib::Response& res, GatewayCont
     res.set_content(std::move(body), "application/json");
 }
 
-EventId event_id_param(const httplib::Request& req) {
+EventId event_id_param(const net::Request& req) {
     std::string text = req.matches[1];
     auto id = EventId::parse(text);
     if (!id) throw HttpError(404, "no event with id " + text);
@@ -156,19 +156,18 @@ class StatsCache {
 }  // namespace
 
 void add_event_routes(HttpServer& server, GatewayContext& ctx) {
-    server.get("/api/v1/events", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
-                   reply_page(req, res, ctx, event_filter(req, std::nullopt));
-               });
+    server.get("/api/v1/events", Scope::kRead, [&ctx](const net::Request& req, net::Response& res) {
+        reply_page(req, res, ctx, event_filter(req, std::nullopt));
+    });
 
     server.get(R"(/api/v1/events/trigger/([^/]+))", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    reply_page(req, res, ctx, event_filter(req, id));
                });
 
     server.get("/api/v1/events/aggregate", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    pg::EventFilter filter = event_filter(req, std::nullopt);
                    if (!req.has_param("status")) filter.status = pg::EventStatus::kAll;
                    std::int64_t limit = query_int(req, "limit", 100, 1, 1000);
@@ -191,7 +190,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.get(R"(/api/v1/events/([^/]+))", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    EventId id = event_id_param(req);
                    auto conn = ctx.pool.acquire();
                    auto event = pg::EventStore::get(*conn, id);
@@ -204,7 +203,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.post(R"(/api/v1/events/([^/]+)/archive)", Scope::kWrite,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                [&ctx](const net::Request& req, net::Response& res) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::archive(*conn, id);
@@ -213,7 +212,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                 });
 
     server.post(R"(/api/v1/events/([^/]+)/redeliver)", Scope::kWrite,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
+                [&ctx](const net::Request& req, net::Response& res) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::get(*conn, id);
@@ -231,10 +230,9 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                 });
 
     static StatsCache stats;
-    server.get("/api/v1/stats", Scope::kRead,
-               [&ctx](const httplib::Request&, httplib::Response& res) {
-                   reply_json(res, 200, stats.get(ctx));
-               });
+    server.get("/api/v1/stats", Scope::kRead, [&ctx](const net::Request&, net::Response& res) {
+        reply_json(res, 200, stats.get(ctx));
+    });
 }
 
 }  // namespace etp::gateway

@@ -1,3 +1,5 @@
+#include <functional>
+
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/payload_schema.hpp"
@@ -50,6 +52,38 @@ void publish(GatewayContext& ctx, const Event& event) {
     }
 }
 
+// 202 with `accepted` (by default {"event_id": ...}) from Kafka's delivery report, on the
+// producer's thread, or 503; `on_accepted` counts. Nothing waits for the ack.
+void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& reply,
+                   std::function<void()> on_accepted, json accepted = nullptr) {
+    static prometheus::Counter& unavailable = fire_counter("unavailable");
+    if (accepted.is_null()) accepted = {{"event_id", event.id.to_string()}};
+    try {
+        ctx.producer.produce(
+            bus::make_firing_message(ctx.topics, event, "api-gateway"),
+            [reply, accepted = std::move(accepted),
+             on_accepted = std::move(on_accepted)](std::optional<Error> error) {
+                net::Response res;
+                if (error) {
+                    unavailable.Increment();
+                    reply_problem(res, Problem{503,
+                                               "",
+                                               std::string("the event bus did not accept the "
+                                                           "firing: ") +
+                                                   error->what(),
+                                               {}});
+                } else {
+                    on_accepted();
+                    reply_json(res, 202, accepted);
+                }
+                reply(std::move(res));
+            });
+    } catch (const Error& e) {
+        unavailable.Increment();
+        throw HttpError(503, std::string("the event bus did not accept the firing: ") + e.what());
+    }
+}
+
 void validate_payload(const std::shared_ptr<const PayloadSchema>& schema, const json& payload) {
     if (!schema) return;
     std::vector<FieldError> violations = schema->validate(payload);
@@ -60,7 +94,7 @@ void validate_payload(const std::shared_ptr<const PayloadSchema>& schema, const 
     throw HttpError(Problem{422, "", detail, std::move(violations)});
 }
 
-std::optional<std::string> idempotency_key(const httplib::Request& req) {
+std::optional<std::string> idempotency_key(const net::Request& req) {
     if (!req.has_header("Idempotency-Key")) return std::nullopt;
     std::string key = req.get_header_value("Idempotency-Key");
     if (key.empty() || key.size() > kMaxIdempotencyKey)
@@ -71,7 +105,7 @@ std::optional<std::string> idempotency_key(const httplib::Request& req) {
     return key;
 }
 
-void reply_accepted(httplib::Response& res, const EventId& id) {
+void reply_accepted(net::Response& res, const EventId& id) {
     reply_json(res, 202, {{"event_id", id.to_string()}});
 }
 
@@ -98,66 +132,67 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
     static prometheus::Counter& repeated = fire_counter("idempotent_repeat");
     static prometheus::Counter& tests = fire_counter("test");
 
-    server.post(R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
-                    TriggerId id = trigger_id_param(req, 1);
-                    std::optional<std::string> key = idempotency_key(req);
-                    json payload = json_body(req, json::object());
-                    auto cached = ctx.triggers.get(id);
-                    if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
-                    const TriggerSpec& spec = cached->trigger.spec;
-                    if (spec.type != TriggerType::kApi)
-                        throw HttpError(409,
-                                        "only api triggers are fired by API; use POST "
-                                        "/api/v1/triggers/" +
-                                            id.to_string() + "/test to fire a " +
-                                            std::string(to_string(spec.type)) + " trigger by hand");
-                    if (!spec.active) throw HttpError(409, "the trigger is inactive");
-                    validate_payload(cached->schema, payload);
+    server.post_async(R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
+                      [&ctx](const net::Request& req, const net::Reply& reply) {
+                          TriggerId id = trigger_id_param(req, 1);
+                          std::optional<std::string> key = idempotency_key(req);
+                          json payload = json_body(req, json::object());
+                          auto cached = ctx.triggers.get(id);
+                          if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+                          const TriggerSpec& spec = cached->trigger.spec;
+                          if (spec.type != TriggerType::kApi)
+                              throw HttpError(409,
+                                              "only api triggers are fired by API; use POST "
+                                              "/api/v1/triggers/" +
+                                                  id.to_string() + "/test to fire a " +
+                                                  std::string(to_string(spec.type)) +
+                                                  " trigger by hand");
+                          if (!spec.active) throw HttpError(409, "the trigger is inactive");
+                          validate_payload(cached->schema, payload);
 
-                    Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
-                    if (!key) {
-                        publish(ctx, event);
-                        accepted.Increment();
-                        return reply_accepted(res, event.id);
-                    }
-                    // The key is claimed and the firing published in one transaction: a repeat
-                    // waits on the claim and then answers with the first event id; a failed
-                    // publish rolls the claim back so the client's retry fires.
-                    auto conn = ctx.pool.acquire();
-                    pg::Transaction tx(*conn);
-                    if (auto first = pg::IdempotencyStore::claim(tx, id, *key, event.id)) {
-                        repeated.Increment();
-                        return reply_accepted(res, *first);
-                    }
-                    publish(ctx, event);
-                    tx.commit();
-                    accepted.Increment();
-                    reply_accepted(res, event.id);
-                });
+                          Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
+                          if (!key) {
+                              // Answered from the delivery report: no thread waits for Kafka's ack.
+                              return publish_async(ctx, event, reply, [] { accepted.Increment(); });
+                          }
+                          // The key is claimed and the firing published in one transaction: a
+                          // repeat waits on the claim and then answers with the first event id; a
+                          // failed publish rolls the claim back so the client's retry fires.
+                          net::Response res;
+                          auto conn = ctx.pool.acquire();
+                          pg::Transaction tx(*conn);
+                          if (auto first = pg::IdempotencyStore::claim(tx, id, *key, event.id)) {
+                              repeated.Increment();
+                              reply_accepted(res, *first);
+                              return reply(std::move(res));
+                          }
+                          publish(ctx, event);
+                          tx.commit();
+                          accepted.Increment();
+                          reply_accepted(res, event.id);
+                          reply(std::move(res));
+                      });
 
-    server.post(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
-                    TriggerId id = trigger_id_param(req, 1);
-                    json body = json_body(req, json::object());
-                    auto cached = ctx.triggers.get(id);
-                    if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
-                    std::vector<FieldError> errors;
-                    json payload = test_payload(body, cached->trigger.spec, errors);
-                    if (body.is_object() && body.contains("trigger"))
-                        errors.push_back({"/trigger", "unknown field"});
-                    if (!errors.empty()) throw ValidationError(std::move(errors));
-                    validate_payload(cached->schema, payload);
-                    Event event =
-                        new_event(id, cached->trigger.spec, kSourceTest, true, std::move(payload));
-                    publish(ctx, event);
-                    tests.Increment();
-                    reply_accepted(res, event.id);
-                });
+    server.post_async(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
+                      [&ctx](const net::Request& req, const net::Reply& reply) {
+                          TriggerId id = trigger_id_param(req, 1);
+                          json body = json_body(req, json::object());
+                          auto cached = ctx.triggers.get(id);
+                          if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+                          std::vector<FieldError> errors;
+                          json payload = test_payload(body, cached->trigger.spec, errors);
+                          if (body.is_object() && body.contains("trigger"))
+                              errors.push_back({"/trigger", "unknown field"});
+                          if (!errors.empty()) throw ValidationError(std::move(errors));
+                          validate_payload(cached->schema, payload);
+                          Event event = new_event(id, cached->trigger.spec, kSourceTest, true,
+                                                  std::move(payload));
+                          publish_async(ctx, event, reply, [] { tests.Increment(); });
+                      });
 
-    server.post(
+    server.post_async(
         "/api/v1/triggers/test", Scope::kWrite,
-        [&ctx](const httplib::Request& req, httplib::Response& res) {
+        [&ctx](const net::Request& req, const net::Reply& reply) {
             json body = json_body(req);
             if (!body.is_object() || !body.contains("trigger"))
                 throw ValidationError(std::vector<FieldError>{
@@ -192,11 +227,10 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                     event.target->secret = generated;
                 }
             }
-            publish(ctx, event);
-            tests.Increment();
             json accepted = {{"event_id", event.id.to_string()}};
             if (generated) accepted["secret"] = *generated;
-            reply_json(res, 202, accepted);
+            publish_async(
+                ctx, event, reply, [] { tests.Increment(); }, std::move(accepted));
         });
 }
 

@@ -60,8 +60,15 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
                        config.allow_private_targets == 1,
                        config.cdc_source_url};
     Authenticator auth(config.admin_key, host.pool());
-    HttpServer http(auth, static_cast<std::size_t>(config.http_threads), config.http_host,
-                    config.http_port);
+    net::ServerOptions http_options = gateway_server_options(
+        static_cast<std::size_t>(config.http_threads), config.http_host, config.http_port);
+    http_options.io_threads = static_cast<std::size_t>(config.http_io_threads);
+    http_options.max_connections = static_cast<std::size_t>(config.http_max_connections);
+    http_options.header_timeout = config.http_header_timeout;
+    http_options.idle_timeout = config.http_idle_timeout;
+    // In-flight requests get half of SHUTDOWN_TIMEOUT; the producers' flush gets the rest.
+    http_options.shutdown_timeout = config.common.shutdown_timeout / 2;
+    HttpServer http(auth, std::move(http_options));
     add_health_routes(http, ctx);
     add_trigger_routes(http, ctx);
     add_secret_routes(http, ctx);

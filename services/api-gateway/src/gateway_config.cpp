@@ -10,7 +10,25 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
     runtime::add_common(spec, config.common, 9101);
     spec.text("HTTP_HOST", "0.0.0.0", "address the public HTTP API listens on", config.http_host)
         .port("HTTP_PORT", 8080, "port of the public HTTP API", config.http_port)
-        .integer("HTTP_THREADS", 16, "HTTP worker threads", config.http_threads, 1, 1024)
+        .integer("HTTP_THREADS", 16,
+                 "threads that run the requests that may wait for PostgreSQL (the database pool "
+                 "holds two connections more)",
+                 config.http_threads, 1, 1024)
+        .integer("HTTP_IO_THREADS", 0,
+                 "threads doing the HTTP network I/O, one event loop each; 0 means one per "
+                 "hardware thread",
+                 config.http_io_threads, 0, 256)
+        .integer("HTTP_MAX_CONNECTIONS", 10'000,
+                 "open HTTP connections at most; beyond it new connections wait in the listen "
+                 "queue until one closes",
+                 config.http_max_connections, 1, 1'000'000)
+        .duration("HTTP_HEADER_TIMEOUT", "10s",
+                  "time a client has to send a request's header block (from its connect, or "
+                  "from the first byte of a later request); then the connection is closed",
+                  config.http_header_timeout)
+        .duration("HTTP_IDLE_TIMEOUT", "60s",
+                  "how long a keep-alive connection may wait for its next request",
+                  config.http_idle_timeout)
         .secret("ETP_ADMIN_KEY", "bootstrap admin API key (X-API-Key or Authorization: Bearer)",
                 config.admin_key)
         .text("SWAGGER_UI_DIR", "",
@@ -25,7 +43,17 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
                       "the database cdc-capture watches; the gateway looks up a cdc trigger's "
                       "table there to warn when it cannot be captured as the filter needs",
                       config.cdc_source_url)
-        .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only);
+        .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only)
+        .check([&config] {
+            std::vector<std::string> problems;
+            auto within = [&problems](const char* name, std::chrono::milliseconds value) {
+                if (value < std::chrono::milliseconds(10) || value > std::chrono::hours(24))
+                    problems.push_back(std::string(name) + " must be from 10ms to 24h");
+            };
+            within("HTTP_HEADER_TIMEOUT", config.http_header_timeout);
+            within("HTTP_IDLE_TIMEOUT", config.http_idle_timeout);
+            return problems;
+        });
     return spec;
 }
 

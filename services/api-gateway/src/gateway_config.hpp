@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -11,7 +12,11 @@ struct GatewayConfig {
     runtime::CommonConfig common;
     std::string http_host;
     int http_port = 8080;
-    std::int64_t http_threads = 16;
+    std::int64_t http_threads = 16;    // handler threads for routes that may block
+    std::int64_t http_io_threads = 0;  // 0: one per hardware thread
+    std::int64_t http_max_connections = 10'000;
+    std::chrono::milliseconds http_header_timeout{10'000};
+    std::chrono::milliseconds http_idle_timeout{60'000};
     std::string admin_key;
     std::string swagger_ui_dir;
     // 1: webhook targets may be loopback, private or link-local addresses (development, tests).

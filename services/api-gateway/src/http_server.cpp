@@ -1,109 +1,107 @@
 #include "http_server.hpp"
 
-#include <sys/socket.h>
-
 #include "etp/domain/error.hpp"
 #include "etp/runtime/log.hpp"
 #include "http_support.hpp"
 
 namespace etp::gateway {
+namespace {
+
+// An exception out of a route, as the client sees it; server errors are logged.
+void reply_error(const net::Request& req, net::Response& res, std::exception_ptr ep) {
+    try {
+        std::rethrow_exception(ep);
+    } catch (const HttpError& e) {
+        reply_problem(res, e.problem());
+    } catch (const Error& e) {
+        Problem p = problem_from(e);
+        if (p.status >= 500)
+            log::error("request failed", {{"method", req.method},
+                                          {"path", req.path},
+                                          {"kind", to_string(e.kind())},
+                                          {"error", e.what()}});
+        reply_problem(res, p);
+    } catch (const std::exception& e) {
+        log::error("unhandled exception in http handler",
+                   {{"path", req.path}, {"error", e.what()}});
+        reply_problem(res, Problem{500, "", "internal error; see the gateway log", {}});
+    }
+}
+
+}  // namespace
+
+net::ServerOptions gateway_server_options(std::size_t handler_threads, std::string host, int port) {
+    net::ServerOptions o;
+    o.name = "http api";
+    o.host = std::move(host);
+    o.port = port;
+    o.handler_threads = handler_threads;
+    o.max_body_bytes = kMaxBodyBytes;
+    return o;
+}
+
+HttpServer::HttpServer(Authenticator& auth, net::ServerOptions options)
+    : auth_(auth), server_(std::move(options)) {
+    // The server's own answers (unknown route, 413, 431, ...) are problem+json like the rest.
+    server_.set_error_renderer(
+        [](const net::Request&, net::Response& res, const std::string& detail) {
+            reply_problem(res, Problem{res.status, "", detail, {}});
+        });
+}
 
 HttpServer::HttpServer(Authenticator& auth, std::size_t threads, std::string host, int port)
-    : auth_(auth), host_(std::move(host)), requested_port_(port) {
-    // cpp-httplib's defaults (Nagle on, 5 requests per connection) cap throughput near
-    // 300 requests/s on keep-alive clients.
-    server_.set_tcp_nodelay(true);
-    server_.set_keep_alive_max_count(100000);
-    server_.set_keep_alive_timeout(30);
-    server_.set_read_timeout(30, 0);
-    server_.set_payload_max_length(kMaxBodyBytes);
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    // cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into Debian's
-    // library): a burst of more new connections than that met SYN cookies and dropped
-    // handshakes, and some clients saw their request fail unanswered. The listening socket is
-    // noted when made, and start() listens on it again with the system's maximum.
-    server_.set_socket_options([this](int sock) {
-        httplib::default_socket_options(sock);
-        listen_socket_ = sock;
-    });
-    // Answers that no handler produced (unknown route, 413 from the length check, ...) still
-    // become problem+json.
-    server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return;
-        std::string detail = res.status == 404   ? "no route " + req.method + " " + req.path
-                             : res.status == 413 ? "the body is larger than 1 MiB"
-                                                 : std::string(status_title(res.status));
-        reply_problem(res, Problem{res.status, "", detail, {}});
-    });
-    server_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                     std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            what = e.what();
-        } catch (...) {
-        }
-        log::error("unhandled exception in http handler", {{"path", req.path}, {"error", what}});
-        reply_problem(res, Problem{500, "", "internal error; see the gateway log", {}});
-    });
-}
+    : HttpServer(auth, gateway_server_options(threads, std::move(host), port)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-httplib::Server::Handler HttpServer::wrap(Scope scope, Handler handler) {
-    return [this, scope, handler = std::move(handler)](const httplib::Request& req,
-                                                       httplib::Response& res) {
-        try {
-            auth_.require(req, scope);
-            handler(req, res);
-        } catch (const HttpError& e) {
-            reply_problem(res, e.problem());
-        } catch (const Error& e) {
-            Problem p = problem_from(e);
-            if (p.status >= 500)
-                log::error("request failed", {{"method", req.method},
-                                              {"path", req.path},
-                                              {"kind", to_string(e.kind())},
-                                              {"error", e.what()}});
-            reply_problem(res, p);
-        }
-    };
+net::Handler HttpServer::wrap(Scope scope, Handler handler) {
+    return
+        [this, scope, handler = std::move(handler)](const net::Request& req, net::Response& res) {
+            try {
+                auth_.require(req, scope);
+                handler(req, res);
+            } catch (...) {
+                res = net::Response{};
+                reply_error(req, res, std::current_exception());
+            }
+        };
 }
 
-void HttpServer::get(const std::string& pattern, Scope scope, Handler handler) {
-    server_.Get(pattern, wrap(scope, std::move(handler)));
+void HttpServer::get(const std::string& pattern, Scope scope, Handler handler, net::Run run) {
+    server_.route("GET", pattern, run, wrap(scope, std::move(handler)));
 }
 
 void HttpServer::post(const std::string& pattern, Scope scope, Handler handler) {
-    server_.Post(pattern, wrap(scope, std::move(handler)));
+    server_.route("POST", pattern, net::Run::kOnPool, wrap(scope, std::move(handler)));
 }
 
 void HttpServer::put(const std::string& pattern, Scope scope, Handler handler) {
-    server_.Put(pattern, wrap(scope, std::move(handler)));
+    server_.route("PUT", pattern, net::Run::kOnPool, wrap(scope, std::move(handler)));
 }
 
 void HttpServer::del(const std::string& pattern, Scope scope, Handler handler) {
-    server_.Delete(pattern, wrap(scope, std::move(handler)));
+    server_.route("DELETE", pattern, net::Run::kOnPool, wrap(scope, std::move(handler)));
 }
 
-void HttpServer::start() {
-    port_ = requested_port_ == 0
-                ? server_.bind_to_any_port(host_)
-                : (server_.bind_to_port(host_, requested_port_) ? requested_port_ : -1);
-    if (port_ <= 0)
-        throw std::runtime_error("cannot listen on " + host_ + ":" +
-                                 std::to_string(requested_port_));
-    if (listen_socket_ < 0 || ::listen(listen_socket_, SOMAXCONN) != 0)
-        log::warn("http api keeps cpp-httplib's listen backlog of 5");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    log::info("http api listening", {{"host", host_}, {"port", port_}});
+void HttpServer::post_async(const std::string& pattern, Scope scope, AsyncHandler handler) {
+    // On a handler thread: a cache miss of the key or the trigger queries PostgreSQL, and
+    // producing may wait (briefly) for room in librdkafka's queue. Nothing waits for the ack.
+    server_.route_async(
+        "POST", pattern, net::Run::kOnPool,
+        [this, scope, handler = std::move(handler)](const net::Request& req, net::Reply reply) {
+            try {
+                auth_.require(req, scope);
+                handler(req, reply);
+            } catch (...) {
+                net::Response res;
+                reply_error(req, res, std::current_exception());
+                reply(std::move(res));
+            }
+        });
 }
 
-void HttpServer::stop() noexcept {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-}
+void HttpServer::start() { server_.start(); }
+
+void HttpServer::stop() noexcept { server_.stop(); }
 
 }  // namespace etp::gateway

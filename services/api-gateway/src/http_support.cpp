@@ -60,7 +60,7 @@ HttpError bad_query(const std::string& name, std::string message) {
     return HttpError(std::move(p));
 }
 
-json json_body(const httplib::Request& req, const json& when_empty) {
+json json_body(const net::Request& req, const json& when_empty) {
     if (req.body.empty()) return when_empty;
     std::string type = req.get_header_value("Content-Type");
     std::string media = type.substr(0, type.find(';'));
@@ -85,26 +85,26 @@ json json_body(const httplib::Request& req, const json& when_empty) {
     return body;
 }
 
-void reply_json(httplib::Response& res, int status, const json& body) {
+void reply_json(net::Response& res, int status, const json& body) {
     res.status = status;
     res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
-void reply_problem(httplib::Response& res, const Problem& problem) {
+void reply_problem(net::Response& res, const Problem& problem) {
     res.status = problem.status;
     res.set_content(problem.to_json().dump(-1, ' ', false, json::error_handler_t::replace),
                     "application/problem+json");
 }
 
-TriggerId trigger_id_param(const httplib::Request& req, std::size_t match_index,
+TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what) {
-    std::string text = req.matches[static_cast<int>(match_index)];
+    std::string text = req.matches[match_index];
     auto id = TriggerId::parse(text);
     if (!id) throw HttpError(404, "no " + std::string(what) + " with id " + text);
     return *id;
 }
 
-std::int64_t query_int(const httplib::Request& req, const std::string& name, std::int64_t fallback,
+std::int64_t query_int(const net::Request& req, const std::string& name, std::int64_t fallback,
                        std::int64_t min, std::int64_t max) {
     if (!req.has_param(name.c_str())) return fallback;
     std::string text = req.get_param_value(name.c_str());
@@ -117,7 +117,7 @@ std::int64_t query_int(const httplib::Request& req, const std::string& name, std
     return value;
 }
 
-std::optional<bool> query_bool(const httplib::Request& req, const std::string& name) {
+std::optional<bool> query_bool(const net::Request& req, const std::string& name) {
     if (!req.has_param(name.c_str())) return std::nullopt;
     std::string text = req.get_param_value(name.c_str());
     if (text == "true") return true;
@@ -125,7 +125,7 @@ std::optional<bool> query_bool(const httplib::Request& req, const std::string& n
     throw bad_query(name, "must be true or false");
 }
 
-std::optional<std::string> query_text(const httplib::Request& req, const std::string& name) {
+std::optional<std::string> query_text(const net::Request& req, const std::string& name) {
     if (!req.has_param(name.c_str())) return std::nullopt;
     return req.get_param_value(name.c_str());
 }

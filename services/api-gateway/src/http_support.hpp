@@ -1,9 +1,9 @@
 #pragma once
 // What every route handler needs: JSON bodies in, JSON and problem+json out, typed path and
 // query parameters, and the HttpError that carries statuses with no etp::ErrorKind
-// (401, 403, 413, 415, 422). Used on cpp-httplib worker threads; stateless.
+// (401, 403, 413, 415, 422). Used on the HTTP server's handler threads; stateless.
 
-#include <httplib.h>
+#include "etp/net/message.hpp"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -35,23 +35,23 @@ inline constexpr int kMaxJsonDepth = 64;
 // The body as JSON: 415 unless Content-Type is application/json, 400 when malformed, nested
 // deeper than kMaxJsonDepth, or holding a string with U+0000 (which neither text parameters
 // nor jsonb can store). An empty body gives `when_empty`.
-nlohmann::json json_body(const httplib::Request& req,
+nlohmann::json json_body(const net::Request& req,
                          const nlohmann::json& when_empty = nlohmann::json::object());
 
-void reply_json(httplib::Response& res, int status, const nlohmann::json& body);
-void reply_problem(httplib::Response& res, const Problem& problem);
+void reply_json(net::Response& res, int status, const nlohmann::json& body);
+void reply_problem(net::Response& res, const Problem& problem);
 
 // Path ids: a malformed id is simply not found (404), as no such resource can exist.
-TriggerId trigger_id_param(const httplib::Request& req, std::size_t match_index,
+TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what = "trigger");
 
 // A 400 naming the malformed query parameter (pointer "?name").
 HttpError bad_query(const std::string& name, std::string message);
 
 // Query parameters: 400 naming the parameter when present but malformed.
-std::int64_t query_int(const httplib::Request& req, const std::string& name, std::int64_t fallback,
+std::int64_t query_int(const net::Request& req, const std::string& name, std::int64_t fallback,
                        std::int64_t min, std::int64_t max);
-std::optional<bool> query_bool(const httplib::Request& req, const std::string& name);
-std::optional<std::string> query_text(const httplib::Request& req, const std::string& name);
+std::optional<bool> query_bool(const net::Request& req, const std::string& name);
+std::optional<std::string> query_text(const net::Request& req, const std::string& name);
 
 }  // namespace etp::gateway

@@ -34,7 +34,7 @@ json secret_to_json(const pg::TriggerSecretRecord& s) {
 void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
     server.post(
         R"(/api/v1/triggers/([^/]+)/secrets)", Scope::kWrite,
-        [&ctx](const httplib::Request& req, httplib::Response& res) {
+        [&ctx](const net::Request& req, net::Response& res) {
             TriggerId id = trigger_id_param(req, 1);
             SecretRotation request = parse_secret_rotation(json_body(req));
             std::string secret = request.secret ? *request.secret : webhook::generate_secret();
@@ -66,7 +66,7 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
         });
 
     server.get(R"(/api/v1/triggers/([^/]+)/secrets)", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    std::vector<pg::TriggerSecretRecord> secrets;
                    {
@@ -80,7 +80,7 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.del(R"(/api/v1/triggers/([^/]+)/secrets/([^/]+))", Scope::kWrite,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    std::string text = req.matches[2];
                    auto secret_id = Uuid::parse(text);

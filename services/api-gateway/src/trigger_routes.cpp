@@ -82,7 +82,7 @@ json with_warnings(json body, const TriggerSpec& spec, const GatewayContext& ctx
     return body;
 }
 
-std::optional<TriggerType> type_param(const httplib::Request& req) {
+std::optional<TriggerType> type_param(const net::Request& req) {
     auto text = query_text(req, "type");
     if (!text) return std::nullopt;
     auto type = parse_trigger_type(*text);
@@ -93,28 +93,27 @@ std::optional<TriggerType> type_param(const httplib::Request& req) {
 }  // namespace
 
 void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
-    server.post("/api/v1/triggers", Scope::kWrite,
-                [&ctx](const httplib::Request& req, httplib::Response& res) {
-                    TriggerSpec spec = parse_trigger_spec(json_body(req));
-                    check_target_allowed(spec, ctx.allow_private_targets);
-                    TriggerId id{new_uuid_v7()};
-                    // Written with the trigger, in the same statement.
-                    std::optional<std::string> generated;
-                    std::optional<pg::InitialSecret> secret;
-                    if (spec.target) {
-                        FirstSecret first = first_secret(*spec.target);
-                        secret = std::move(first.secret);
-                        generated = std::move(first.generated);
-                    }
-                    Trigger trigger = ctx.creates.submit(pg::NewTrigger{id, spec, secret});
-                    publish_change(ctx, trigger);
-                    res.set_header("Location", "/api/v1/triggers/" + id.to_string());
-                    reply_json(res, 201,
-                               with_warnings(trigger_json(trigger, generated), spec, ctx));
-                });
+    server.post(
+        "/api/v1/triggers", Scope::kWrite, [&ctx](const net::Request& req, net::Response& res) {
+            TriggerSpec spec = parse_trigger_spec(json_body(req));
+            check_target_allowed(spec, ctx.allow_private_targets);
+            TriggerId id{new_uuid_v7()};
+            // Written with the trigger, in the same statement.
+            std::optional<std::string> generated;
+            std::optional<pg::InitialSecret> secret;
+            if (spec.target) {
+                FirstSecret first = first_secret(*spec.target);
+                secret = std::move(first.secret);
+                generated = std::move(first.generated);
+            }
+            Trigger trigger = ctx.creates.submit(pg::NewTrigger{id, spec, secret});
+            publish_change(ctx, trigger);
+            res.set_header("Location", "/api/v1/triggers/" + id.to_string());
+            reply_json(res, 201, with_warnings(trigger_json(trigger, generated), spec, ctx));
+        });
 
     server.get("/api/v1/triggers", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    pg::TriggerFilter filter;
                    filter.type = type_param(req);
                    filter.active = query_bool(req, "active");
@@ -135,7 +134,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.get(R"(/api/v1/triggers/([^/]+))", Scope::kRead,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
@@ -144,7 +143,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    TriggerSpec spec = parse_trigger_spec(json_body(req));
                    check_target_allowed(spec, ctx.allow_private_targets);
@@ -164,7 +163,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                });
 
     server.del(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
-               [&ctx](const httplib::Request& req, httplib::Response& res) {
+               [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    bool removed = false;
                    {
@@ -179,7 +178,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
     for (bool active : {true, false}) {
         server.post(
             std::string(R"(/api/v1/triggers/([^/]+)/)") + (active ? "activate" : "deactivate"),
-            Scope::kWrite, [&ctx, active](const httplib::Request& req, httplib::Response& res) {
+            Scope::kWrite, [&ctx, active](const net::Request& req, net::Response& res) {
                 TriggerId id = trigger_id_param(req, 1);
                 std::optional<Trigger> trigger;
                 {

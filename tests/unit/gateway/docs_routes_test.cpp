@@ -1,6 +1,8 @@
 // /openapi.json, /docs and /docs/assets/<file> as a browser sees them: a gateway HttpServer on
 // 127.0.0.1 port 0 with only the docs routes, over a temporary swagger-ui-dist directory.
 
+#include <httplib.h>
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>

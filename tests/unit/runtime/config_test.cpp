@@ -240,3 +240,23 @@ TEST_CASE("a bad value is reported alone, not again by the cross-checks") {
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].starts_with("KAFKA_SECURITY_PROTOCOL=\"sasl\""));
 }
+
+TEST_CASE("ADMIN_HOST takes host names and IP addresses, IPv6 with or without brackets") {
+    auto host_of = [](const std::string& value) -> std::optional<std::string> {
+        etp::runtime::CommonConfig config;
+        ConfigSpec spec("svc", "test");
+        etp::runtime::add_common(spec, config, 9100);
+        bool help = false;
+        auto problems = spec.parse(env_of({{"ADMIN_HOST", value}}), {}, &help);
+        if (!problems.empty()) return std::nullopt;
+        return config.admin_host;
+    };
+    CHECK(host_of("0.0.0.0") == "0.0.0.0");
+    CHECK(host_of("127.0.0.1") == "127.0.0.1");
+    CHECK(host_of("admin.internal") == "admin.internal");
+    CHECK(host_of("::1") == "::1");
+    CHECK(host_of("[::]") == "::");
+    CHECK_FALSE(host_of(""));
+    CHECK_FALSE(host_of("not a host"));
+    CHECK_FALSE(host_of("10.0.0.1:9101"));
+}

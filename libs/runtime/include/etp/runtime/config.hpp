@@ -27,6 +27,9 @@ class ConfigSpec {
     ConfigSpec& integer(std::string name, std::int64_t fallback, std::string help,
                         std::int64_t& out, std::int64_t min, std::int64_t max);
     ConfigSpec& port(std::string name, int fallback, std::string help, int& out);
+    // A host name or IP address to bind or connect to; an IPv6 address with or without
+    // brackets (stored without).
+    ConfigSpec& host(std::string name, std::string fallback, std::string help, std::string& out);
     // "500ms", "30s", "5m", "2h", "1d", or sequences such as "1h30m".
     ConfigSpec& duration(std::string name, std::string fallback, std::string help,
                          std::chrono::milliseconds& out);
@@ -99,6 +102,7 @@ struct CommonConfig {
     std::map<std::string, std::string> kafka_properties;
     std::string topic_prefix;
     log::Level log_level = log::Level::kInfo;
+    std::string admin_host = "0.0.0.0";
     int admin_port = 0;
     std::chrono::milliseconds shutdown_timeout{8000};
 };
