@@ -27,6 +27,8 @@ std::string_view status_title(int status) noexcept {
             return "Request Timeout";
         case 409:
             return "Conflict";
+        case 411:
+            return "Length Required";
         case 413:
             return "Content Too Large";
         case 414:

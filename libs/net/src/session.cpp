@@ -276,17 +276,16 @@ void Session::on_header() {
         // No Content-Length and no chunked framing: the body is empty (RFC 9112 6.3), which is
         // what `curl -X POST` without data sends. A request that announces content anyway (a
         // Content-Type) or comes with bytes that cannot start the next request is sending a
-        // body without a length: the most such a request may carry is 0 bytes, so 413, and
+        // body without a length, which HTTP/1.1 does not allow: 411 Length Required, and
         // nothing of it is handled or parsed as further requests.
         auto data = buffer_.data();
         std::string_view rest(static_cast<const char*>(data.data()),
                               std::min<std::size_t>(data.size(), 32));
         if (takes_body(request_.method) && !msg.has_content_length() && !msg.chunked() &&
             (msg.find(http::field::content_type) != msg.end() || !looks_like_request_start(rest)))
-            return send_error(413,
+            return send_error(411,
                               "a request body needs Content-Length or Transfer-Encoding: "
-                              "chunked, and at most " +
-                                  std::to_string(options_.max_body_bytes) + " bytes");
+                              "chunked (send neither, and no Content-Type, for no body)");
         return dispatch();
     }
     state_ = State::kBody;

@@ -16,6 +16,8 @@ std::string_view status_title(int status) {
             return "Method Not Allowed";
         case 409:
             return "Conflict";
+        case 411:
+            return "Length Required";
         case 413:
             return "Content Too Large";
         case 414:

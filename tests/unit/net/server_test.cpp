@@ -144,7 +144,7 @@ TEST_CASE("a POST that announces content without a length is refused, its bytes 
     REQUIRE(c.send_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n"));
     auto a = c.read_answer(5s);
     REQUIRE(a);
-    CHECK(a->status == 413);
+    CHECK(a->status == 411);
     CHECK(a->header("Connection") == "close");
 }
 
