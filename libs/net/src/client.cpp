@@ -80,7 +80,7 @@ std::string kib(std::size_t bytes) {
 
 // ---------------------------------------------------------------------------------------------
 
-std::optional<std::string> Response::header(std::string_view name) const {
+std::optional<std::string> ClientResponse::header(std::string_view name) const {
     std::string wanted = lower(name);
     for (const auto& [n, v] : headers)
         if (lower(n) == wanted) return v;
@@ -302,7 +302,7 @@ asio::awaitable<ClientState::Resolved> async_lookup(std::shared_ptr<ClientState>
 // is used on `strand_` only (after start()).
 class Attempt : public std::enable_shared_from_this<Attempt> {
  public:
-    Attempt(std::shared_ptr<ClientState> state, Request request, Client::Completion done)
+    Attempt(std::shared_ptr<ClientState> state, ClientRequest request, Client::Completion done)
         : state_(std::move(state)),
           request_(std::move(request)),
           done_(std::move(done)),
@@ -345,7 +345,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
         try {
             co_await self->attempt();
         } catch (const std::exception& e) {
-            Response r;
+            ClientResponse r;
             r.error = std::string("request failed: ") + e.what();
             self->finish(std::move(r));
         }
@@ -369,7 +369,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
             if (finished_) co_return;
             if (answered) {
                 deadline_.cancel();
-                Response r = std::move(partial_);
+                ClientResponse r = std::move(partial_);
                 r.body_complete = true;
                 if (reusable_) state_->give_back(request_.url.origin, std::move(conn_));
                 finish(std::move(r));
@@ -378,7 +378,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
             if (!stale_) co_return;
             ErrorCode ignored;
             conn_->socket().close(ignored);
-            partial_ = Response{};
+            partial_ = ClientResponse{};
         }
     }
 
@@ -393,7 +393,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
             if (finished_) co_return false;
         }
         if (!r->error.empty()) {
-            Response failed;
+            ClientResponse failed;
             failed.error = r->error;
             failed.refused = r->refused;
             finish(std::move(failed));
@@ -541,7 +541,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
             if (ec || (partial_.body_bytes > options.max_body_bytes && !parser->is_done())) {
                 // The status stands; the connection is not reused (the rest is unread).
                 deadline_.cancel();
-                Response r = std::move(partial_);
+                ClientResponse r = std::move(partial_);
                 finish(std::move(r));
                 abort_io();
                 co_return false;
@@ -566,7 +566,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     }
 
     void fail_with(std::string error) {
-        Response r = std::move(partial_);
+        ClientResponse r = std::move(partial_);
         r.status.reset();
         r.error = std::move(error);
         finish(std::move(r));
@@ -575,7 +575,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
 
     void expire() {
         if (finished_) return;
-        Response r = std::move(partial_);
+        ClientResponse r = std::move(partial_);
         r.timed_out = true;
         if (!r.status)
             r.error = "timeout after " + std::to_string(request_.timeout.count()) + " ms";
@@ -585,7 +585,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
 
     void cancel_now() {
         if (finished_) return;
-        Response r;
+        ClientResponse r;
         r.error = "canceled";
         finish(std::move(r));
         abort_io();
@@ -596,7 +596,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
         if (conn_) conn_->socket().close(ignored);
     }
 
-    void finish(Response r) {
+    void finish(ClientResponse r) {
         if (finished_) return;
         finished_ = true;
         deadline_.cancel();
@@ -607,13 +607,13 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     }
 
     std::shared_ptr<ClientState> state_;
-    Request request_;
+    ClientRequest request_;
     Client::Completion done_;
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer deadline_;
     const Clock::time_point started_;
     std::unique_ptr<Connection> conn_;
-    Response partial_;  // what is known of the answer so far
+    ClientResponse partial_;  // what is known of the answer so far
     const char* stage_ = "connect";
     bool finished_ = false;
     bool reused_ = false;
@@ -630,7 +630,7 @@ Client::Client(asio::io_context& io, ClientOptions options)
 
 Client::~Client() { cancel_all(); }
 
-void Client::async_send(Request request, Completion done) {
+void Client::async_send(ClientRequest request, Completion done) {
     std::make_shared<detail::Attempt>(state_, std::move(request), std::move(done))->start();
 }
 

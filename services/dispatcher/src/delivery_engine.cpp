@@ -195,7 +195,7 @@ void DeliveryEngine::enqueue_locked(Job job) {
     auto url = net::parse_url(job.settings->target.url);
     held_.insert(job.key);
     if (!url) {
-        net::Response none;
+        net::ClientResponse none;
         none.error = "target URL cannot be used: " + job.settings->target.url;
         finished_.push_back(decide(job, now_utc(), none, true));
         finished_cv_.notify_one();
@@ -238,17 +238,17 @@ void DeliveryEngine::launch(std::vector<Launch> launches) {
         const Job& job = l.job;
         WebhookRequest webhook{job.url,   job.settings->target,         job.settings->secrets,
                                *job.body, job.key.event_id.to_string(), job.event->is_test};
-        net::Request request = make_webhook_request(webhook);
+        net::ClientRequest request = make_webhook_request(webhook);
         Timestamp started = now_utc();
         client_->async_send(
             std::move(request),
             [this, origin = std::move(l.origin), job = std::move(l.job),
-             started](net::Response response) { on_answer(origin, job, started, response); });
+             started](net::ClientResponse response) { on_answer(origin, job, started, response); });
     }
 }
 
 void DeliveryEngine::on_answer(const std::string& origin_key, const Job& job, Timestamp started,
-                               const net::Response& response) noexcept {
+                               const net::ClientResponse& response) noexcept {
     metrics().latency.Observe(static_cast<double>(response.elapsed.count()) / 1000.0);
     const bool ok = response.status && *response.status >= 200 && *response.status < 300;
     (ok ? metrics().attempts_ok : metrics().attempts_failed).Increment();
@@ -284,7 +284,7 @@ void DeliveryEngine::on_answer(const std::string& origin_key, const Job& job, Ti
 }
 
 DeliveryEngine::Finished DeliveryEngine::decide(const Job& job, Timestamp started,
-                                                const net::Response& http, bool give_up) {
+                                                const net::ClientResponse& http, bool give_up) {
     Finished f;
     f.event = job.event;
     f.target_url = job.settings->target.url;

@@ -116,8 +116,9 @@ class DeliveryEngine : public service::Component {
     void launch(std::vector<Launch> launches);
     // An attempt's completion, on an I/O thread.
     void on_answer(const std::string& origin_key, const Job& job, Timestamp started,
-                   const net::Response& response) noexcept;
-    Finished decide(const Job& job, Timestamp started, const net::Response& http, bool give_up);
+                   const net::ClientResponse& response) noexcept;
+    Finished decide(const Job& job, Timestamp started, const net::ClientResponse& http,
+                    bool give_up);
     void claim_due();
     void abandon(const pg::ClaimedDelivery& claimed, const std::string& reason, const Event* event);
     void flush_finished(std::vector<Finished>& batch);

@@ -27,8 +27,8 @@ bool reserved_header(std::string_view name) {
 
 }  // namespace
 
-net::Request make_webhook_request(const WebhookRequest& request) {
-    net::Request req;
+net::ClientRequest make_webhook_request(const WebhookRequest& request) {
+    net::ClientRequest req;
     req.method = request.target.method;
     req.url = request.url;
     req.timeout = std::chrono::milliseconds(request.target.timeout_ms);

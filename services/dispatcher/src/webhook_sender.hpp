@@ -28,7 +28,7 @@ inline constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
 inline constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;  // then the connection drops
 
 // Signed now (webhook-timestamp is the current time).
-net::Request make_webhook_request(const WebhookRequest& request);
+net::ClientRequest make_webhook_request(const WebhookRequest& request);
 
 // Refuses loopback, private and similar addresses (webhook::is_private_address) unless
 // `allow_private`, naming ETP_ALLOW_PRIVATE_TARGETS in the reason.

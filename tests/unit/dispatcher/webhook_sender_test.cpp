@@ -57,18 +57,18 @@ struct Io {
         thread.join();
     }
 
-    net::Response send(net::Request request) {
-        std::promise<net::Response> answer;
+    net::ClientResponse send(net::ClientRequest request) {
+        std::promise<net::ClientResponse> answer;
         auto got = answer.get_future();
         client->async_send(std::move(request),
-                           [&answer](net::Response r) { answer.set_value(std::move(r)); });
+                           [&answer](net::ClientResponse r) { answer.set_value(std::move(r)); });
         return got.get();
     }
 };
 
-net::Request make_webhook(const std::string& url, Target target,
-                          const std::vector<std::string>& secrets,
-                          const std::string& body = R"({"id":"x"})", bool is_test = false) {
+net::ClientRequest make_webhook(const std::string& url, Target target,
+                                const std::vector<std::string>& secrets,
+                                const std::string& body = R"({"id":"x"})", bool is_test = false) {
     target.url = url;
     auto parsed = net::parse_url(url);
     REQUIRE(parsed);
@@ -77,8 +77,9 @@ net::Request make_webhook(const std::string& url, Target target,
     return make_webhook_request(request);
 }
 
-net::Response send(const std::string& url, Target target, const std::vector<std::string>& secrets,
-                   const std::string& body = R"({"id":"x"})", bool is_test = false) {
+net::ClientResponse send(const std::string& url, Target target,
+                         const std::vector<std::string>& secrets,
+                         const std::string& body = R"({"id":"x"})", bool is_test = false) {
     Io io;
     return io.send(make_webhook(url, std::move(target), secrets, body, is_test));
 }
@@ -151,7 +152,7 @@ TEST_CASE("the receiver gets the signed body with the target's headers") {
     target.method = "PUT";
     target.headers = {{"X-Team", "payments"}, {"webhook-id", "forged"}};
     std::string secret = webhook::generate_secret();
-    net::Response r = send(server.url("/hook"), target, {secret}, R"({"a":1})", true);
+    net::ClientResponse r = send(server.url("/hook"), target, {secret}, R"({"a":1})", true);
     REQUIRE(r.status == 200);
     CHECK(r.body_head == "thanks");
     CHECK(r.body_complete);
@@ -200,7 +201,7 @@ TEST_CASE("only the first KiB of an answer is kept, and Retry-After is read") {
         res.set_header("Retry-After", "7");
         res.set_content(std::string(5000, 'x'), "text/plain");
     });
-    net::Response r = send(server.url("/busy"), Target{}, {});
+    net::ClientResponse r = send(server.url("/busy"), Target{}, {});
     REQUIRE(r.status == 429);
     CHECK(r.body_head.size() == kKeptResponseBytes);
     CHECK(r.body_bytes == 5000);
@@ -215,7 +216,7 @@ TEST_CASE("redirects are not followed") {
     });
     server.http.Post("/elsewhere",
                      [&](const httplib::Request&, httplib::Response&) { ++followed; });
-    net::Response r = send(server.url("/moved"), Target{}, {});
+    net::ClientResponse r = send(server.url("/moved"), Target{}, {});
     CHECK(r.status == 307);
     CHECK(followed == 0);
 }
@@ -226,7 +227,7 @@ TEST_CASE("a target slower than its timeout is reported as a timeout") {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         res.set_content("late", "text/plain");
     });
-    net::Response r = send(server.url("/slow"), with_timeout(200), {});
+    net::ClientResponse r = send(server.url("/slow"), with_timeout(200), {});
     CHECK_FALSE(r.status);
     CHECK(r.timed_out);
     CHECK(r.error == "timeout after 200 ms");
@@ -240,14 +241,14 @@ TEST_CASE("a closed port is a connection failure") {
         Server server;
         port = server.port;
     }
-    net::Response r = send("http://127.0.0.1:" + std::to_string(port) + "/x", Target{}, {});
+    net::ClientResponse r = send("http://127.0.0.1:" + std::to_string(port) + "/x", Target{}, {});
     CHECK_FALSE(r.status);
     CHECK(r.error.find("request failed: connect:") == 0);
 }
 
 TEST_CASE("an answer trickled a byte a second ends at the deadline, not after it") {
     HostileReceiver receiver(Hostility::kTrickle);
-    net::Response r = send(receiver.url(0, "/t"), with_timeout(1500), {});
+    net::ClientResponse r = send(receiver.url(0, "/t"), with_timeout(1500), {});
     CHECK_FALSE(r.status);
     CHECK(r.error == "timeout after 1500 ms");
     CHECK(r.elapsed >= 1450ms);
@@ -256,7 +257,7 @@ TEST_CASE("an answer trickled a byte a second ends at the deadline, not after it
 
 TEST_CASE("an endless header block is refused at 16 KiB") {
     HostileReceiver receiver(Hostility::kEndlessHeaders);
-    net::Response r = send(receiver.url(0, "/h"), with_timeout(10000), {});
+    net::ClientResponse r = send(receiver.url(0, "/h"), with_timeout(10000), {});
     CHECK_FALSE(r.status);
     CHECK(r.error == "request failed: read: response header block over 16 KiB");
     CHECK(r.elapsed < 5000ms);
@@ -271,7 +272,7 @@ TEST_CASE("an endless header block is refused at 16 KiB") {
 TEST_CASE("a 100 MiB answer: status and head kept, at most 64 KiB read, connection dropped") {
     HostileReceiver receiver(Hostility::kHugeBody);
     Io io;
-    net::Response r = io.send(make_webhook(receiver.url(0, "/big"), with_timeout(10000), {}));
+    net::ClientResponse r = io.send(make_webhook(receiver.url(0, "/big"), with_timeout(10000), {}));
     REQUIRE(r.status == 200);
     CHECK(r.error.empty());
     CHECK_FALSE(r.body_complete);
@@ -300,15 +301,15 @@ TEST_CASE("https: a private CA is trusted only from the CA file, and the host na
     const std::string good_url = good.url(0, "/tls", "localhost");
     {
         Io io(true, pki.ca_file);
-        net::Response r = io.send(make_webhook(good_url, Target{}, {}));
+        net::ClientResponse r = io.send(make_webhook(good_url, Target{}, {}));
         INFO(r.error);
         CHECK(r.status == 200);
         CHECK(r.body_head == "ok");
-        net::Response again = io.send(make_webhook(good_url, Target{}, {}));
+        net::ClientResponse again = io.send(make_webhook(good_url, Target{}, {}));
         CHECK(again.status == 200);
         CHECK(again.reused_connection);
 
-        net::Response mismatch =
+        net::ClientResponse mismatch =
             io.send(make_webhook(wrong.url(0, "/tls", "localhost"), Target{}, {}));
         CHECK_FALSE(mismatch.status);
         CHECK(mismatch.error ==
@@ -316,7 +317,7 @@ TEST_CASE("https: a private CA is trusted only from the CA file, and the host na
     }
     {
         Io io(true);  // system CAs only
-        net::Response r = io.send(make_webhook(good_url, Target{}, {}));
+        net::ClientResponse r = io.send(make_webhook(good_url, Target{}, {}));
         CHECK_FALSE(r.status);
         CHECK(r.error.find("request failed: TLS handshake: certificate verify failed") == 0);
     }
@@ -332,16 +333,16 @@ TEST_CASE("https: a private CA is trusted only from the CA file, and the host na
 TEST_CASE("cancel_all ends requests in flight at once") {
     HostileReceiver receiver(Hostility::kSilent);
     Io io;
-    std::promise<net::Response> answer;
+    std::promise<net::ClientResponse> answer;
     auto got = answer.get_future();
     io.client->async_send(make_webhook(receiver.url(0, "/s"), with_timeout(60000), {}),
-                          [&answer](net::Response r) { answer.set_value(std::move(r)); });
+                          [&answer](net::ClientResponse r) { answer.set_value(std::move(r)); });
     REQUIRE(receiver.wait_until([&] { return receiver.request_count() == 1; }, 5s));
     const auto start = std::chrono::steady_clock::now();
     io.client->cancel_all();
     REQUIRE(got.wait_for(2s) == std::future_status::ready);
     CHECK(std::chrono::steady_clock::now() - start < 1s);
-    net::Response r = got.get();
+    net::ClientResponse r = got.get();
     CHECK_FALSE(r.status);
     CHECK(r.error == "canceled");
     REQUIRE(receiver.wait_until(

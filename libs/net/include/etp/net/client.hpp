@@ -50,14 +50,14 @@ struct ClientOptions {
     AddressPolicy address_policy;  // empty: every address is allowed
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 64 * 1024;  // read at most this much of a body
-    std::size_t kept_body_bytes = 1024;      // kept in Response::body_head
+    std::size_t kept_body_bytes = 1024;      // kept in ClientResponse::body_head
     std::size_t max_idle_per_origin = 8;
     std::chrono::milliseconds idle_timeout{30000};  // idle connections older are closed
     std::chrono::milliseconds resolved_for{60000};  // how long a resolution is reused
     std::chrono::milliseconds failed_resolution_for{5000};
 };
 
-struct Request {
+struct ClientRequest {
     std::string method = "POST";
     Url url;
     // Sent as given, after Host and User-Agent defaults; Content-Length, Transfer-Encoding,
@@ -68,7 +68,7 @@ struct Request {
     std::chrono::milliseconds timeout{10000};  // the whole request, resolution to last byte
 };
 
-struct Response {
+struct ClientResponse {
     // The answer's status once its header block was read; none when there was no answer.
     std::optional<int> status;
     std::string error;     // why there is no status ("" when there is one)
@@ -96,10 +96,10 @@ class Client {
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    using Completion = std::function<void(Response)>;
+    using Completion = std::function<void(ClientResponse)>;
     // Starts a request; `done` runs exactly once, on an io_context thread, never inside this
     // call. After cancel_all() it completes at once with an error.
-    void async_send(Request request, Completion done);
+    void async_send(ClientRequest request, Completion done);
 
     // Completes every request in flight with the error "canceled" (promptly: their sockets
     // are closed on their strands), closes idle connections and refuses new requests.
