@@ -1,6 +1,7 @@
 // net::Server alone, on 127.0.0.1 and a free port, as raw clients see it: routing, limits
 // (431, 413, 415, 414), deadlines, the connection cap, async replies and stop().
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -317,12 +318,18 @@ TEST_CASE("1,000 half-sent connections do not delay a normal request") {
         REQUIRE(stalled.back().ok());
         REQUIRE(stalled.back().send_all("GET /hel"));
     }
-    auto began = std::chrono::steady_clock::now();
-    RawConnection c(s.port());
-    auto a = must_answer(c, get("/hello"));
-    auto took = std::chrono::steady_clock::now() - began;
-    CHECK(a.status == 200);
-    CHECK(took < 100ms);
+    // The median of five requests on new connections: one alone measured a scheduling hiccup
+    // of the sanitizer build as often as the server (121 ms once, with tests running beside).
+    std::vector<std::chrono::steady_clock::duration> took;
+    for (int i = 0; i < 5; ++i) {
+        auto began = std::chrono::steady_clock::now();
+        RawConnection c(s.port());
+        auto a = must_answer(c, get("/hello"));
+        took.push_back(std::chrono::steady_clock::now() - began);
+        CHECK(a.status == 200);
+    }
+    std::sort(took.begin(), took.end());
+    CHECK(took[2] < 100ms);
 }
 
 TEST_CASE("async replies answer later from another thread; blocking routes do not block I/O") {
