@@ -323,8 +323,8 @@ TEST_CASE("a failed TLS handshake is a readiness reason, not a fatal error", "[b
     REQUIRE(reason);
     // librdkafka words the same failure two ways ("SSL handshake failed: Disconnected", or
     // just "Disconnected" when it noticed while reading); both name the broker.
-    CHECK_THAT(*reason, Catch::Matchers::StartsWith("kafka TLS handshake failed: ssl://" +
-                                                    brokers + "/bootstrap: "));
+    CHECK_THAT(*reason, Catch::Matchers::StartsWith("kafka TLS handshake failed: ssl://" + brokers +
+                                                    "/bootstrap: "));
     // Not fatal: the producer still takes messages, which time out instead of being refused.
     std::promise<std::optional<etp::Error>> delivered;
     producer.produce({etp::bus::Topics().events(), "k", "v", {}},
