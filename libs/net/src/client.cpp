@@ -19,6 +19,7 @@
 #include <mutex>
 
 #include "etp/domain/error.hpp"
+#include "etp/net/message.hpp"
 
 namespace etp::net {
 
@@ -31,13 +32,6 @@ using ErrorCode = boost::system::error_code;
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 bool is_token(std::string_view s) {
     if (s.empty()) return false;
     return std::all_of(s.begin(), s.end(), [](unsigned char c) {
@@ -47,8 +41,8 @@ bool is_token(std::string_view s) {
 
 // A header a caller may not send: framing and connection management are the client's.
 bool client_owned(std::string_view name) {
-    std::string n = lower(name);
-    return n == "content-length" || n == "transfer-encoding" || n == "host" || n == "connection";
+    return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+           iequals(name, "host") || iequals(name, "connection");
 }
 
 bool valid_value(std::string_view value) {
@@ -81,9 +75,8 @@ std::string kib(std::size_t bytes) {
 // ---------------------------------------------------------------------------------------------
 
 std::optional<std::string> ClientResponse::header(std::string_view name) const {
-    std::string wanted = lower(name);
     for (const auto& [n, v] : headers)
-        if (lower(n) == wanted) return v;
+        if (iequals(n, name)) return v;
     return std::nullopt;
 }
 
@@ -455,7 +448,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
         bool agent = false;
         for (const auto& [name, value] : request_.headers) {
             if (!is_token(name) || !valid_value(value) || client_owned(name)) continue;
-            if (lower(name) == "user-agent") agent = true;
+            if (iequals(name, "user-agent")) agent = true;
             req.insert(name, value);
         }
         if (!agent) req.set(http::field::user_agent, "etp/1");

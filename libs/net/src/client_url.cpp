@@ -1,26 +1,16 @@
 #include "etp/net/client_url.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include "etp/net/message.hpp"
+
 namespace etp::net {
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
 
 std::optional<Url> parse_url(std::string_view url) {
     Url u;
     std::size_t sep = url.find("://");
     if (sep == std::string_view::npos) return std::nullopt;
-    u.scheme = lower(url.substr(0, sep));
+    u.scheme = ascii_lower(url.substr(0, sep));
     if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
     std::string_view rest = url.substr(sep + 3);
     std::size_t path_at = rest.find_first_of("/?#");
@@ -46,7 +36,7 @@ std::optional<Url> parse_url(std::string_view url) {
         if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     }
     if (u.host.empty()) return std::nullopt;
-    u.host = lower(u.host);
+    u.host = ascii_lower(u.host);
     u.port = u.scheme == "https" ? 443 : 80;
     if (!port_text.empty()) {
         auto [ptr, ec] =

@@ -19,6 +19,12 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
 namespace {
 
 const std::pair<std::string, std::string>* find(
@@ -110,6 +116,45 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
         out.emplace_back(percent_decode(key, true), percent_decode(value, true));
     }
     return out;
+}
+
+std::string_view status_title(int status) noexcept {
+    switch (status) {
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 411:
+            return "Length Required";
+        case 413:
+            return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
+        case 416:
+            return "Range Not Satisfiable";
+        case 422:
+            return "Unprocessable Content";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return status < 500 ? "Client Error" : "Server Error";
+    }
 }
 
 }  // namespace etp::net

@@ -13,43 +13,6 @@ namespace etp::net {
 
 namespace detail {
 
-std::string_view status_title(int status) noexcept {
-    switch (status) {
-        case 400:
-            return "Bad Request";
-        case 401:
-            return "Unauthorized";
-        case 403:
-            return "Forbidden";
-        case 404:
-            return "Not Found";
-        case 408:
-            return "Request Timeout";
-        case 409:
-            return "Conflict";
-        case 411:
-            return "Length Required";
-        case 413:
-            return "Content Too Large";
-        case 414:
-            return "URI Too Long";
-        case 415:
-            return "Unsupported Media Type";
-        case 416:
-            return "Range Not Satisfiable";
-        case 422:
-            return "Unprocessable Content";
-        case 431:
-            return "Request Header Fields Too Large";
-        case 500:
-            return "Internal Server Error";
-        case 503:
-            return "Service Unavailable";
-        default:
-            return status < 500 ? "Client Error" : "Server Error";
-    }
-}
-
 void default_error_renderer(const Request&, Response& response, const std::string& detail) {
     nlohmann::json body = {{"type", "about:blank"},
                            {"title", status_title(response.status)},

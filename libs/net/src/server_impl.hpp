@@ -52,7 +52,6 @@ struct ReplyTarget {
 };
 
 void default_error_renderer(const Request& request, Response& response, const std::string& detail);
-std::string_view status_title(int status) noexcept;
 
 }  // namespace detail
 

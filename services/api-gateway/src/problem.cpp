@@ -1,44 +1,13 @@
 #include "problem.hpp"
 
-namespace etp::gateway {
+#include "etp/net/message.hpp"
 
-std::string_view status_title(int status) {
-    switch (status) {
-        case 400:
-            return "Bad Request";
-        case 401:
-            return "Unauthorized";
-        case 403:
-            return "Forbidden";
-        case 404:
-            return "Not Found";
-        case 405:
-            return "Method Not Allowed";
-        case 409:
-            return "Conflict";
-        case 411:
-            return "Length Required";
-        case 413:
-            return "Content Too Large";
-        case 414:
-            return "URI Too Long";
-        case 416:
-            return "Range Not Satisfiable";
-        case 415:
-            return "Unsupported Media Type";
-        case 422:
-            return "Unprocessable Content";
-        case 503:
-            return "Service Unavailable";
-        default:
-            return status >= 500 ? "Internal Server Error" : "Bad Request";
-    }
-}
+namespace etp::gateway {
 
 nlohmann::json Problem::to_json() const {
     nlohmann::json j = {{"type", "about:blank"},
                         {"status", status},
-                        {"title", title.empty() ? std::string(status_title(status)) : title},
+                        {"title", title.empty() ? std::string(net::status_title(status)) : title},
                         {"detail", detail}};
     if (!errors.empty()) {
         j["errors"] = nlohmann::json::array();

@@ -20,6 +20,5 @@ struct Problem {
 
 // Maps an etp::Error kind to its HTTP status and a problem.
 Problem problem_from(const Error& error);
-std::string_view status_title(int status);
 
 }  // namespace etp::gateway

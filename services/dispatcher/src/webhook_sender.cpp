@@ -6,20 +6,14 @@
 
 #include "etp/domain/delivery_policy.hpp"
 #include "etp/domain/webhook_signature.hpp"
+#include "etp/net/message.hpp"
 
 namespace etp::dispatcher {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // Headers the platform sets itself; a target's custom headers cannot replace them.
 bool reserved_header(std::string_view name) {
-    std::string n = lower(name);
+    const std::string n = net::ascii_lower(name);
     return n == "content-type" || n == "content-length" || n == "host" || n == "webhook-id" ||
            n == "webhook-timestamp" || n == "webhook-signature" || n == "etp-test" ||
            n == "transfer-encoding" || n == "connection";

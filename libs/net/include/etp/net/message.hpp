@@ -62,6 +62,10 @@ struct Response {
 std::string percent_decode(std::string_view text, bool plus_as_space);
 // "a=1&b=x+y" into pairs, each side decoded with '+' as a space.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+// ASCII case: header names, URL schemes and host names.
 bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string ascii_lower(std::string_view text);
+// The reason phrase of a status ("Not Found"); "Client Error" or "Server Error" for others.
+std::string_view status_title(int status) noexcept;
 
 }  // namespace etp::net
