@@ -93,3 +93,28 @@ etp_log_tail() {
 etp_free_port() {
     /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# The archive apt installs this release's main packages from: the first URI listed for the
+# release's own suite (not -updates or -security), in one-line or deb822 sources. Arguments:
+# the release or suite (default: this machine's release) and the source files (default: this
+# machine's).
+etp_apt_archive_uri() {
+    local release=${1:-$(. /etc/os-release && echo "${VERSION_CODENAME:-}")} file files=()
+    [[ -n $release ]] || return 0
+    (($# > 1)) && shift || set -- /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+        /etc/apt/sources.list.d/*.sources
+    for file in "$@"; do
+        [[ -r $file ]] && files+=("$file")
+    done
+    ((${#files[@]} > 0)) || return 0
+    awk -v release="$release" '
+        function found(uri) { sub(/\/+$/, "", uri); print uri; exit }
+        $1 == "deb" {
+            i = 2
+            if ($i ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+            if ($(i + 1) == release) found($i)
+        }
+        /^URIs:/ {uris = $2}
+        /^Suites:/ {for (j = 2; j <= NF; j++) if ($j == release && uris != "") found(uris)}
+        /^[[:space:]]*$/ {uris = ""}' "${files[@]}"
+}
