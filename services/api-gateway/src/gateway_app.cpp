@@ -75,6 +75,8 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
     add_fire_routes(http, ctx);
     add_event_routes(http, ctx);
     add_api_key_routes(http, ctx);
+    add_preview_routes(http);
+    add_whoami_route(http, auth);
     add_docs_routes(http, config.swagger_ui_dir);
     host.add(http);
     return host.run(shutdown);

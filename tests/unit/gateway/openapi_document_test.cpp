@@ -151,6 +151,9 @@ TEST_CASE("the document has exactly the routes of the REST API") {
         "get /openapi.json",
         "get /docs",
         "get /docs/assets/{file}",
+        "post /api/v1/schedules/preview",
+        "post /api/v1/filters/test",
+        "get /api/v1/whoami",
     };
     std::set<std::string> actual;
     std::set<std::string> operation_ids;
@@ -191,7 +194,8 @@ TEST_CASE("every operation documents its answers, errors as problem+json") {
         bool secured = !security.empty();
         if (secured) {
             CHECK(responses.contains("401"));
-            CHECK(responses.contains("403"));
+            // Any valid key may ask whoami: there is no scope to lack.
+            if (op.path != "/api/v1/whoami") CHECK(responses.contains("403"));
             std::string description = op.node->value("description", "");
             CHECK(description.find("Scope: `") != std::string::npos);
         } else {
