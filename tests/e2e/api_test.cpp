@@ -1191,14 +1191,14 @@ TEST_CASE("filter test: a cdc filter against a sample change, as cdc-capture mat
 
     auto res = api().post("/api/v1/filters/test",
                           {{"filter", {{"after", {{"status", "down"}}}}},
-                           {"change", {{"op", "x"}, {"before", 5}, {"extra", true}}},
+                           {"change", {{"op", "x"}, {"before", 5}, {"a/b~c", true}}},
                            {"operations", {"upsert"}}});
     REQUIRE(res);
     CHECK(res->status == 400);
     auto got = pointers(json::parse(res->body));
     CHECK(std::set<std::string>(got.begin(), got.end()) ==
           std::set<std::string>{"/filter/after/status", "/change/op", "/change/before",
-                                "/change/extra", "/operations"});
+                                "/change/a~1b~0c", "/operations"});
     res = api().post("/api/v1/filters/test", json::object());
     REQUIRE(res);
     CHECK(res->status == 400);

@@ -43,7 +43,7 @@ function sourceBadge(e) {
 export function EventsTable({ state, showTrigger = true }) {
   if (state.problem && !state.items) return html`<${Errors} problem=${state.problem} />`;
   if (!state.items) return html`<p class="muted">Loading…</p>`;
-  return html`<p class="skip" aria-live="polite">${state.added > 0 ? `${state.added} new event${state.added === 1 ? '' : 's'}` : ''}</p>
+  return html`<p class="sr-only" aria-live="polite">${state.added > 0 ? `${state.added} new event${state.added === 1 ? '' : 's'}` : ''}</p>
     ${state.items.length === 0 ? html`<p class="muted">No events.</p>` : html`<div class="table-wrap"><table class="stack" data-testid="events-table">
     <thead><tr><th scope="col">Triggered</th>${showTrigger && html`<th scope="col">Trigger</th>`}<th scope="col">Source</th><th scope="col">Status</th><th scope="col">Event</th></tr></thead>
     <tbody>${state.items.map((e) => html`<tr key=${e.id} class=${state.fresh.has(e.id) ? 'new' : ''}>
@@ -51,7 +51,7 @@ export function EventsTable({ state, showTrigger = true }) {
       ${showTrigger && html`<td data-label="Trigger"><a href=${'#/triggers/' + e.trigger.id}>${e.trigger.name}</a> <span class="muted">${e.trigger.type}</span></td>`}
       <td data-label="Source">${sourceBadge(e)}</td>
       <td data-label="Status"><${Badge} kind=${e.status === 'active' ? 'ok' : ''}>${e.status}<//></td>
-      <td data-label="Event"><a href=${'#/events/' + e.id}><code>${e.id.slice(0, 13)}…</code><span class="skip"> ${e.id}</span></a></td>
+      <td data-label="Event"><a href=${'#/events/' + e.id}><code>${e.id.slice(0, 13)}…</code><span class="sr-only"> ${e.id}</span></a></td>
     </tr>`)}</tbody></table></div>`}`;
 }
 

@@ -135,7 +135,7 @@ function Secrets({ trigger, can }) {
     ${shown && html`<div class="notice ok" role="status"><p>The new secret, shown this once:</p><p class="secret" data-testid="new-secret">${shown}</p></div>`}
     <${Errors} problem=${problem} />
     ${items && (items.length === 0 ? html`<p class="muted">None.</p>` : html`<div class="table-wrap"><table class="stack">
-      <thead><tr><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Expires</th>${can.write && html`<th scope="col"><span class="skip">Actions</span></th>`}</tr></thead>
+      <thead><tr><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Expires</th>${can.write && html`<th scope="col"><span class="sr-only">Actions</span></th>`}</tr></thead>
       <tbody>${items.map((s) => html`<tr><td data-label="Prefix"><code>${s.prefix}</code></td><td data-label="Created">${time(s.created_at)}</td>
         <td data-label="Expires">${s.expires_at ? time(s.expires_at) : 'never'}</td>
         ${can.write && html`<td><button class="danger" onClick=${() => remove(s)} aria-label=${'Delete secret ' + s.prefix}>Delete</button></td>`}</tr>`)}</tbody></table></div>`)}
@@ -269,7 +269,7 @@ function scheduleOf(f) {
 }
 
 // The request body, or throws {errors} for JSON editors that do not hold JSON.
-function toBody(f, editing) {
+function toBody(f) {
   const errors = [];
   const parse = (text, pointer, opts) => {
     try { return parseJson(text, pointer, opts); } catch (e) { errors.push(e); return undefined; }
@@ -302,7 +302,6 @@ function toBody(f, editing) {
     max_backoff_ms: num(f.retry_max_backoff_ms),
   };
   if (errors.length) throw { errors };
-  void editing;
   return body;
 }
 
@@ -395,7 +394,7 @@ export function TriggerForm({ id }) {
     e.preventDefault();
     setProblem(null);
     let body;
-    try { body = toBody(f, !!id); } catch (x) {
+    try { body = toBody(f); } catch (x) {
       setProblem({ message: 'Some fields do not hold JSON', errors: x.errors });
       focusInvalid();
       return;

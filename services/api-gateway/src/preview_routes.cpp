@@ -3,7 +3,9 @@
 // domain code that the scheduler and cdc-capture run (SchedulePlan, FilterPattern).
 #include <algorithm>
 #include <array>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "etp/domain/error.hpp"
 #include "etp/domain/filter_pattern.hpp"
@@ -21,13 +23,27 @@ using nlohmann::json;
 constexpr std::int64_t kDefaultPreviewCount = 5;
 constexpr std::int64_t kMaxPreviewCount = 100;
 
+// A key as a JSON pointer token (RFC 6901): '~' is "~0" and '/' is "~1".
+std::string pointer_token(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
 // Every key of `body` that is not in `known` as an "unknown field" problem.
 template <std::size_t N>
 void reject_unknown(const json& body, const std::array<std::string_view, N>& known,
                     const std::string& pointer, std::vector<FieldError>& errors) {
     for (const auto& [key, value] : body.items())
         if (std::find(known.begin(), known.end(), key) == known.end())
-            errors.push_back({pointer + "/" + key, "unknown field"});
+            errors.push_back({pointer + "/" + pointer_token(key), "unknown field"});
 }
 
 json preview(const json& body) {
