@@ -43,6 +43,11 @@ TEST_CASE("the web console in headless Chromium") {
     const std::string source = ETP_SOURCE_DIR;
     const std::string node = find_on_path("node");
     if (node.empty()) FAIL("node is not on PATH: scripts/install-deps installs Debian's nodejs");
+    // playwright-core 1.65 needs Node.js 20 or newer (Debian 12's own nodejs is 18).
+    auto version = etp::testing::run_command(node, {"--version"}, {}, 30s);
+    const int major = version.out.size() > 1 ? std::atoi(version.out.c_str() + 1) : 0;
+    if (major < 20)
+        FAIL("node " + version.out + " is too old: playwright-core needs Node.js 20 or newer");
     const char* chromium_env = std::getenv("ETP_CHROMIUM");
     const std::string chromium = chromium_env != nullptr ? chromium_env : "/usr/bin/chromium";
     if (!fs::exists(chromium))

@@ -37,6 +37,7 @@ std::string base64(const unsigned char* data, std::size_t size) {
     return out;
 }
 
+// The console's files and the npm modules it imports, each read once (DocsAssets). Thread-safe.
 class ConsoleFiles {
  public:
     ConsoleFiles(const std::string& console_dir, const std::string& vendor_dir)
@@ -53,14 +54,17 @@ class ConsoleFiles {
             return "the web console is not installed: CONSOLE_DIR is not set (the repository's "
                    "web/console directory)";
         if (!app_.get(kIndex))
-            return "the web console is not installed: CONSOLE_DIR (" + console_dir_ +
-                   ") holds no index.html";
-        for (std::size_t i = 0; i < kVendorFiles.size(); ++i)
-            if (!vendor_[i]->get(kVendorFiles[i].name))
-                return "the web console's npm packages are missing: CONSOLE_VENDOR_DIR (" +
-                       (vendor_dir_.empty() ? std::string("not set") : vendor_dir_) + ") lacks " +
-                       std::string(kVendorFiles[i].dir) + "/" + std::string(kVendorFiles[i].name) +
-                       " (run scripts/install-deps)";
+            return "the web console is not installed: CONSOLE_DIR holds no index.html";
+        // Names within node_modules only: the answer is public, the directories are not.
+        for (std::size_t i = 0; i < kVendorFiles.size(); ++i) {
+            if (vendor_[i]->get(kVendorFiles[i].name)) continue;
+            if (vendor_dir_.empty())
+                return "the web console's npm packages are missing: CONSOLE_VENDOR_DIR is not set "
+                       "(a node_modules directory; run scripts/install-deps)";
+            return "the web console's npm packages are missing: CONSOLE_VENDOR_DIR lacks " +
+                   std::string(kVendorFiles[i].dir) + "/" + std::string(kVendorFiles[i].name) +
+                   " (run scripts/install-deps)";
+        }
         return std::nullopt;
     }
 
