@@ -294,6 +294,30 @@ await scenario('cron-dark', { colorScheme: 'dark' }, async (page) => {
   await page.getByRole('heading', { name: `nightly berlin ${stamp}` }).waitFor();
   await page.getByText('cron 30 2 * * * (Europe/Berlin').waitFor();
 
+  // Deactivate, activate, edit, and delete behind a confirmation (Escape cancels it).
+  await page.getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByRole('status').filter({ hasText: 'Deactivated.' }).waitFor();
+  await page.getByRole('button', { name: 'Activate', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Activated.' }).waitFor();
+  await page.getByRole('link', { name: 'Edit', exact: true }).click();
+  await page.getByRole('heading', { name: 'Edit trigger' }).waitFor();
+  const cron = page.getByLabel('Cron', { exact: true });
+  await cron.waitFor();
+  assert.equal(await cron.inputValue(), '30 2 * * *');
+  await cron.fill('0 3 * * *');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('cron 0 3 * * * (Europe/Berlin').waitFor();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this trigger?' });
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Delete trigger' }).click();
+  await page.getByRole('heading', { name: 'Triggers' }).waitFor();
+  await page.getByRole('link', { name: triggerName }).waitFor();  // the list has loaded
+  assert.equal(await page.getByRole('link', { name: `nightly berlin ${stamp}` }).count(), 0);
+
   // cdc: the filter editor's test against a sample change.
   await page.getByRole('link', { name: 'Triggers', exact: true }).click();
   await page.getByRole('link', { name: 'New trigger' }).click();
