@@ -1097,3 +1097,142 @@ TEST_CASE("api keys: scopes are enforced, the secret is shown once, revocation t
     CHECK(bad->status == 400);
     CHECK(pointers(body_of(bad)) == std::vector<std::string>{"/name", "/scopes/0", "/x"});
 }
+
+TEST_CASE("schedule preview: the next fire times in the schedule's zone, across a DST change") {
+    // Berlin moves from 02:00 to 03:00 on 2031-03-30: 02:30 does not exist that day and fires
+    // when the clock jumps; from the 31st the offset is +02:00.
+    auto res = api().post("/api/v1/schedules/preview",
+                          {{"schedule", {{"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}}},
+                           {"count", 5},
+                           {"after", "2031-03-28T00:00:00Z"}});
+    REQUIRE(res);
+    INFO(res->body);
+    REQUIRE(res->status == 200);
+    json body = json::parse(res->body);
+    CHECK(body["timezone"] == "Europe/Berlin");
+    CHECK(body["times"] == json::parse(R"([
+        {"at": "2031-03-28T01:30:00.000000Z", "local": "2031-03-28T02:30:00+01:00"},
+        {"at": "2031-03-29T01:30:00.000000Z", "local": "2031-03-29T02:30:00+01:00"},
+        {"at": "2031-03-30T01:00:00.000000Z", "local": "2031-03-30T03:00:00+02:00"},
+        {"at": "2031-03-31T00:30:00.000000Z", "local": "2031-03-31T02:30:00+02:00"},
+        {"at": "2031-04-01T00:30:00.000000Z", "local": "2031-04-01T02:30:00+02:00"}])"));
+
+    // An interval counts from `after` (the trigger's creation), or from start_at.
+    body =
+        body_of(api().post("/api/v1/schedules/preview", {{"schedule", {{"interval_seconds", 3600}}},
+                                                         {"count", 2},
+                                                         {"after", "2030-01-01T00:00:00Z"}}));
+    CHECK(body["times"] == json::parse(R"([
+        {"at": "2030-01-01T01:00:00.000000Z", "local": "2030-01-01T01:00:00+00:00"},
+        {"at": "2030-01-01T02:00:00.000000Z", "local": "2030-01-01T02:00:00+00:00"}])"));
+    // Without count: five. A one-time schedule whose instant has passed: none.
+    body = body_of(api().post("/api/v1/schedules/preview", {{"schedule", {{"cron", "@hourly"}}}}));
+    CHECK(body["times"].size() == 5);
+    body = body_of(
+        api().post("/api/v1/schedules/preview", {{"schedule", {{"at", "2020-01-01T00:00:00Z"}}}}));
+    CHECK(body["times"] == json::array());
+
+    // Every problem at once, each at its field.
+    res = api().post("/api/v1/schedules/preview",
+                     {{"schedule", {{"cron", "61 * * * *"}, {"timezone", "Mars/Olympus"}}},
+                      {"count", 0},
+                      {"after", "soon"},
+                      {"colour", "red"}});
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(res->get_header_value("Content-Type") == "application/problem+json");
+    auto got = pointers(json::parse(res->body));
+    CHECK(std::set<std::string>(got.begin(), got.end()) ==
+          std::set<std::string>{"/schedule/cron", "/schedule/timezone", "/count", "/after",
+                                "/colour"});
+    res = api().post("/api/v1/schedules/preview", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(pointers(json::parse(res->body)) == std::vector<std::string>{"/schedule"});
+    res = api().post("/api/v1/schedules/preview",
+                     {{"schedule", {{"cron", "* * * * *"}, {"interval_seconds", 5}}}});
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(pointers(json::parse(res->body)) == std::vector<std::string>{"/schedule"});
+    CHECK(request("POST", "/api/v1/schedules/preview", "")->status == 401);
+}
+
+TEST_CASE("filter test: a cdc filter against a sample change, as cdc-capture matches it") {
+    const json filter = json::parse(
+        R"({"op": ["u"], "after": {"status": ["down"]}, "before": {"status": [{"anything-but": "down"}]}})");
+    auto test = [](const json& body) {
+        auto res = api().post("/api/v1/filters/test", body);
+        REQUIRE(res);
+        INFO(res->body);
+        REQUIRE(res->status == 200);
+        return json::parse(res->body);
+    };
+    json change = {{"op", "u"},
+                   {"table", "public.monitors"},
+                   {"before", {{"id", 7}, {"status", "up"}}},
+                   {"after", {{"id", 7}, {"status", "down"}}}};
+    CHECK(test({{"filter", filter}, {"change", change}}) ==
+          json({{"matches", true}, {"filter_matches", true}, {"operation_matches", true}}));
+    change["after"]["status"] = "up";
+    CHECK(test({{"filter", filter}, {"change", change}})["matches"] == false);
+    change["after"]["status"] = "down";
+    // The operations of the definition count too.
+    CHECK(test({{"filter", filter}, {"change", change}, {"operations", {"insert"}}}) ==
+          json({{"matches", false}, {"filter_matches", true}, {"operation_matches", false}}));
+    // An insert has no before: anything-but does not match an absent field.
+    CHECK(
+        test({{"filter", filter},
+              {"change",
+               {{"op", "c"}, {"before", nullptr}, {"after", {{"status", "down"}}}}}})["matches"] ==
+        false);
+    // No filter: every change of a watched operation.
+    CHECK(test({{"filter", nullptr},
+                {"change", {{"op", "d"}, {"before", {{"id", 1}}}}}})["matches"] == true);
+
+    auto res = api().post("/api/v1/filters/test",
+                          {{"filter", {{"after", {{"status", "down"}}}}},
+                           {"change", {{"op", "x"}, {"before", 5}, {"a/b~c", true}}},
+                           {"operations", {"upsert"}}});
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    auto got = pointers(json::parse(res->body));
+    CHECK(std::set<std::string>(got.begin(), got.end()) ==
+          std::set<std::string>{"/filter/after/status", "/change/op", "/change/before",
+                                "/change/a~1b~0c", "/operations"});
+    res = api().post("/api/v1/filters/test", json::object());
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    got = pointers(json::parse(res->body));
+    CHECK(std::set<std::string>(got.begin(), got.end()) ==
+          std::set<std::string>{"/filter", "/change"});
+}
+
+TEST_CASE("whoami answers the key's scopes; the trigger list filters by name") {
+    CHECK(body_of(api().get("/api/v1/whoami")) == json({{"scopes", {"admin"}}}));
+    std::string key = body_of(
+        api().post("/api/v1/api-keys", {{"name", "who"}, {"scopes", {"fire", "read"}}}))["key"];
+    auto res = request("GET", "/api/v1/whoami", key);
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto scopes = json::parse(res->body)["scopes"].get<std::vector<std::string>>();
+    CHECK(std::set<std::string>(scopes.begin(), scopes.end()) ==
+          std::set<std::string>{"fire", "read"});
+    CHECK(request("GET", "/api/v1/whoami", "")->status == 401);
+    CHECK(
+        request("GET", "/api/v1/whoami", "etp_0000000000000000000000000000000000000000")->status ==
+        401);
+
+    std::string a = create({{"name", "Name Filter 100% Alpha"}, {"type", "api"}});
+    std::string b = create({{"name", "name filter beta"}, {"type", "api"}});
+    auto names = [](const std::string& query) {
+        std::set<std::string> out;
+        const json page = body_of(api().get("/api/v1/triggers?" + query));  // outlives the loop
+        for (const auto& t : page["items"]) out.insert(t["id"].get<std::string>());
+        return out;
+    };
+    CHECK(names("name=NAME%20FILTER") == std::set<std::string>{a, b});
+    CHECK(names("name=filter%20beta") == std::set<std::string>{b});
+    CHECK(names("name=100%25") == std::set<std::string>{a});      // '%' is a plain character
+    CHECK(names("name=filter_beta") == std::set<std::string>{});  // and so is '_'
+    CHECK(body_of(api().get("/api/v1/triggers?name=name%20filter&type=api"))["total"] == 2);
+}

@@ -78,6 +78,8 @@ void collect(std::vector<FieldError>& errors, Check check) {
     }
 }
 
+}  // namespace
+
 std::optional<Schedule> parse_schedule(const json& node, const std::string& pointer,
                                        std::vector<FieldError>& errors) {
     JsonReader r(node, pointer, errors);
@@ -121,6 +123,8 @@ std::optional<Schedule> parse_schedule(const json& node, const std::string& poin
     if (errors.size() != errors_before) return std::nullopt;
     return s;
 }
+
+namespace {
 
 std::optional<CdcSpec> parse_cdc(const json& node, const std::string& pointer,
                                  std::vector<FieldError>& errors) {

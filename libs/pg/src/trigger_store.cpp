@@ -251,16 +251,19 @@ TriggerPage TriggerStore::list(Connection& conn, const TriggerFilter& filter, st
                                std::int64_t page_size) {
     Params params = {filter.type ? Param(std::string(to_string(*filter.type))) : std::nullopt,
                      filter.active ? Param(*filter.active ? "true" : "false") : std::nullopt,
+                     filter.name_contains ? Param(*filter.name_contains) : std::nullopt,
                      std::to_string(page_size), std::to_string((page - 1) * page_size)};
+    // strpos, not LIKE: the text is matched as it is, '%' and '_' included.
     constexpr std::string_view kWhere =
-        "WHERE ($1::text IS NULL OR t.type = $1) AND ($2::boolean IS NULL OR t.active = $2)";
+        "WHERE ($1::text IS NULL OR t.type = $1) AND ($2::boolean IS NULL OR t.active = $2) "
+        "AND ($3::text IS NULL OR strpos(lower(t.name), lower($3)) > 0)";
     Result rows =
         conn.exec(select_joined(std::string(kWhere) +
-                                " ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4"),
+                                " ORDER BY t.created_at DESC, t.id DESC LIMIT $4 OFFSET $5"),
                   params);
     TriggerPage out;
     for (int i = 0; i < rows.rows(); ++i) out.items.push_back(row_to_trigger(rows, i));
-    params.resize(2);
+    params.resize(3);
     out.total =
         conn.exec("SELECT count(*) FROM triggers t " + std::string(kWhere), params).integer(0, 0);
     return out;

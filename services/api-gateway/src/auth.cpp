@@ -73,8 +73,7 @@ std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
     return scopes;
 }
 
-void Authenticator::require(const net::Request& req, Scope scope) {
-    if (scope == Scope::kPublic) return;
+std::vector<Scope> Authenticator::scopes(const net::Request& req) {
     std::string key = req.get_header_value("X-API-Key");
     if (key.empty()) {
         std::string auth = req.get_header_value("Authorization");
@@ -87,10 +86,18 @@ void Authenticator::require(const net::Request& req, Scope scope) {
     if (key.size() > 256) throw HttpError(401, "the API key is not valid");
     Digest digest = sha256(key);
     if (has_admin_key_ && CRYPTO_memcmp(digest.data(), admin_digest_.data(), digest.size()) == 0)
-        return;  // the bootstrap admin key holds every scope
-    std::vector<Scope> scopes = scopes_of(digest);
-    if (scopes.empty()) throw HttpError(401, "the API key is not valid");
-    auto has = [&](Scope s) { return std::find(scopes.begin(), scopes.end(), s) != scopes.end(); };
+        return {Scope::kAdmin};  // the bootstrap admin key holds every scope
+    std::vector<Scope> granted = scopes_of(digest);
+    if (granted.empty()) throw HttpError(401, "the API key is not valid");
+    return granted;
+}
+
+void Authenticator::require(const net::Request& req, Scope scope) {
+    if (scope == Scope::kPublic) return;
+    std::vector<Scope> granted = scopes(req);
+    auto has = [&](Scope s) {
+        return std::find(granted.begin(), granted.end(), s) != granted.end();
+    };
     bool allowed =
         has(Scope::kAdmin) || has(scope) || (scope == Scope::kRead && has(Scope::kWrite));
     if (!allowed)

@@ -34,6 +34,9 @@ class Authenticator {
     Authenticator(const std::string& admin_key, pg::Pool& pool);
     // Throws HttpError 401 (no or unknown key) or 403 (the key lacks the scope).
     void require(const net::Request& req, Scope scope);
+    // The scopes of the request's key, as granted (admin for the bootstrap key). Throws
+    // HttpError 401 when there is no key or it is unknown or revoked.
+    std::vector<Scope> scopes(const net::Request& req);
 
  private:
     struct Cached {

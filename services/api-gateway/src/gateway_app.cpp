@@ -1,5 +1,6 @@
 #include "gateway_app.hpp"
 
+#include "console_routes.hpp"
 #include "docs_routes.hpp"
 #include "etp/pg/migrations.hpp"
 #include "etp/runtime/log.hpp"
@@ -75,7 +76,10 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
     add_fire_routes(http, ctx);
     add_event_routes(http, ctx);
     add_api_key_routes(http, ctx);
+    add_preview_routes(http);
+    add_whoami_route(http, auth);
     add_docs_routes(http, config.swagger_ui_dir);
+    add_console_routes(http, config.console_dir, config.console_vendor_dir);
     host.add(http);
     return host.run(shutdown);
 }

@@ -35,6 +35,14 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
               "directory of npm's swagger-ui-dist, served at /docs (scripts/install-deps installs "
               "it under node_modules/)",
               config.swagger_ui_dir)
+        .text("CONSOLE_DIR", "",
+              "directory of the web console's files, served at /console (the repository's "
+              "web/console)",
+              config.console_dir)
+        .text("CONSOLE_VENDOR_DIR", "",
+              "node_modules directory holding npm's preact and htm, which the console imports "
+              "(scripts/install-deps installs them)",
+              config.console_vendor_dir)
         .integer("ETP_ALLOW_PRIVATE_TARGETS", 0,
                  "1 accepts webhook targets on localhost and on loopback, private and link-local "
                  "addresses (development and tests); 0 refuses them with 400",

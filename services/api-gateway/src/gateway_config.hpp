@@ -19,6 +19,8 @@ struct GatewayConfig {
     std::chrono::milliseconds http_idle_timeout{60'000};
     std::string admin_key;
     std::string swagger_ui_dir;
+    std::string console_dir;         // the repository's web/console
+    std::string console_vendor_dir;  // a node_modules directory holding preact and htm
     // 1: webhook targets may be loopback, private or link-local addresses (development, tests).
     std::int64_t allow_private_targets = 0;
     std::string cdc_source_url;

@@ -37,5 +37,9 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx);
 void add_fire_routes(HttpServer& server, GatewayContext& ctx);
 void add_event_routes(HttpServer& server, GatewayContext& ctx);
 void add_api_key_routes(HttpServer& server, GatewayContext& ctx);
+// POST /schedules/preview and POST /filters/test: a definition's parts tried without saving.
+void add_preview_routes(HttpServer& server);
+// GET /whoami: the scopes of the caller's key (the console shows only what they allow).
+void add_whoami_route(HttpServer& server, Authenticator& auth);
 
 }  // namespace etp::gateway

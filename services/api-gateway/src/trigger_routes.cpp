@@ -117,6 +117,11 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    pg::TriggerFilter filter;
                    filter.type = type_param(req);
                    filter.active = query_bool(req, "active");
+                   if (auto name = query_text(req, "name"); name && !name->empty()) {
+                       if (name->size() > 200)
+                           throw bad_query("name", "must be at most 200 characters");
+                       filter.name_contains = std::move(*name);
+                   }
                    std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
                    std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
                    pg::TriggerPage result;

@@ -99,6 +99,10 @@ TriggerSpec parse_trigger_spec(const nlohmann::json& body);
 
 // JSON of the parts stored as jsonb (schedule, cdc, target without secret, retry), and back.
 nlohmann::json schedule_to_json(const Schedule& schedule);
+// A schedule object (as in a definition), validated like a definition's; each problem is
+// appended to `errors` under `pointer` (e.g. "/schedule"). Nullopt when it is not valid.
+std::optional<Schedule> parse_schedule(const nlohmann::json& node, const std::string& pointer,
+                                       std::vector<FieldError>& errors);
 nlohmann::json cdc_to_json(const CdcSpec& cdc);
 nlohmann::json target_to_json(const Target& target);  // without the secret
 // A target object (as in a definition, or target_to_json plus "secret"), validated like a

@@ -23,6 +23,7 @@ namespace etp::pg {
 struct TriggerFilter {
     std::optional<TriggerType> type;
     std::optional<bool> active;
+    std::optional<std::string> name_contains;  // case-insensitive substring of the name
 };
 
 struct TriggerPage {
