@@ -7,6 +7,8 @@
 #endif
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/constraint_builder.hpp>
+#include <valijson/constraints/concrete_constraints.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
@@ -16,10 +18,13 @@
 #include <cctype>
 #include <locale>
 #include <map>
+#include <memory>
+#include <new>
 #include <optional>
 #include <regex>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "json_reader.hpp"
@@ -47,6 +52,17 @@ constexpr std::size_t kMaxPayloadDepth = 128;
 constexpr std::size_t kMaxPatternPropertyName = 256;
 // Longest string checked against a date/time `format`: valid ones are far shorter.
 constexpr std::size_t kMaxFormatLength = 64;
+constexpr std::size_t kMaxListedViolations = PayloadSchema::kMaxListedViolations;
+// valijson records every violation it finds (one or two per item of a long array, each with
+// its path) before it returns; it is stopped once it has recorded this many (see StopCollecting).
+constexpr std::size_t kMaxRecordedViolations = 1000;
+// Repeated items one `uniqueItems` array lists (then one entry counts the rest).
+constexpr std::size_t kMaxUniqueItemsReports = 10;
+// `uniqueItems: true` becomes this keyword, checked by UniqueItems below instead of valijson's
+// pairwise comparison (quadratic in the array's length, one error per equal pair).
+constexpr const char* kUniqueItemsKeyword = "x-etp-unique-items";
+// Added to every schema object: checks whether valijson has recorded enough (StopCollecting).
+constexpr const char* kStopKeyword = "x-etp-stop-collecting";
 
 // libstdc++'s default regex matcher recurses once per character and overflows the stack on
 // long strings (~100k characters for "^[a-z]+$"). Its polynomial mode (an NFA simulation, a GNU
@@ -89,13 +105,21 @@ class SchemaCheck {
     //   {"if": {"type": "string", "maxLength": 64}, "then": {"format": f},
     //    "else": {"if": {"type": "string"}, "then": {"maxLength": 64}}}
     // and formats valijson does not check (all but date, time, date-time) are dropped.
+    // `uniqueItems: true` becomes kUniqueItemsKeyword (see UniqueItems), and every schema
+    // object gets kStopKeyword (see StopCollecting).
     json prepared() const {
         static const std::set<std::string> kChecked = {"date", "time", "date-time"};
         json copy = root_;
         for (const json* node : order_) {
+            json& schema = copy.at(json::json_pointer(where_.at(node)));
+            schema.erase(kUniqueItemsKeyword);  // only ever set below
+            schema[kStopKeyword] = true;
+            if (const json* unique = member(*node, "uniqueItems"); unique && unique->is_boolean()) {
+                schema.erase("uniqueItems");
+                if (unique->get<bool>()) schema[kUniqueItemsKeyword] = true;
+            }
             const json* format = member(*node, "format");
             if (format == nullptr || !format->is_string()) continue;  // valijson reports those
-            json& schema = copy.at(json::json_pointer(where_.at(node)));
             json short_string = {{"type", "string"}, {"maxLength", kMaxFormatLength}};
             json guarded = {
                 {"if", short_string},
@@ -383,6 +407,140 @@ std::optional<FieldError> precheck(const json& payload, bool limit_names) {
     return std::nullopt;
 }
 
+// A hash that agrees with valijson's strict equality (Adapter::equalTo(other, true)): numbers
+// compare by their double value, object members in any order. The payload's depth is checked
+// before validation, so the recursion is bounded.
+std::size_t value_hash(const valijson::adapters::Adapter& value) {
+    constexpr std::size_t kMix = 0x9e3779b97f4a7c15ULL;
+    auto mix = [](std::size_t seed, std::size_t h) {
+        return seed ^ (h + kMix + (seed << 6) + (seed >> 2));
+    };
+    if (value.isNull()) return 0x6e756c6cULL;
+    if (value.isBool()) return value.getBool() ? 0x74727565ULL : 0x66616c73ULL;
+    if (value.isNumber()) {
+        double number = value.getNumber();
+        if (number == 0) number = 0;  // -0.0 equals 0.0
+        return mix(1, std::hash<double>{}(number));
+    }
+    if (value.isString()) return mix(2, std::hash<std::string>{}(value.getString()));
+    if (value.isArray()) {
+        std::size_t h = 3;
+        value.applyToArray([&](const valijson::adapters::Adapter& item) {
+            h = mix(h, value_hash(item));
+            return true;
+        });
+        return h;
+    }
+    std::size_t h = 4;
+    value.applyToObject([&](const std::string& name, const valijson::adapters::Adapter& member) {
+        h += mix(std::hash<std::string>{}(name), value_hash(member));  // a sum: order-free
+        return true;
+    });
+    return h;
+}
+
+// `uniqueItems: true`, checked in linear expected time: each item is hashed, and compared with
+// valijson's strict equality only to the distinct earlier items of the same hash. A repeated
+// item is reported once, against the first item it equals; after kMaxUniqueItemsReports of
+// them one entry counts the rest. Items crafted to share a hash cannot make it quadratic: after 8
+// comparisons per item (plus 1,000) it stops and reports that the array could not be checked.
+class UniqueItems final : public valijson::constraints::PolyConstraint {
+ public:
+    bool validate(const valijson::adapters::Adapter& target,
+                  const std::vector<std::string>& context,
+                  valijson::ValidationResults* results) const override {
+        const auto* array = dynamic_cast<const valijson::adapters::NlohmannJsonAdapter*>(&target);
+        if (array == nullptr)
+            throw Error(ErrorKind::kInternal, "uniqueItems: the payload is not nlohmann::json");
+        if (!array->isArray()) return true;
+        std::vector<valijson::adapters::NlohmannJsonAdapter> items;
+        items.reserve(array->getArraySize());
+        for (const auto& item : array->asArray()) items.push_back(item);
+        // hash -> indexes of the distinct items seen with it
+        std::unordered_map<std::size_t, std::vector<std::size_t>> seen;
+        std::size_t budget = 8 * items.size() + 1000;
+        std::size_t reported = 0;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            std::vector<std::size_t>& same_hash = seen[value_hash(items[i])];
+            std::optional<std::size_t> equal;
+            for (std::size_t j : same_hash) {
+                if (budget == 0) {
+                    if (results != nullptr)
+                        results->pushError(context,
+                                           "Has too many items that are alike to be checked "
+                                           "against the 'uniqueItems' constraint.");
+                    return false;
+                }
+                --budget;
+                if (items[j].equalTo(items[i], true)) {
+                    equal = j;
+                    break;
+                }
+            }
+            if (!equal) {
+                same_hash.push_back(i);
+                continue;
+            }
+            if (results == nullptr) return false;
+            if (reported++ < kMaxUniqueItemsReports)
+                results->pushError(context, "Elements at indexes #" + std::to_string(*equal) +
+                                                " and #" + std::to_string(i) +
+                                                " violate uniqueness constraint.");
+        }
+        if (reported > kMaxUniqueItemsReports)
+            results->pushError(context, std::to_string(reported - kMaxUniqueItemsReports) +
+                                            " more items repeat earlier ones.");
+        return reported == 0;
+    }
+
+ private:
+    valijson::constraints::Constraint* cloneInto(void* where) const override {
+        return new (where) UniqueItems(*this);
+    }
+    std::size_t sizeOf() const override { return sizeof(UniqueItems); }
+};
+
+class UniqueItemsBuilder final : public valijson::ConstraintBuilder {
+ public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter&) const override {
+        return new UniqueItems();
+    }
+};
+
+// The results validate() collects violations into on this thread, while it does (else null).
+thread_local const valijson::ValidationResults* t_collecting = nullptr;
+
+struct EnoughViolations {};
+
+// valijson keeps going after a violation when it records them, so a long array that fails an
+// `items` schema records one per item. Custom constraints run after a schema's own, once per
+// value checked against it: this one ends the walk (by throwing EnoughViolations to validate())
+// once kMaxRecordedViolations are recorded. Only the top-level results count: violations under
+// anyOf, oneOf, not and if are recorded apart and may be dropped when another branch passes.
+class StopCollecting final : public valijson::constraints::PolyConstraint {
+ public:
+    bool validate(const valijson::adapters::Adapter&, const std::vector<std::string>&,
+                  valijson::ValidationResults* results) const override {
+        if (results != nullptr && results == t_collecting &&
+            results->numErrors() >= kMaxRecordedViolations)
+            throw EnoughViolations{};
+        return true;
+    }
+
+ private:
+    valijson::constraints::Constraint* cloneInto(void* where) const override {
+        return new (where) StopCollecting(*this);
+    }
+    std::size_t sizeOf() const override { return sizeof(StopCollecting); }
+};
+
+class StopCollectingBuilder final : public valijson::ConstraintBuilder {
+ public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter&) const override {
+        return new StopCollecting();
+    }
+};
+
 // libstdc++'s regex compiler narrows each character through std::ctype<char>::narrow, which
 // fills a per-locale cache on first use: a data race (benign, but reported by ThreadSanitizer)
 // when threads compile regexes at once, and valijson compiles its format and patternProperties
@@ -417,6 +575,12 @@ std::shared_ptr<const PayloadSchema> PayloadSchema::compile(const json& schema,
             impl->patterns = check.patterns();
             impl->has_pattern_properties = check.has_pattern_properties();
             valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+            auto unique_items = std::make_unique<UniqueItemsBuilder>();
+            parser.addConstraintBuilder(kUniqueItemsKeyword, unique_items.get());
+            unique_items.release();  // the parser owns it once added
+            auto stop = std::make_unique<StopCollectingBuilder>();
+            parser.addConstraintBuilder(kStopKeyword, stop.get());
+            stop.release();
             valijson::adapters::NlohmannJsonAdapter adapter(impl->for_parser);
             // No fetch function: a remote $ref (already refused above) would throw, not fetch.
             parser.populateSchema(adapter, impl->schema);
@@ -439,27 +603,53 @@ std::vector<FieldError> PayloadSchema::validate(const json& payload) const {
     // (the regexes share their compiled automata) because valijson may insert into it; the
     // compiled schema itself is only read, which is what makes concurrent calls safe.
     RegexCache regexes = impl_->patterns;
-    valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter adapter(payload);
-    valijson::ValidationVisitor<valijson::adapters::NlohmannJsonAdapter> visitor(
-        adapter, {"<root>"}, /*strictTypes=*/true, &results, regexes);
-    bool valid = true;
+    auto run = [&](valijson::ValidationResults* results) {
+        valijson::ValidationVisitor<valijson::adapters::NlohmannJsonAdapter> visitor(
+            adapter, {"<root>"}, /*strictTypes=*/true, results, regexes);
+        return visitor.validateSchema(impl_->schema);
+    };
+    valijson::ValidationResults results;
+    bool stopped = false;
     try {
-        valid = visitor.validateSchema(impl_->schema);
+        // Without results valijson stops at the first violation: a valid payload costs one
+        // pass, and only an invalid one is walked again for its violations.
+        if (run(nullptr)) return {};
+        struct Collecting {
+            explicit Collecting(const valijson::ValidationResults* r) { t_collecting = r; }
+            ~Collecting() { t_collecting = nullptr; }
+        } collecting(&results);
+        run(&results);
+    } catch (const EnoughViolations&) {
+        stopped = true;
     } catch (const std::regex_error& e) {
         // libstdc++ may give up on a regex match (complexity); the payload is not proven valid.
         return {{"", std::string("could not be checked against a 'pattern': ") + e.what()}};
+    } catch (const Error&) {
+        throw;
     } catch (const std::exception& e) {
         throw Error(ErrorKind::kInternal, std::string("payload schema check failed: ") + e.what());
     }
     std::vector<FieldError> errors;
+    std::unordered_set<std::string> seen;  // "pointer\0message" of every violation kept or counted
+    std::size_t unlisted = 0;
     for (const auto& error : results) {
         FieldError field{to_pointer(error.context), error.description};
-        if (std::find(errors.begin(), errors.end(), field) == errors.end())
+        if (!seen.insert(field.pointer + '\0' + field.message).second) continue;
+        if (errors.size() < kMaxListedViolations)
             errors.push_back(std::move(field));
+        else
+            ++unlisted;
     }
     // valijson fails a `false` schema without a description.
-    if (!valid && errors.empty()) errors.push_back({"", "is not allowed by the schema"});
+    if (errors.empty()) errors.push_back({"", "is not allowed by the schema"});
+    if (stopped)
+        errors.push_back({"", "there are more violations than listed (at most " +
+                                  std::to_string(kMaxListedViolations) + " are)"});
+    else if (unlisted > 0)
+        errors.push_back({"", std::to_string(unlisted) + " more violation" +
+                                  (unlisted == 1 ? " is" : "s are") + " not listed (at most " +
+                                  std::to_string(kMaxListedViolations) + " are)"});
     return errors;
 }
 

@@ -88,9 +88,13 @@ void validate_payload(const std::shared_ptr<const PayloadSchema>& schema, const 
     if (!schema) return;
     std::vector<FieldError> violations = schema->validate(payload);
     if (violations.empty()) return;
-    std::string detail = "the payload does not match the trigger's api_schema (" +
-                         std::to_string(violations.size()) + " violation" +
-                         (violations.size() == 1 ? "" : "s") + ")";
+    // Past kMaxListedViolations the last entry only says that there are more.
+    std::string count = violations.size() > PayloadSchema::kMaxListedViolations
+                            ? "more than " + std::to_string(PayloadSchema::kMaxListedViolations) +
+                                  " violations, the first listed"
+                            : std::to_string(violations.size()) + " violation" +
+                                  (violations.size() == 1 ? "" : "s");
+    std::string detail = "the payload does not match the trigger's api_schema (" + count + ")";
     throw HttpError(Problem{422, "", detail, std::move(violations)});
 }
 

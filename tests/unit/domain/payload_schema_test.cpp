@@ -382,3 +382,71 @@ TEST_CASE("payload schema: cases from Debian's json-schema-test-suite, when inst
     CHECK(skipped < 5);
     CHECK(cases > 100);
 }
+
+// Issue 22: a 1 MiB array made valijson report an error per item, which validate() then
+// de-duplicated by a linear search each (quadratic), and `uniqueItems` compared every pair and
+// reported every equal pair. The answer is now bounded in size (and comes quickly).
+TEST_CASE("payload schema: a 100k-item array gets a bounded list of violations") {
+    constexpr int kItems = 100'000;
+    json numbers = json::array();
+    for (int i = 0; i < kItems; ++i) numbers.push_back(1'000'000 + i);  // ~0.8 MB as text
+    REQUIRE(numbers.dump().size() > 700'000);
+
+    auto strings = compile(R"({"items": {"type": "string"}})");
+    auto errors = strings->validate(numbers);
+    REQUIRE(errors.size() == 101);
+    CHECK(errors[0] == FieldError{"/0", kWrongType});
+    // valijson stopped after 1,000 (each item fails at "/i" and at "").
+    CHECK(errors[100] == FieldError{"", "there are more violations than listed (at most 100 are)"});
+    // Below that, the rest are counted.
+    errors = strings->validate(json(std::vector<int>(150, 7)));
+    REQUIRE(errors.size() == 101);
+    CHECK(errors[100] == FieldError{"", "200 more violations are not listed (at most 100 are)"});
+
+    // Distinct items pass uniqueItems; all-equal ones get ten pairs and a count.
+    auto unique = compile(R"({"properties": {"tags": {"uniqueItems": true}}})");
+    CHECK(unique->validate(json{{"tags", numbers}}).empty());
+    json same = json::array();
+    for (int i = 0; i < kItems; ++i) same.push_back("same-tag");
+    errors = unique->validate(json{{"tags", same}});
+    REQUIRE(errors.size() == 12);
+    CHECK(errors[0] ==
+          FieldError{"/tags", "Elements at indexes #0 and #1 violate uniqueness constraint."});
+    CHECK(errors[9] ==
+          FieldError{"/tags", "Elements at indexes #0 and #10 violate uniqueness constraint."});
+    CHECK(errors[10] ==
+          FieldError{"/tags", std::to_string(kItems - 11) + " more items repeat earlier ones."});
+    CHECK(errors[11].pointer == "");  // the enclosing property's failure
+
+    // Items and uniqueItems on one array: still one list of at most 100 and a count.
+    auto both = compile(R"({"type": "array", "items": {"type": "string"}, "uniqueItems": true})");
+    json mixed = numbers;
+    mixed.push_back(1'000'000);
+    errors = both->validate(mixed);
+    REQUIRE(errors.size() == 101);
+    CHECK(has(both->validate(json::parse("[1, 1]")), "",
+              "Elements at indexes #0 and #1 violate uniqueness constraint."));
+}
+
+TEST_CASE("payload schema: uniqueItems compares as JSON Schema does") {
+    auto unique = compile(R"({"uniqueItems": true})");
+    auto valid = [&](const char* payload) {
+        return unique->validate(json::parse(payload)).empty();
+    };
+    CHECK_FALSE(valid("[1, 1.0]"));
+    CHECK_FALSE(valid("[0, -0.0]"));
+    CHECK_FALSE(valid(R"([{"a": 1, "b": [2, "x"]}, {"b": [2, "x"], "a": 1.0}])"));
+    CHECK_FALSE(valid(R"([null, "a", null])"));
+    CHECK(valid(R"([false, 0, "0", null, [], {}, [0], {"0": 0}])"));
+    CHECK(valid(R"([[1, 2], [2, 1], {"a": 1}, {"a": 2}, {"b": 1}])"));
+    CHECK(valid("[1.5, 2.5, 1]"));
+    CHECK(valid("[]"));
+    CHECK(valid(R"("not an array")"));
+    // `uniqueItems: false` checks nothing, a non-boolean is refused as before.
+    CHECK(compile(R"({"uniqueItems": false})")->validate(json::parse("[1, 1]")).empty());
+    CHECK(compile_error(json::parse(R"({"uniqueItems": 1})")) ==
+          "/api_schema: is not a valid JSON Schema (draft 7): Expected boolean value for "
+          "'uniqueItems' constraint.");
+    // The keyword that stands in for it cannot be smuggled in.
+    CHECK(compile(R"({"x-etp-unique-items": true})")->validate(json::parse("[1, 1]")).empty());
+}
