@@ -686,6 +686,10 @@ std::vector<Case> paging_and_filters(const Ids& ids) {
                           "/api/v1/events/aggregate?since=x",
                           "/api/v1/events/aggregate?source=x"})
         out.push_back(req("filter: bad value", "GET", q));
+    // Issue 22: microseconds near INT64_MAX overflowed on their way to SQL.
+    for (std::string q : {"/api/v1/events?cursor=9223372036854775807_" + kMissing,
+                          "/api/v1/events?cursor=253402300800000000_" + kMissing})
+        out.push_back(req("cursor: past the year 9999", "GET", q));
     return out;
 }
 

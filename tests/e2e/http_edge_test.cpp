@@ -100,7 +100,9 @@ TEST_CASE("bad HTTP settings are refused at start with exit code 2") {
                                                           {"HTTP_IO_THREADS", "-1"},
                                                           {"HTTP_HEADER_TIMEOUT", "soon"},
                                                           {"HTTP_IDLE_TIMEOUT", "0s"},
-                                                          {"ADMIN_HOST", "not a host"}}) {
+                                                          {"ADMIN_HOST", "not a host"},
+                                                          // issue 22: overflowed
+                                                          {"HTTP_IDLE_TIMEOUT", "999999999999d"}}) {
         INFO(name << "=" << value);
         auto result = run_command(etp::e2e::binary("api-gateway"), {}, {{name, value}}, 10s);
         CHECK(result.exit_code == 2);

@@ -187,14 +187,16 @@ std::optional<seconds> parse_retry_after(std::string_view value, Timestamp now) 
     if (all_digits(value)) {
         std::int64_t n = 0;
         auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        // More digits than int64 holds is still a number of seconds, only a long one.
+        if (ec == std::errc::result_out_of_range) return kMaxRetryAfter;
         if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
-        return seconds{n};
+        return std::min(seconds{n}, kMaxRetryAfter);
     }
     auto date = parse_imf_fixdate(value);
     if (!date) return std::nullopt;
     // Rounded up: retrying a fraction of a second before the date the server named is early.
     auto wait = std::chrono::ceil<seconds>(*date - now);
-    return std::max(wait, seconds{0});
+    return std::clamp(wait, seconds{0}, kMaxRetryAfter);
 }
 
 bool is_private_address(std::string_view ip) {

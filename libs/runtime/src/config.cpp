@@ -78,7 +78,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
             factor = 86'400'000;
         else
             return std::nullopt;
+        // Each part, and so the sum of two, stays far below INT64_MAX milliseconds.
+        if (*number > kMaxDuration.count() / factor) return std::nullopt;
         total += std::chrono::milliseconds(*number * factor);
+        if (total > kMaxDuration) return std::nullopt;
     }
     return total;
 }
@@ -204,7 +207,9 @@ ConfigSpec& ConfigSpec::duration(std::string name, std::string fallback, std::st
     return add({std::move(name), std::move(fallback), std::move(help), false,
                 [&out](const std::string& v) -> std::optional<std::string> {
                     auto d = parse_duration(v);
-                    if (!d) return "must be a duration such as 500ms, 30s, 5m, 2h or 1h30m";
+                    if (!d)
+                        return "must be a duration such as 500ms, 30s, 5m, 2h or 1h30m, "
+                               "at most 36500d (100 years)";
                     out = *d;
                     return std::nullopt;
                 }});

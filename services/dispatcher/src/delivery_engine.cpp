@@ -315,11 +315,9 @@ DeliveryEngine::Finished DeliveryEngine::decide(const Job& job, Timestamp starte
         double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random);
         auto delay = webhook::backoff_delay(retry, o.attempt, draw);
         if (auto retry_after = http.header("Retry-After")) {
-            if (auto after = webhook::parse_retry_after(*retry_after, now_utc())) {
-                // Honoured, but never beyond a day: a bogus header must not park a delivery.
-                auto wanted = std::min<std::chrono::milliseconds>(*after, std::chrono::hours(24));
-                delay = std::max(delay, wanted);
-            }
+            // Honoured, up to webhook::kMaxRetryAfter (a day).
+            if (auto after = webhook::parse_retry_after(*retry_after, now_utc()))
+                delay = std::max<std::chrono::milliseconds>(delay, *after);
         }
         o.status = "pending";
         o.next_attempt_at = now_utc() + std::chrono::duration_cast<Timestamp::duration>(delay);

@@ -35,6 +35,27 @@ TEST_CASE("durations parse in every unit and in sequences") {
     CHECK_FALSE(parse_duration("5 s"));
 }
 
+// Issue 22: "999999999999d" overflowed the multiplication into milliseconds (UBSan aborts).
+TEST_CASE("durations longer than 100 years are refused, not overflowed") {
+    using etp::runtime::parse_duration;
+    CHECK(parse_duration("36500d") == 24h * 36'500);
+    CHECK(parse_duration("876000h") == 24h * 36'500);
+    for (const char* bad : {"999999999999d", "999999999999h", "999999999999ms999999999999d",
+                            "36501d", "36500d1ms", "36000d36000d", "999999999999m999999999999m"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad));
+    }
+    std::chrono::milliseconds out{0};
+    ConfigSpec spec("svc", "A service.");
+    spec.duration("EVENT_RETAIN_FOR", "48h", "How long events are kept.", out);
+    bool help = false;
+    auto problems = spec.parse(env_of({{"EVENT_RETAIN_FOR", "999999999999d"}}), {}, &help);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0] ==
+          "EVENT_RETAIN_FOR=\"999999999999d\" must be a duration such as 500ms, 30s, 5m, 2h or "
+          "1h30m, at most 36500d (100 years)");
+}
+
 TEST_CASE("PostgreSQL URLs are checked") {
     using etp::runtime::is_valid_postgres_url;
     CHECK(is_valid_postgres_url("postgresql://etp:secret@db.example:5432/etp?sslmode=require"));

@@ -23,8 +23,12 @@ Verdict classify_status(int http_status);
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::int64_t attempts_done,
                                         double random01);
 
+// The longest wait a Retry-After can ask for: a bogus header must not park a delivery.
+inline constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(24);
+
 // A Retry-After value: delta-seconds or an IMF-fixdate HTTP-date (relative to `now`; a date in
-// the past is 0 s). Nullopt when malformed.
+// the past is 0 s), at most kMaxRetryAfter (any longer wait, however many digits, is that; so
+// the result converts to milliseconds or microseconds without overflow). Nullopt when malformed.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Timestamp now);
 
 // True for an IP address literal (IPv4 dotted quad or IPv6, optionally in [brackets]) that a

@@ -28,6 +28,7 @@ struct EventCursor {
     EventId id;
 
     std::string encode() const;
+    // Nullopt unless "<microseconds since 1970>_<event id>" with a time up to the year 9999.
     static std::optional<EventCursor> decode(std::string_view text);
 };
 

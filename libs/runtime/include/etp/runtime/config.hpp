@@ -86,7 +86,12 @@ class ConfigSpec {
     std::vector<std::function<std::vector<std::string>()>> checks_;
 };
 
+// The longest duration parse_duration accepts: 100 years, so that one in nanoseconds, or added
+// to any time up to the year 9999 in microseconds, cannot overflow.
+inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 36'500);
+
 // Parsers exposed for tests and reuse. Each returns nullopt on bad input.
+// parse_duration: also nullopt past kMaxDuration.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 bool is_valid_postgres_url(std::string_view text);
 bool is_valid_broker_list(std::string_view text);
