@@ -15,9 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr std::string_view kPrivateTargetProblem =
-    "points to a loopback or private address; set ETP_ALLOW_PRIVATE_TARGETS=1 to allow it";
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -87,7 +84,9 @@ bool is_private_ipv4(std::uint32_t a) {
            || in_ipv4_prefix(a, 0x7F000000, 8)   // 127/8 loopback
            || in_ipv4_prefix(a, 0xA9FE0000, 16)  // 169.254/16 link-local (cloud metadata)
            || in_ipv4_prefix(a, 0xAC100000, 12)  // 172.16/12
+           || in_ipv4_prefix(a, 0xC0000000, 24)  // 192.0.0/24 IETF protocol assignments
            || in_ipv4_prefix(a, 0xC0A80000, 16)  // 192.168/16
+           || in_ipv4_prefix(a, 0xC6120000, 15)  // 198.18/15 benchmarking
            || in_ipv4_prefix(a, 0xE0000000, 4)   // 224/4 multicast
            || in_ipv4_prefix(a, 0xF0000000, 4);  // 240/4 reserved, incl. 255.255.255.255
 }
@@ -113,40 +112,17 @@ bool is_private_ipv6(const std::uint8_t* b) {
         return is_private_ipv4(ipv4_value(b + 12));
     // 64:ff9b:1::/48 is the local-use NAT64 prefix (RFC 8215): never global.
     if (starts_with_bytes(b, {0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01})) return true;
+    // 6to4 2002::/16 and Teredo 2001:0::/32 tunnel to an IPv4 address embedded in the address
+    // (plainly, or inverted in Teredo's last 32 bits), through relays that may reach a private
+    // one; both are deprecated, so they are refused whole. Only 2001:0::/32 is Teredo: the rest
+    // of 2001::/16 is ordinary global space.
+    if (starts_with_bytes(b, {0x20, 0x02})) return true;
+    if (starts_with_bytes(b, {0x20, 0x01, 0x00, 0x00})) return true;
     if ((b[0] & 0xFE) == 0xFC) return true;                  // fc00::/7 unique local
     if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return true;  // fe80::/10 link-local
     if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return true;  // fec0::/10 deprecated site-local
     if (b[0] == 0xFF) return true;                           // ff00::/8 multicast
     return false;
-}
-
-// The host of an http(s) URL, lower-cased, brackets kept for IPv6; nullopt when `url` is not
-// http(s) (the URL's form is checked by the trigger definition, not here).
-std::optional<std::string> url_host(std::string_view url) {
-    auto lower = [](std::string_view s) {
-        std::string out(s);
-        std::transform(out.begin(), out.end(), out.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return out;
-    };
-    std::size_t scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return std::nullopt;
-    std::string scheme = lower(url.substr(0, scheme_end));
-    if (scheme != "http" && scheme != "https") return std::nullopt;
-    std::string_view authority = url.substr(scheme_end + 3);
-    authority = authority.substr(0, authority.find_first_of("/?#"));
-    // Userinfo ends at the last '@': "http://a@b@127.0.0.1/" connects to 127.0.0.1.
-    if (std::size_t at = authority.rfind('@'); at != std::string_view::npos)
-        authority.remove_prefix(at + 1);
-    std::string_view host;
-    if (authority.starts_with('[')) {
-        std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        host = authority.substr(0, close + 1);
-    } else {
-        host = authority.substr(0, authority.find(':'));
-    }
-    return lower(host);
 }
 
 }  // namespace
@@ -214,25 +190,6 @@ bool is_private_address(std::string_view ip) {
     text = text.substr(0, text.find('%'));
     if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return false;
     return is_private_ipv6(bytes);
-}
-
-std::optional<std::string> private_target_problem(std::string_view url) {
-    auto host = url_host(url);
-    if (!host || host->empty()) return std::nullopt;
-    // "localhost." is the same name as "localhost" (fully qualified).
-    std::string_view name = *host;
-    if (name.ends_with('.')) name.remove_suffix(1);
-    if (name == "localhost" || name.ends_with(".localhost"))
-        return std::string(kPrivateTargetProblem);
-    if (is_private_address(*host)) return std::string(kPrivateTargetProblem);
-    // Resolvers also take the legacy numeric forms inet_aton knows ("127.1", "0x7f000001",
-    // "2130706433"); catch those here rather than only when the dispatcher resolves them.
-    if (host->find(':') == std::string::npos) {
-        in_addr legacy{};
-        if (inet_aton(host->c_str(), &legacy) != 0 && is_private_ipv4(ntohl(legacy.s_addr)))
-            return std::string(kPrivateTargetProblem);
-    }
-    return std::nullopt;
 }
 
 }  // namespace etp::webhook

@@ -1,6 +1,11 @@
 #include "etp/net/client_url.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
+
+#include "etp/domain/delivery_policy.hpp"
 
 #include "etp/net/message.hpp"
 
@@ -25,6 +30,8 @@ std::optional<Url> parse_url(std::string_view url) {
         std::size_t close = authority.find(']');
         if (close == std::string_view::npos) return std::nullopt;
         u.host = std::string(authority.substr(1, close - 1));
+        if (std::size_t zone = u.host.find("%25"); zone != std::string::npos)
+            u.host.erase(zone + 1, 2);
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') return std::nullopt;
@@ -50,6 +57,27 @@ std::optional<Url> parse_url(std::string_view url) {
     bool v6 = u.host.find(':') != std::string::npos;
     u.origin = u.scheme + "://" + (v6 ? "[" + u.host + "]" : u.host) + ":" + std::to_string(u.port);
     return u;
+}
+
+bool is_private_host(const Url& url) {
+    // "localhost." is the same name as "localhost" (fully qualified), and "127.0.0.1." reads as
+    // the address to some resolvers.
+    std::string_view host = url.host;
+    if (host.ends_with('.')) host.remove_suffix(1);
+    if (host == "localhost" || host.ends_with(".localhost")) return true;
+    if (webhook::is_private_address(host)) return true;
+    // The legacy numeric forms getaddrinfo takes through inet_aton.
+    if (host.find(':') == std::string_view::npos && host.size() < 64) {
+        in_addr legacy{};
+        std::string text(host);
+        if (inet_aton(text.c_str(), &legacy) != 0) {
+            char dotted[INET_ADDRSTRLEN] = {};
+            if (inet_ntop(AF_INET, &legacy, dotted, sizeof dotted) != nullptr &&
+                webhook::is_private_address(dotted))
+                return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace etp::net

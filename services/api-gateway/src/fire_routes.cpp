@@ -211,7 +211,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             }
             json payload = spec ? test_payload(body, *spec, errors) : json(json::object());
             if (spec) {
-                if (auto e = private_target_error(*spec, ctx.allow_private_targets, "/trigger"))
+                if (auto e = target_url_error(*spec, ctx.allow_private_targets, "/trigger"))
                     errors.push_back(std::move(*e));
             }
             if (!errors.empty()) throw ValidationError(std::move(errors));

@@ -96,7 +96,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
     server.post(
         "/api/v1/triggers", Scope::kWrite, [&ctx](const net::Request& req, net::Response& res) {
             TriggerSpec spec = parse_trigger_spec(json_body(req));
-            check_target_allowed(spec, ctx.allow_private_targets);
+            check_target_url(spec, ctx.allow_private_targets);
             TriggerId id{new_uuid_v7()};
             // Written with the trigger, in the same statement.
             std::optional<std::string> generated;
@@ -151,7 +151,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
                    TriggerSpec spec = parse_trigger_spec(json_body(req));
-                   check_target_allowed(spec, ctx.allow_private_targets);
+                   check_target_url(spec, ctx.allow_private_targets);
                    std::optional<Trigger> trigger;
                    std::optional<std::string> generated;
                    {

@@ -1,6 +1,8 @@
 #pragma once
 // What the gateway adds to a trigger's webhook target on its way in and out: the refusal of
-// private addresses (unless ETP_ALLOW_PRIVATE_TARGETS), and the trigger's API representation,
+// URLs the dispatcher cannot use and of private addresses (unless ETP_ALLOW_PRIVATE_TARGETS),
+// both decided by the dispatcher's own URL parser (net::parse_url, net::is_private_host), and
+// the trigger's API representation,
 // which never holds a secret except the one answer that shows a secret the platform generated.
 // Stateless; thread-safe.
 
@@ -13,13 +15,14 @@
 
 namespace etp::gateway {
 
-// The problem at `pointer_prefix` + "/target/url" when the definition's target is a private
-// address (localhost, loopback, private or link-local IP literal) and those are not allowed.
-// `pointer_prefix` is where the definition sits in the request body ("" or "/trigger").
-std::optional<FieldError> private_target_error(const TriggerSpec& spec, bool allow_private_targets,
-                                               const std::string& pointer_prefix = "");
+// The problem at `pointer_prefix` + "/target/url" when the definition's target URL cannot be
+// used by the dispatcher's client, or when it names a private host (net::is_private_host:
+// localhost, loopback, private or link-local IP literals in any numeric form) and those are not
+// allowed. `pointer_prefix` is where the definition sits in the request body ("" or "/trigger").
+std::optional<FieldError> target_url_error(const TriggerSpec& spec, bool allow_private_targets,
+                                           const std::string& pointer_prefix = "");
 // The same, thrown as a ValidationError.
-void check_target_allowed(const TriggerSpec& spec, bool allow_private_targets);
+void check_target_url(const TriggerSpec& spec, bool allow_private_targets);
 
 // The trigger as the API shows it. `shown_secret`, when given, goes into target.secret: a
 // secret the platform generated, shown this once.

@@ -141,6 +141,54 @@ TEST_CASE("private addresses are refused unless allowed") {
     CHECK(unknown.error.find("cannot resolve no-such-host.invalid") == 0);
 }
 
+// Issue 22: the gateway refused private targets at create time by a URL parser of its own,
+// while the client connected by another, so a URL could mean one host to the check and another
+// to the connection. Both now read it with net::parse_url: every URL the create-time check
+// (net::is_private_host) refuses is refused by the client's connect-time policy too, before a
+// connection is made, and one it lets through is not refused by the policy.
+TEST_CASE("the gateway's create-time check and the client's connect-time check agree") {
+    Server server;  // listening on loopback: only the policy stands between the client and it
+    const std::string port = std::to_string(server.port);
+    Io io(false);
+    auto sent = [&](const std::string& url, std::int64_t timeout_ms = 5000) {
+        return io.send(make_webhook(url, with_timeout(timeout_ms), {}));
+    };
+    for (const std::string host :
+         {"127.0.0.1", "user:pw@127.0.0.1", "example.com@127.0.0.1", "a@b@127.0.0.1",
+          "example.com\\@127.0.0.1", "2130706433", "0x7f.1", "0x7f000001", "0177.0.0.1",
+          "017700000001", "127.1", "0", "localhost", "LOCALHOST", "LocalHost", "[::1]",
+          "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[fe80::1%25lo]"}) {
+        std::string url = "http://" + host + ":" + port + "/hook";
+        INFO(url);
+        auto parsed = net::parse_url(url);
+        REQUIRE(parsed);
+        CHECK(net::is_private_host(*parsed));
+        auto r = sent(url);
+        CHECK_FALSE(r.status);
+        CHECK(r.refused);
+        CHECK(r.error.find("resolves to a loopback or private address") != std::string::npos);
+    }
+    // Refused at create time although this resolver does not read them as addresses (others
+    // do): the client does not reach the server with them either.
+    for (const std::string host : {"127.0.0.1.", "localhost.", "2130706433."}) {
+        std::string url = "http://" + host + ":" + port + "/hook";
+        INFO(url);
+        CHECK(net::is_private_host(*net::parse_url(url)));
+        CHECK_FALSE(sent(url).status);
+    }
+    // Let through at create time: the client's policy lets them through as well (they go to
+    // public addresses, which from here time out or are unreachable).
+    for (const std::string& url : std::vector<std::string>{
+             "http://127.0.0.1@192.0.2.1:9/", "http://user:127.0.0.1@192.0.2.1:9/",
+             "http://127.0.0.1:" + port + "@192.0.2.1:9/", "http://3221225985:9/"}) {
+        INFO(url);
+        CHECK_FALSE(net::is_private_host(*net::parse_url(url)));
+        auto r = sent(url, 200);
+        CHECK_FALSE(r.status);
+        CHECK_FALSE(r.refused);
+    }
+}
+
 TEST_CASE("the receiver gets the signed body with the target's headers") {
     Server server;
     httplib::Request seen;

@@ -10,8 +10,8 @@
 #include "etp/domain/webhook_signature.hpp"
 #include "webhook_target.hpp"
 
-using etp::gateway::check_target_allowed;
-using etp::gateway::private_target_error;
+using etp::gateway::check_target_url;
+using etp::gateway::target_url_error;
 using etp::gateway::trigger_json;
 using nlohmann::json;
 
@@ -28,22 +28,47 @@ TEST_CASE("private targets are refused at the target's url unless allowed") {
          {"http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]/", "https://10.1.2.3/hook",
           "http://169.254.169.254/latest/meta-data", "http://api.localhost/x"}) {
         INFO(url);
-        auto error = private_target_error(with_target(url), false);
+        auto error = target_url_error(with_target(url), false);
         REQUIRE(error);
         CHECK(error->pointer == "/target/url");
         CHECK(error->message.find("ETP_ALLOW_PRIVATE_TARGETS") != std::string::npos);
-        CHECK(private_target_error(with_target(url), false, "/trigger")->pointer ==
+        CHECK(target_url_error(with_target(url), false, "/trigger")->pointer ==
               "/trigger/target/url");
-        CHECK_FALSE(private_target_error(with_target(url), true));
-        CHECK_THROWS_AS(check_target_allowed(with_target(url), false), etp::ValidationError);
-        CHECK_NOTHROW(check_target_allowed(with_target(url), true));
+        CHECK_FALSE(target_url_error(with_target(url), true));
+        CHECK_THROWS_AS(check_target_url(with_target(url), false), etp::ValidationError);
+        CHECK_NOTHROW(check_target_url(with_target(url), true));
     }
     for (const char* url : {"https://example.com/hook", "http://93.184.216.34/x"}) {
         INFO(url);
-        CHECK_FALSE(private_target_error(with_target(url), false));
+        CHECK_FALSE(target_url_error(with_target(url), false));
     }
-    CHECK_FALSE(
-        private_target_error(etp::parse_trigger_spec({{"name", "t"}, {"type", "api"}}), false));
+    CHECK_FALSE(target_url_error(etp::parse_trigger_spec({{"name", "t"}, {"type", "api"}}), false));
+}
+
+// Issue 22: the check reads the URL as the dispatcher's client does (net::parse_url), so a URL
+// the client cannot use is refused when the trigger is saved, not dead at its first delivery.
+TEST_CASE("target URLs the dispatcher cannot use are refused, private targets allowed or not") {
+    for (const char* url : {"http://example.com:99999/x", "http://example.com:0/", "http://[::1/x",
+                            "http://user@/x", "https://:443/"}) {
+        INFO(url);
+        for (bool allow : {false, true}) {
+            auto error = target_url_error(with_target(url), allow, "/trigger");
+            REQUIRE(error);
+            CHECK(error->pointer == "/trigger/target/url");
+            CHECK(error->message ==
+                  "must be an http:// or https:// URL with a host and, if given, a port from 1 "
+                  "to 65535");
+        }
+    }
+    // Decided on the host the client connects to: after the last '@', numeric forms included.
+    for (const char* url : {"http://example.com@127.0.0.1/", "http://2130706433/", "http://0x7f.1/",
+                            "http://127.0.0.1./", "http://[fe80::1%25eth0]/",
+                            "http://[2002:a9fe:a9fe::]/", "http://198.18.0.1/"}) {
+        INFO(url);
+        CHECK(target_url_error(with_target(url), false));
+        CHECK_FALSE(target_url_error(with_target(url), true));
+    }
+    CHECK_FALSE(target_url_error(with_target("http://127.0.0.1@example.com/"), false));
 }
 
 TEST_CASE("a trigger's JSON shows a secret only when it is shown once") {

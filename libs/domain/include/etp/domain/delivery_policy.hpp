@@ -34,13 +34,11 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ti
 // True for an IP address literal (IPv4 dotted quad or IPv6, optionally in [brackets]) that a
 // webhook must not reach unless private targets are allowed: unspecified, loopback, private
 // (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), shared address
-// space 100.64/10, 0/8, multicast, broadcast, and IPv4-mapped/compatible IPv6 forms of these.
-// False for public addresses and for anything that is not an IP literal.
+// space 100.64/10, 0/8, 192.0.0/24, benchmarking 198.18/15, multicast, broadcast, the
+// IPv4-mapped/compatible/translated and NAT64 IPv6 forms of these, and the 6to4 (2002::/16) and
+// Teredo (2001:0::/32) tunnels. False for public addresses and for anything that is not an IP
+// literal. URLs: net::is_private_host (create time) and the client's address policy (what a
+// name resolves to) both decide with this.
 bool is_private_address(std::string_view ip);
-
-// For a target URL at create time: nullopt when the host may be public, else the reason (host
-// is "localhost" or ends in ".localhost", or is a private IP literal per is_private_address).
-// Names that resolve to private addresses are caught by the dispatcher at delivery time.
-std::optional<std::string> private_target_problem(std::string_view url);
 
 }  // namespace etp::webhook
