@@ -102,12 +102,41 @@ TEST_CASE("bad HTTP settings are refused at start with exit code 2") {
                                                           {"HTTP_IDLE_TIMEOUT", "0s"},
                                                           {"ADMIN_HOST", "not a host"},
                                                           // issue 22: overflowed
-                                                          {"HTTP_IDLE_TIMEOUT", "999999999999d"}}) {
+                                                          {"HTTP_IDLE_TIMEOUT", "999999999999d"},
+                                                          {"DATABASE_STATEMENT_TIMEOUT", "1"}}) {
         INFO(name << "=" << value);
         auto result = run_command(etp::e2e::binary("api-gateway"), {}, {{name, value}}, 10s);
         CHECK(result.exit_code == 2);
         CHECK(result.err.find(name) != std::string::npos);
     }
+}
+
+// Issue 22: nothing bounded a statement, so a query stuck behind a lock held a handler thread
+// (and its client) for as long as the lock was held.
+TEST_CASE("a query that runs past DATABASE_STATEMENT_TIMEOUT is a 503, not a hang") {
+    auto gateway = start_gateway({{"DATABASE_STATEMENT_TIMEOUT", "500ms"}});
+    etp::pg::Connection locker(etp::testing::PgCluster::shared().url());
+    locker.exec("BEGIN");
+    locker.exec("LOCK TABLE triggers IN ACCESS EXCLUSIVE MODE");
+    RawConnection c(gateway.http_port);
+    auto began = std::chrono::steady_clock::now();
+    REQUIRE(c.send_all(get("/api/v1/triggers", kKey)));
+    auto a = c.read_answer(20s);
+    auto took = std::chrono::steady_clock::now() - began;
+    locker.exec("ROLLBACK");
+    REQUIRE(a);
+    CHECK(a->status == 503);
+    auto problem = nlohmann::json::parse(a->body);
+    CHECK(problem.at("detail") ==
+          "the database did not answer in time (DATABASE_STATEMENT_TIMEOUT); try again later, or "
+          "ask for less");
+    CHECK(took < 10s);
+    // Once the lock is gone the same request is answered.
+    RawConnection again(gateway.http_port);
+    REQUIRE(again.send_all(get("/api/v1/triggers", kKey)));
+    auto ok = again.read_answer(20s);
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
 }
 
 TEST_CASE("a connection cap above the open file limit is logged at start") {

@@ -57,8 +57,12 @@ Result check(PGconn* conn, PGresult* raw) {
 
 void Connection::Finish::operator()(pg_conn* c) const noexcept { PQfinish(c); }
 
-Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout) {
+Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout,
+                       std::chrono::milliseconds statement_timeout) {
     const std::string timeout = std::to_string(std::max<long long>(1, connect_timeout.count()));
+    std::string options = "-c DateStyle=ISO,YMD";
+    if (statement_timeout.count() > 0)
+        options += " -c statement_timeout=" + std::to_string(statement_timeout.count());
     // Later keywords win, so everything listed before dbname is a default the url can
     // override. expand_dbname=1 makes dbname accept a URL or a key=value string.
     // DateStyle ISO: timestamps read back as text (detail::timestamp_at) are in ISO form
@@ -66,8 +70,7 @@ Connection::Connection(const std::string& url, std::chrono::seconds connect_time
     const char* keywords[] = {"connect_timeout", "fallback_application_name",
                               "client_encoding", "options",
                               "dbname",          nullptr};
-    const char* values[] = {timeout.c_str(),        "etp",       "UTF8",
-                            "-c DateStyle=ISO,YMD", url.c_str(), nullptr};
+    const char* values[] = {timeout.c_str(), "etp", "UTF8", options.c_str(), url.c_str(), nullptr};
     conn_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
     if (!conn_) throw DatabaseError("", "could not connect to database: out of memory");
     if (PQstatus(conn_.get()) != CONNECTION_OK) {

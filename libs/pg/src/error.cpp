@@ -18,6 +18,7 @@ bool is_transient(std::string_view sqlstate) noexcept {
            || in_class(sqlstate, "53")                     // insufficient resources
            || sqlstate == "57P01" || sqlstate == "57P02"   // admin / crash shutdown
            || sqlstate == "57P03"                          // cannot connect now
+           || sqlstate == "57014"                          // canceled: statement_timeout
            || sqlstate == "40001" || sqlstate == "40P01";  // serialization, deadlock
 }
 

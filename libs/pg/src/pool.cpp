@@ -33,7 +33,8 @@ Pool::Lease::~Lease() {
     if (conn_) pool_->give_back(std::move(conn_));
 }
 
-Pool::Pool(std::string url, std::size_t max_size) : url_(std::move(url)), max_size_(max_size) {
+Pool::Pool(std::string url, std::size_t max_size, std::chrono::milliseconds statement_timeout)
+    : url_(std::move(url)), max_size_(max_size), statement_timeout_(statement_timeout) {
     if (max_size_ == 0) throw Error(ErrorKind::kInvalidInput, "pool size must be at least 1");
     idle_.reserve(max_size_);  // so that give_back (noexcept) never allocates
 }
@@ -68,7 +69,8 @@ Pool::Lease Pool::acquire(std::chrono::milliseconds timeout) {
                     deadline - std::chrono::steady_clock::now());
                 const auto connect_timeout =
                     std::clamp(left, std::chrono::seconds(1), std::chrono::seconds(5));
-                return Lease(*this, std::make_unique<Connection>(url_, connect_timeout));
+                return Lease(
+                    *this, std::make_unique<Connection>(url_, connect_timeout, statement_timeout_));
             } catch (...) {
                 lock.lock();
                 --open_count_;

@@ -415,9 +415,14 @@ void add_kafka_security(ConfigSpec& spec, std::map<std::string, std::string>& pr
         });
 }
 
-void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port) {
+void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port,
+                const std::string& default_statement_timeout) {
     spec.postgres_url("DATABASE_URL", "postgresql://etp@127.0.0.1:5432/etp",
                       "the platform's PostgreSQL database", config.database_url)
+        .duration("DATABASE_STATEMENT_TIMEOUT", default_statement_timeout,
+                  "longest a statement on a pooled database connection may run before "
+                  "PostgreSQL cancels it (statement_timeout); 0s leaves the server's setting",
+                  config.statement_timeout)
         .brokers("KAFKA_BROKERS", "127.0.0.1:9092", "Kafka bootstrap servers", config.kafka_brokers)
         .text("KAFKA_TOPIC_PREFIX", "etp.", "prefix of every topic name", config.topic_prefix);
     add_kafka_security(spec, config.kafka_properties);

@@ -16,7 +16,7 @@ ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
                   {{"brokers", config.kafka_brokers},
                    {"properties", runtime::describe_kafka_properties(config.kafka_properties)}});
     }
-    pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size);
+    pool_ = std::make_unique<pg::Pool>(config.database_url, pool_size, config.statement_timeout);
     producer_ = make_producer(name_, linger_ms);
     checks_.push_back({"postgres", [this] { return pool_->check(); }});
     checks_.push_back(

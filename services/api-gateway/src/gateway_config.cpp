@@ -7,7 +7,8 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
         "api-gateway",
         "The REST API of the event trigger platform: trigger CRUD, firing, the "
         "event log. Applies pending database migrations at start.");
-    runtime::add_common(spec, config.common, 9101);
+    // No request should hold a connection (and a handler thread) longer than this.
+    runtime::add_common(spec, config.common, 9101, "30s");
     spec.text("HTTP_HOST", "0.0.0.0", "address the public HTTP API listens on", config.http_host)
         .port("HTTP_PORT", 8080, "port of the public HTTP API", config.http_port)
         .integer("HTTP_THREADS", 16,

@@ -1,6 +1,7 @@
 #include "problem.hpp"
 
 #include "etp/net/message.hpp"
+#include "etp/pg/error.hpp"
 
 namespace etp::gateway {
 
@@ -36,7 +37,15 @@ Problem problem_from(const Error& error) {
             p.status = 500;
             break;
     }
-    p.detail = p.status == 500 ? "internal error; see the gateway log" : error.what();
+    const auto* database = dynamic_cast<const pg::DatabaseError*>(&error);
+    if (p.status == 500)
+        p.detail = "internal error; see the gateway log";
+    else if (p.status == 503 && database && database->sqlstate() == "57014")
+        p.detail =
+            "the database did not answer in time (DATABASE_STATEMENT_TIMEOUT); try again "
+            "later, or ask for less";
+    else
+        p.detail = error.what();
     if (const auto* v = dynamic_cast<const ValidationError*>(&error)) {
         p.errors = v->errors();
         p.detail = "the request has " + std::to_string(p.errors.size()) + " invalid field" +

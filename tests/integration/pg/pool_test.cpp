@@ -154,3 +154,28 @@ TEST_CASE("Pool discards a connection returned inside a transaction") {
     CHECK(backend_pid(*lease) != first);
     CHECK(lease->exec("SELECT to_regclass('pg_temp.leaked') IS NULL").boolean(0, 0));
 }
+
+// Issue 22: nothing bounded how long a statement could hold a pooled connection (and the
+// gateway thread waiting on it). With a statement timeout the server cancels it, and the
+// caller gets a retryable kUnavailable, not an internal error and not a hang.
+TEST_CASE("Pool's statement timeout cancels a slow statement") {
+    Pool pool(PgCluster::shared().url(), 1, std::chrono::milliseconds(300));
+    auto lease = pool.acquire();
+    CHECK(lease->exec("SHOW statement_timeout").text(0, 0) == "300ms");
+    auto started = std::chrono::steady_clock::now();
+    try {
+        lease->exec("SELECT pg_sleep(30)");
+        FAIL("pg_sleep(30) was not cancelled");
+    } catch (const DatabaseError& e) {
+        CHECK(e.sqlstate() == "57014");
+        CHECK(e.kind() == ErrorKind::kUnavailable);
+        CHECK(e.retryable());
+    }
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+    // The connection is still good for the next statement.
+    CHECK(lease->exec("SELECT 1").integer(0, 0) == 1);
+
+    // Without one, the server's setting stands.
+    Pool unbounded(PgCluster::shared().url(), 1);
+    CHECK(unbounded.acquire()->exec("SHOW statement_timeout").text(0, 0) == "0");
+}

@@ -38,7 +38,7 @@ TEST_CASE("SQLSTATE codes map to error kinds and retryability") {
         {"42601", ErrorKind::kInternal, false},      // syntax_error
         {"42P01", ErrorKind::kInternal, false},      // undefined_table
         {"42703", ErrorKind::kInternal, false},      // undefined_column
-        {"57014", ErrorKind::kInternal, false},      // query_canceled
+        {"57014", ErrorKind::kUnavailable, true},    // query_canceled (statement_timeout)
         {"25P02", ErrorKind::kInternal, false},      // in_failed_sql_transaction
         {"XX000", ErrorKind::kInternal, false},      // internal_error
         {"P0001", ErrorKind::kInternal, false},      // raise_exception

@@ -61,8 +61,12 @@ class Result {
 class Connection {
  public:
     // Connects (blocking, bounded by connect_timeout). Throws DatabaseError(kUnavailable).
+    // A positive statement_timeout becomes the session's statement_timeout: the server cancels
+    // a statement running longer (SQLSTATE 57014, DatabaseError kUnavailable). Zero: the
+    // server's setting (or the URL's options) applies.
     explicit Connection(const std::string& url,
-                        std::chrono::seconds connect_timeout = std::chrono::seconds(5));
+                        std::chrono::seconds connect_timeout = std::chrono::seconds(5),
+                        std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0));
     ~Connection();
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) noexcept;

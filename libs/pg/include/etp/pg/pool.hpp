@@ -31,7 +31,9 @@ class Pool {
         std::unique_ptr<Connection> conn_;
     };
 
-    Pool(std::string url, std::size_t max_size);
+    // Every connection gets `statement_timeout` (see Connection; zero leaves the server's).
+    Pool(std::string url, std::size_t max_size,
+         std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0));
     ~Pool();
 
     // Waits up to timeout for a free connection (opening one when below max_size).
@@ -48,6 +50,7 @@ class Pool {
 
     const std::string url_;
     const std::size_t max_size_;
+    const std::chrono::milliseconds statement_timeout_;
     std::mutex mutex_;  // guards idle_ and open_count_
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;

@@ -110,11 +110,16 @@ struct CommonConfig {
     std::string admin_host = "0.0.0.0";
     int admin_port = 0;
     std::chrono::milliseconds shutdown_timeout{8000};
+    // DATABASE_STATEMENT_TIMEOUT: the statement_timeout of every pooled PostgreSQL connection;
+    // zero leaves the server's setting.
+    std::chrono::milliseconds statement_timeout{0};
 };
 
 // Adds the variables every service reads, the KAFKA_* security settings among them. Files
 // named by KAFKA_PROPERTIES_FILE and KAFKA_SASL_PASSWORD_FILE are read during parse.
-void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port);
+// `default_statement_timeout` is DATABASE_STATEMENT_TIMEOUT's default ("0s": off).
+void add_common(ConfigSpec& spec, CommonConfig& config, int default_admin_port,
+                const std::string& default_statement_timeout = "0s");
 
 // The Kafka client's security settings (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*,
 // KAFKA_PROPERTIES_FILE) into librdkafka properties, for a program that does not take the
