@@ -690,6 +690,11 @@ std::vector<Case> paging_and_filters(const Ids& ids) {
     for (std::string q : {"/api/v1/events?cursor=9223372036854775807_" + kMissing,
                           "/api/v1/events?cursor=253402300800000000_" + kMissing})
         out.push_back(req("cursor: past the year 9999", "GET", q));
+    // Issue 22: an OFFSET of millions of rows; past the first 10,000 events, the cursor pages.
+    for (std::string q :
+         {"/api/v1/events?page=10000&page_size=500", "/api/v1/events?page=21&page_size=500",
+          "/api/v1/events?status=all&page=101"})
+        out.push_back(req("paging: past 10,000 events", "GET", q));
     return out;
 }
 

@@ -15,6 +15,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::chrono::seconds kStatsTtl{60};
+// Events a page= listing may reach (page × page_size): PostgreSQL reads and drops every row
+// before the OFFSET, so deeper pages cost more than they show. The cursor has no such cost.
+constexpr std::int64_t kMaxPagedEvents = 10'000;
 
 std::optional<Timestamp> time_param(const net::Request& req, const std::string& name) {
     auto text = query_text(req, name);
@@ -72,6 +75,10 @@ void reply_page(const net::Request& req, net::Response& res, GatewayContext& ctx
     }
     std::int64_t page = query_int(req, "page", 1, 1, 10'000);
     if (cursor && req.has_param("page")) throw bad_query("page", "cannot be combined with cursor");
+    if (page * page_size > kMaxPagedEvents)
+        throw bad_query("page", "reaches past the first " + std::to_string(kMaxPagedEvents) +
+                                    " events (page × page_size); page further with cursor, "
+                                    "the next_cursor of the page before");
     pg::EventPage result;
     {
         auto conn = ctx.pool.acquire();
