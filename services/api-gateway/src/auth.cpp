@@ -48,7 +48,20 @@ std::size_t Authenticator::DigestHash::operator()(const Digest& d) const noexcep
 }
 
 Authenticator::Authenticator(const std::string& admin_key, pg::Pool& pool)
-    : has_admin_key_(!admin_key.empty()), admin_digest_(sha256(admin_key)), pool_(pool) {}
+    : Authenticator(admin_key,
+                    [&pool](const Digest& digest) -> std::optional<std::vector<std::string>> {
+                        auto conn = pool.acquire();
+                        auto key = pg::ApiKeyStore::use_active(*conn, digest);
+                        if (!key) return std::nullopt;
+                        return key->scopes;
+                    }) {}
+
+Authenticator::Authenticator(const std::string& admin_key, KeyLookup lookup,
+                             std::chrono::steady_clock::duration unknown_key_ttl)
+    : has_admin_key_(!admin_key.empty()),
+      admin_digest_(sha256(admin_key)),
+      lookup_(std::move(lookup)),
+      unknown_key_ttl_(unknown_key_ttl) {}
 
 std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
     auto now = std::chrono::steady_clock::now();
@@ -56,18 +69,27 @@ std::vector<Scope> Authenticator::scopes_of(const Digest& digest) {
         std::lock_guard lock(mutex_);
         auto it = cache_.find(digest);
         if (it != cache_.end() && it->second.expires > now) return it->second.scopes;
+        auto unknown = unknown_.find(digest);
+        if (unknown != unknown_.end() && unknown->second > now) return {};
     }
-    std::optional<pg::ApiKeyRecord> key;
-    {
-        auto conn = pool_.acquire();
-        key = pg::ApiKeyStore::use_active(*conn, digest);
+    std::optional<std::vector<std::string>> stored = lookup_(digest);
+    if (!stored) {
+        // Bounded: a stream of random keys must not grow it. When it is full of live entries,
+        // further unknown keys are looked up every time, as before there was this cache; the
+        // expired ones are swept out at most once a second.
+        std::lock_guard lock(mutex_);
+        if (unknown_.size() >= kMaxUnknownKeys && now >= next_unknown_sweep_) {
+            std::erase_if(unknown_, [now](const auto& entry) { return entry.second <= now; });
+            next_unknown_sweep_ = now + std::chrono::seconds(1);
+        }
+        if (unknown_.size() < kMaxUnknownKeys) unknown_[digest] = now + unknown_key_ttl_;
+        return {};
     }
-    // Unknown keys are not cached: a stream of random keys must not grow the cache.
-    if (!key) return {};
     std::vector<Scope> scopes;
-    for (const auto& s : key->scopes)
+    for (const auto& s : *stored)
         if (auto scope = parse_scope(s)) scopes.push_back(*scope);
     std::lock_guard lock(mutex_);
+    unknown_.erase(digest);
     if (cache_.size() > 10'000) cache_.clear();
     cache_[digest] = {scopes, now + kKeyCacheTtl};
     return scopes;
