@@ -111,6 +111,18 @@ TEST_CASE("bad HTTP settings are refused at start with exit code 2") {
     }
 }
 
+// Issue 22: the config error echoed a malformed DATABASE_URL with its password.
+TEST_CASE("a malformed DATABASE_URL is refused without showing its password") {
+    auto result =
+        run_command(etp::e2e::binary("api-gateway"), {},
+                    {{"DATABASE_URL", "postgresql://etp:s3cr3t-pw@db.internal:notaport/etp"}}, 10s);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("DATABASE_URL=\"postgresql://etp:***@db.internal:notaport/etp\"") !=
+          std::string::npos);
+    CHECK(result.err.find("s3cr3t-pw") == std::string::npos);
+    CHECK(result.out.find("s3cr3t-pw") == std::string::npos);
+}
+
 // Issue 22: nothing bounded a statement, so a query stuck behind a lock held a handler thread
 // (and its client) for as long as the lock was held.
 TEST_CASE("a query that runs past DATABASE_STATEMENT_TIMEOUT is a 503, not a hang") {

@@ -86,6 +86,47 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return total;
 }
 
+std::string redact_postgres_url(std::string_view text) {
+    std::string out(text);
+    if (std::size_t scheme = out.find("://"); scheme != std::string::npos) {
+        std::size_t start = scheme + 3;
+        std::size_t at = out.rfind('@');
+        if (at != std::string::npos && at > start) {
+            std::size_t colon = out.find(':', start);
+            if (colon != std::string::npos && colon < at)
+                out.replace(colon + 1, at - colon - 1, "***");
+        }
+    }
+    // password=..., key=value form (quoted or not) or a query parameter; keys are matched
+    // without regard to case, as a typo'd "Password" is still one.
+    std::string lower = out;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t pos = 0;
+    while ((pos = lower.find("password", pos)) != std::string::npos) {
+        std::size_t value = pos + 8;
+        while (value < out.size() && out[value] == ' ') ++value;
+        if (value >= out.size() || out[value] != '=') {
+            pos = value;
+            continue;
+        }
+        ++value;
+        while (value < out.size() && out[value] == ' ') ++value;
+        std::size_t end = value;
+        if (end < out.size() && out[end] == '\'') {
+            ++end;
+            while (end < out.size() && out[end] != '\'') end += out[end] == '\\' ? 2 : 1;
+            end = std::min(end + 1, out.size());
+        } else {
+            while (end < out.size() && out[end] != '&' && out[end] != ' ') ++end;
+        }
+        out.replace(value, end - value, "***");
+        lower.replace(value, end - value, "***");
+        pos = value + 3;
+    }
+    return out;
+}
+
 bool is_valid_postgres_url(std::string_view text) {
     for (std::string_view scheme : {"postgresql://", "postgres://"}) {
         if (text.starts_with(scheme)) {
@@ -224,7 +265,8 @@ ConfigSpec& ConfigSpec::postgres_url(std::string name, std::string fallback, std
                                "postgresql://user:password@host:5432/dbname";
                     out = v;
                     return std::nullopt;
-                }});
+                },
+                [](const std::string& v) { return redact_postgres_url(v); }});
 }
 
 ConfigSpec& ConfigSpec::brokers(std::string name, std::string fallback, std::string help,
@@ -343,7 +385,8 @@ std::vector<std::string> ConfigSpec::parse(const EnvLookup& env,
             if (v.is_secret || !value)
                 problems.push_back(v.name + " " + *problem);
             else
-                problems.push_back(v.name + "=\"" + text + "\" " + *problem);
+                problems.push_back(v.name + "=\"" + (v.shown ? v.shown(text) : text) + "\" " +
+                                   *problem);
         }
     }
     if (!problems.empty()) return problems;

@@ -5,6 +5,7 @@
 #include "etp/domain/payload_schema.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/idempotency_store.hpp"
+#include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
 #include "http_support.hpp"
 #include "routes.hpp"
@@ -41,6 +42,13 @@ Event new_event(const TriggerId& id, const TriggerSpec& spec, std::string_view s
     return event;
 }
 
+// The 503 for a firing Kafka did not take. librdkafka's text (broker hosts and addresses) goes
+// to the log only.
+HttpError bus_unavailable(const std::string& reason) {
+    log::warn("the event bus did not accept a firing", {{"error", reason}});
+    return HttpError(503, "the event bus did not accept the firing; try again later");
+}
+
 // 202 means Kafka acknowledged the firing (acks=all); anything else is a 503, never a drop.
 void publish(GatewayContext& ctx, const Event& event) {
     static prometheus::Counter& unavailable = fire_counter("unavailable");
@@ -48,7 +56,7 @@ void publish(GatewayContext& ctx, const Event& event) {
         ctx.producer.produce_sync(bus::make_firing_message(ctx.topics, event, "api-gateway"));
     } catch (const Error& e) {
         unavailable.Increment();
-        throw HttpError(503, std::string("the event bus did not accept the firing: ") + e.what());
+        throw bus_unavailable(e.what());
     }
 }
 
@@ -59,28 +67,22 @@ void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& re
     static prometheus::Counter& unavailable = fire_counter("unavailable");
     if (accepted.is_null()) accepted = {{"event_id", event.id.to_string()}};
     try {
-        ctx.producer.produce(
-            bus::make_firing_message(ctx.topics, event, "api-gateway"),
-            [reply, accepted = std::move(accepted),
-             on_accepted = std::move(on_accepted)](std::optional<Error> error) {
-                net::Response res;
-                if (error) {
-                    unavailable.Increment();
-                    reply_problem(res, Problem{503,
-                                               "",
-                                               std::string("the event bus did not accept the "
-                                                           "firing: ") +
-                                                   error->what(),
-                                               {}});
-                } else {
-                    on_accepted();
-                    reply_json(res, 202, accepted);
-                }
-                reply(std::move(res));
-            });
+        ctx.producer.produce(bus::make_firing_message(ctx.topics, event, "api-gateway"),
+                             [reply, accepted = std::move(accepted),
+                              on_accepted = std::move(on_accepted)](std::optional<Error> error) {
+                                 net::Response res;
+                                 if (error) {
+                                     unavailable.Increment();
+                                     reply_problem(res, bus_unavailable(error->what()).problem());
+                                 } else {
+                                     on_accepted();
+                                     reply_json(res, 202, accepted);
+                                 }
+                                 reply(std::move(res));
+                             });
     } catch (const Error& e) {
         unavailable.Increment();
-        throw HttpError(503, std::string("the event bus did not accept the firing: ") + e.what());
+        throw bus_unavailable(e.what());
     }
 }
 

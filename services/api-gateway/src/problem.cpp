@@ -37,6 +37,8 @@ Problem problem_from(const Error& error) {
             p.status = 500;
             break;
     }
+    // What failed, never how: libpq's and librdkafka's texts name hosts, ports and users. The
+    // HTTP adapter logs the error itself for every 5xx.
     const auto* database = dynamic_cast<const pg::DatabaseError*>(&error);
     if (p.status == 500)
         p.detail = "internal error; see the gateway log";
@@ -44,6 +46,10 @@ Problem problem_from(const Error& error) {
         p.detail =
             "the database did not answer in time (DATABASE_STATEMENT_TIMEOUT); try again "
             "later, or ask for less";
+    else if (p.status == 503 && database)
+        p.detail = "database unavailable; try again later";
+    else if (p.status == 503)
+        p.detail = "a service the gateway depends on is unavailable; try again later";
     else
         p.detail = error.what();
     if (const auto* v = dynamic_cast<const ValidationError*>(&error)) {

@@ -18,7 +18,9 @@ struct Problem {
     nlohmann::json to_json() const;
 };
 
-// Maps an etp::Error kind to its HTTP status and a problem.
+// Maps an etp::Error kind to its HTTP status and a problem. The detail of a 5xx says what
+// failed ("database unavailable"), never the error's own text, which names hosts and users:
+// that goes to the log (see HttpServer).
 Problem problem_from(const Error& error);
 
 }  // namespace etp::gateway

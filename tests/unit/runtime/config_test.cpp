@@ -281,3 +281,36 @@ TEST_CASE("ADMIN_HOST takes host names and IP addresses, IPv6 with or without br
     CHECK_FALSE(host_of("not a host"));
     CHECK_FALSE(host_of("10.0.0.1:9101"));
 }
+
+// Issue 22: a malformed DATABASE_URL was echoed in the config error with its password.
+TEST_CASE("a bad PostgreSQL URL is echoed without its password") {
+    using etp::runtime::redact_postgres_url;
+    CHECK(redact_postgres_url("postgresql://etp:s3cret@db:5432/etp") ==
+          "postgresql://etp:***@db:5432/etp");
+    CHECK(redact_postgres_url("postgresql://etp:pa/ss@w@rd@db:notaport/etp") ==
+          "postgresql://etp:***@db:notaport/etp");
+    CHECK(redact_postgres_url("postgres://db/etp?user=etp&password=s3cret&sslmode=x") ==
+          "postgres://db/etp?user=etp&password=***&sslmode=x");
+    CHECK(redact_postgres_url("host=db password='s3 cr\\'et' port=x") ==
+          "host=db password=*** port=x");
+    CHECK(redact_postgres_url("host=db PASSWORD = s3cret user=etp") ==
+          "host=db PASSWORD = *** user=etp");
+    CHECK(redact_postgres_url("postgresql://etp@db/etp") == "postgresql://etp@db/etp");
+    CHECK(redact_postgres_url("postgresql://db/etp") == "postgresql://db/etp");
+
+    std::string url;
+    std::string source;
+    ConfigSpec spec("svc", "A service.");
+    spec.postgres_url("DATABASE_URL", "postgresql://etp@127.0.0.1:5432/etp", "db", url)
+        .postgres_url("CDC_SOURCE_URL", "", "source", source);
+    bool help = false;
+    auto problems = spec.parse(env_of({{"DATABASE_URL", "postgresql://etp:s3cret@db:notaport/etp"},
+                                       {"CDC_SOURCE_URL", "host=db password=s3cret port"}}),
+                               {}, &help);
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0] ==
+          "DATABASE_URL=\"postgresql://etp:***@db:notaport/etp\" must be a PostgreSQL URL such as "
+          "postgresql://user:password@host:5432/dbname");
+    CHECK(problems[1].find("CDC_SOURCE_URL=\"host=db password=*** port\"") == 0);
+    for (const auto& p : problems) CHECK(p.find("s3cret") == std::string::npos);
+}

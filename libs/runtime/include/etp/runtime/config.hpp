@@ -70,6 +70,8 @@ class ConfigSpec {
         bool is_secret = false;
         // Parses text into the destination; returns an error message on failure.
         std::function<std::optional<std::string>(const std::string&)> apply;
+        // How a bad value is echoed in its problem; as given when unset.
+        std::function<std::string(const std::string&)> shown = {};
     };
     struct Flag {
         std::string argument;
@@ -94,6 +96,10 @@ inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 
 // parse_duration: also nullopt past kMaxDuration.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 bool is_valid_postgres_url(std::string_view text);
+// The text with any password replaced by "***": the user info after the first ':' of a URL
+// (up to the last '@', also in a URL too malformed to parse), and every password=... (URL query
+// or libpq key=value form). For echoing a connection string that may be malformed.
+std::string redact_postgres_url(std::string_view text);
 bool is_valid_broker_list(std::string_view text);
 
 // Settings every service shares.
