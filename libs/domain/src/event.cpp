@@ -1,7 +1,7 @@
 #include "etp/domain/event.hpp"
 
 #include "etp/domain/error.hpp"
-#include "json_reader.hpp"
+#include "etp/domain/json_reader.hpp"
 
 namespace etp {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "etp/domain/error.hpp"
-#include "json_reader.hpp"
+#include "etp/domain/json_reader.hpp"
 
 namespace etp {
 

@@ -1,4 +1,4 @@
-#include "json_reader.hpp"
+#include "etp/domain/json_reader.hpp"
 
 namespace etp::detail {
 

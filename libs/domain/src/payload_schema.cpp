@@ -27,7 +27,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "json_reader.hpp"
+#include "etp/domain/json_reader.hpp"
 
 namespace etp {
 

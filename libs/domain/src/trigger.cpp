@@ -9,9 +9,9 @@
 #include "etp/domain/cron.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/filter_pattern.hpp"
+#include "etp/domain/json_reader.hpp"
 #include "etp/domain/payload_schema.hpp"
 #include "etp/domain/webhook_signature.hpp"
-#include "json_reader.hpp"
 
 namespace etp {
 

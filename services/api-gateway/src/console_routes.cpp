@@ -83,9 +83,12 @@ class ConsoleFiles {
     std::array<std::unique_ptr<DocsAssets>, kVendorFiles.size()> vendor_;
 };
 
-void set_common_headers(net::Response& res) {
+// One of the console's files, with the headers every one of them carries.
+void send_file(net::Response& res, const DocsAssets::Asset& file, const char* cache_control) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cache-Control", cache_control);
+    res.set_content(file.body, std::string(file.content_type));
 }
 
 void redirect_to_console(const net::Request&, net::Response& res) {
@@ -125,30 +128,24 @@ void add_console_routes(HttpServer& server, const std::string& console_dir,
         auto index = files->app(kIndex);
         auto csp = console_csp(index->body);
         if (!csp) throw HttpError(503, "the web console's index.html has no single import map");
-        set_common_headers(res);
         res.set_header("Content-Security-Policy", *csp);
-        res.set_header("Cache-Control", "no-cache");
-        res.set_content(index->body, std::string(index->content_type));
+        send_file(res, *index, "no-cache");
     });
 
     server.get(R"(/console/vendor/([^/]+))", Scope::kPublic,
                [files](const net::Request& req, net::Response& res) {
                    auto asset = files->vendor(req.matches.str(1));
                    if (!asset) throw HttpError(404, "no such file of the web console");
-                   set_common_headers(res);
                    // They change only when package-lock.json does.
-                   res.set_header("Cache-Control", "public, max-age=3600");
-                   res.set_content(asset->body, std::string(asset->content_type));
+                   send_file(res, *asset, "public, max-age=3600");
                });
 
     server.get(R"(/console/([^/]+))", Scope::kPublic,
                [files](const net::Request& req, net::Response& res) {
                    auto asset = files->app(req.matches.str(1));
                    if (!asset) throw HttpError(404, "no such file of the web console");
-                   set_common_headers(res);
                    // Asked for again on every load: a restarted gateway's new files show at once.
-                   res.set_header("Cache-Control", "no-cache");
-                   res.set_content(asset->body, std::string(asset->content_type));
+                   send_file(res, *asset, "no-cache");
                });
 }
 

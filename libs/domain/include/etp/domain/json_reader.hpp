@@ -1,6 +1,7 @@
 #pragma once
 // Reads typed fields out of a JSON object while collecting every problem with its JSON
-// pointer, so a client learns about all bad fields at once. Private to libs/domain.
+// pointer, so a client learns about all bad fields at once. Used by libs/domain's parsers and
+// by the gateway for request bodies that are not a domain object (the preview routes).
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
