@@ -196,7 +196,8 @@ void DeliveryQueue::renew(Connection& conn, const std::vector<DeliveryKey>& keys
     conn.exec_prepared(sql, {key_rows_json(keys), interval(lease)});
 }
 
-void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& outcomes) {
+void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& outcomes,
+                           const std::vector<std::pair<DeliveryKey, OutboxMessage>>& dead_letters) {
     if (outcomes.empty()) return;
     json rows = json::array();
     for (const auto& o : outcomes) {
@@ -237,17 +238,33 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
             event_id uuid, number int, attempt int, status text, next_attempt_at timestamptz,
             error text)
         WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
-                                          kStillPending;
-    conn.exec_prepared(update_sql, {param});
+                                          kStillPending + R"(
+        RETURNING d.event_id::text AS event_id, d.number, d.status)";
+    auto updated = conn.exec_prepared(update_sql, {param});
+    if (!dead_letters.empty()) {
+        std::set<DeliveryKey> ended;
+        for (int i = 0; i < updated.rows(); ++i)
+            if (auto id = EventId::parse(updated.text(i, "event_id"));
+                id && updated.text(i, "status") == "dead")
+                ended.insert({*id, updated.integer(i, "number")});
+        std::vector<OutboxMessage> messages;
+        for (const auto& [key, message] : dead_letters)
+            if (ended.contains(key)) messages.push_back(message);
+        Outbox::add(conn, messages);
+    }
     tx.commit();
 }
 
-void DeliveryQueue::abandon(Connection& conn, const DeliveryKey& key, const std::string& reason) {
-    conn.exec(R"(
+void DeliveryQueue::abandon(Connection& conn, const DeliveryKey& key, const std::string& reason,
+                            const std::optional<OutboxMessage>& dead_letter) {
+    Transaction tx(conn);
+    auto ended = conn.exec(R"(
         UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, last_error = $3,
                               updated_at = now()
         WHERE event_id = $1 AND number = $2 AND status = 'pending')",
-              {key.event_id.to_string(), std::to_string(key.number), reason});
+                           {key.event_id.to_string(), std::to_string(key.number), reason});
+    if (dead_letter && ended.affected_rows() > 0) Outbox::add(conn, {*dead_letter});
+    tx.commit();
 }
 
 std::int64_t DeliveryQueue::pending_count(Connection& conn) {

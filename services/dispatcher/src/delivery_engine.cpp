@@ -8,6 +8,8 @@
 #include "etp/bus/event_message.hpp"
 #include "etp/domain/delivery_policy.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/pg/outbox.hpp"
+#include "etp/pg/transaction.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
 
@@ -79,6 +81,20 @@ void raise_open_file_limit() noexcept {
                                              {"to", static_cast<std::uint64_t>(limit.rlim_cur)}});
 }
 
+pg::OutboxMessage to_outbox(bus::OutgoingMessage message) {
+    pg::OutboxMessage out{
+        std::move(message.topic), std::move(message.key), std::move(message.value), {}};
+    for (auto& h : message.headers) out.headers.emplace_back(std::move(h.key), std::move(h.value));
+    return out;
+}
+
+bus::OutgoingMessage from_outbox(pg::OutboxMessage message) {
+    bus::OutgoingMessage out{
+        std::move(message.topic), std::move(message.key), std::move(message.value), {}};
+    for (auto& [k, v] : message.headers) out.headers.push_back({std::move(k), std::move(v)});
+    return out;
+}
+
 // An I/O thread's loop. Completion handlers catch their own errors; one escaping is a bug.
 void run_io(boost::asio::io_context& io) noexcept {
     try {
@@ -109,6 +125,7 @@ void DeliveryEngine::start() {
         io_threads_.emplace_back([this] { run_io(io_); });
     poller_ = std::thread([this] { poller(); });
     recorder_ = std::thread([this] { recorder(); });
+    publisher_ = std::thread([this] { publisher(); });
 }
 
 void DeliveryEngine::stop() noexcept {
@@ -134,6 +151,7 @@ void DeliveryEngine::stop() noexcept {
         if (t.joinable()) t.join();
     io_threads_.clear();
     if (poller_.joinable()) poller_.join();
+    if (publisher_.joinable()) publisher_.join();
     {
         std::lock_guard lock(mutex_);
         io_done_ = true;
@@ -430,13 +448,14 @@ void DeliveryEngine::claim_due() {
 
 void DeliveryEngine::abandon(const pg::ClaimedDelivery& claimed, const std::string& reason,
                              const Event* event) {
+    std::optional<pg::OutboxMessage> message;
     if (event) {
         bus::DeadDelivery dead{*event, claimed.key.number, claimed.attempts, std::nullopt, reason,
                                ""};
-        producer_.produce_sync(bus::make_dead_delivery_message(topics_, dead));
+        message = to_outbox(bus::make_dead_delivery_message(topics_, dead));
     }
     auto conn = pool_.acquire();
-    pg::DeliveryQueue::abandon(*conn, claimed.key, reason);
+    pg::DeliveryQueue::abandon(*conn, claimed.key, reason, message);
     count_delivery("dead");
     log::warn("delivery abandoned", {{"event_id", claimed.key.event_id.to_string()},
                                      {"delivery", claimed.key.number},
@@ -444,9 +463,8 @@ void DeliveryEngine::abandon(const pg::ClaimedDelivery& claimed, const std::stri
 }
 
 void DeliveryEngine::recorder() noexcept {
-    auto renew_every =
-        std::max<std::chrono::milliseconds>(options_.lease / 3, std::chrono::milliseconds(100));
-    auto next_renewal = std::chrono::steady_clock::now() + renew_every;
+    next_renewal_ = std::chrono::steady_clock::now();
+    renew_leases_when_due();
     while (true) {
         std::vector<Finished> batch;
         bool done;
@@ -463,20 +481,64 @@ void DeliveryEngine::recorder() noexcept {
             if (!finished_.empty()) continue;
             break;
         }
-        if (std::chrono::steady_clock::now() >= next_renewal) {
-            renew_leases();
-            next_renewal = std::chrono::steady_clock::now() + renew_every;
-        }
+        renew_leases_when_due();
     }
     release_queued();
+}
+
+void DeliveryEngine::renew_leases_when_due() {
+    if (std::chrono::steady_clock::now() < next_renewal_) return;
+    renew_leases();
+    next_renewal_ =
+        std::chrono::steady_clock::now() +
+        std::max<std::chrono::milliseconds>(options_.lease / 3, std::chrono::milliseconds(100));
+}
+
+void DeliveryEngine::publisher() noexcept {
+    auto wait = options_.poll_interval;
+    while (sleep_unless_stopping(wait)) {
+        try {
+            const std::size_t sent = publish_outbox();
+            wait = sent > 0 ? std::chrono::milliseconds(0) : options_.poll_interval;
+        } catch (const std::exception& e) {
+            log::warn("dead-delivery messages not published to Kafka; retrying",
+                      {{"error", e.what()}});
+            wait = std::min(std::max(wait * 2, options_.poll_interval),
+                            std::chrono::milliseconds(5000));
+        }
+    }
+}
+
+std::size_t DeliveryEngine::publish_outbox() {
+    auto conn = pool_.acquire();
+    pg::Transaction tx(*conn);
+    auto entries = pg::Outbox::lock_oldest(*conn, 100);
+    std::vector<std::int64_t> sent;
+    std::optional<Error> failed;
+    for (auto& entry : entries) {
+        try {
+            producer_.produce_sync(from_outbox(std::move(entry.message)));
+        } catch (const Error& e) {
+            failed = e;
+            break;
+        }
+        sent.push_back(entry.id);
+    }
+    // What was sent is deleted even when a later message failed, so it is not sent twice.
+    pg::Outbox::remove(*conn, sent);
+    tx.commit();
+    if (failed) throw *failed;
+    if (!sent.empty()) log::info("dead-delivery messages published", {{"count", sent.size()}});
+    return sent.size();
 }
 
 void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
     auto backoff = std::chrono::milliseconds(100);
     while (true) {
         try {
-            // Dead messages first: a crash before the rows are written repeats the attempt
-            // (and perhaps the message), never loses the message.
+            // A dead delivery's message goes into the outbox in the same transaction as its
+            // row: Kafka being away neither blocks this nor loses the message.
+            std::vector<std::pair<pg::DeliveryKey, pg::OutboxMessage>> dead_letters;
             for (const auto& f : batch) {
                 if (f.outcome.status != "dead") continue;
                 bus::DeadDelivery dead{*f.event,
@@ -485,14 +547,15 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
                                        f.outcome.http_status,
                                        f.outcome.error.value_or(""),
                                        f.target_url};
-                producer_.produce_sync(bus::make_dead_delivery_message(topics_, dead));
+                dead_letters.emplace_back(
+                    f.outcome.key, to_outbox(bus::make_dead_delivery_message(topics_, dead)));
             }
             std::vector<pg::AttemptOutcome> outcomes;
             outcomes.reserve(batch.size());
             for (const auto& f : batch) outcomes.push_back(f.outcome);
             {
                 auto conn = pool_.acquire();
-                pg::DeliveryQueue::record(*conn, outcomes);
+                pg::DeliveryQueue::record(*conn, outcomes, dead_letters);
             }
             failing_ = false;
             break;
@@ -507,6 +570,8 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
             }
             // While stopping, give up: the rows stay pending and are attempted again later.
             if (stopping) break;
+            // Deliveries held (this batch among them) keep their leases while this retries.
+            renew_leases_when_due();
             std::this_thread::sleep_for(backoff);
             backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
         }

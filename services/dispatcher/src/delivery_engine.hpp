@@ -6,10 +6,12 @@
 // threads: one in flight holds a socket and a timer, not a thread. They are bounded in all
 // (max_in_flight) and per target origin (per_target, one at a time while the target keeps
 // failing), so a slow or dead target holds its own sockets and queue, never other targets'. A
-// recorder thread writes the attempts in batches, sends dead deliveries to
-// etp.deliveries.dead, and renews the lease of every delivery held in memory, so another
-// dispatcher takes them over only when this one is gone. On stop, attempts in flight are
-// cancelled and, with the queued jobs, released (made due at once) for whoever runs next.
+// recorder thread writes the attempts in batches (a dead delivery's etp.deliveries.dead message
+// into the Kafka outbox in the same transaction) and renews the lease of every delivery held in
+// memory, so another dispatcher takes them over only when this one is gone. A publisher thread
+// sends the outbox's messages: a Kafka outage delays them, never the recording. On stop, attempts
+// in flight are cancelled and, with the queued jobs, released (made due at once) for whoever runs
+// next.
 //
 // Thread-safe: submit() and try_reserve() from the writer's thread; completions on the I/O
 // threads; `mutex_` guards the state they share.
@@ -107,6 +109,9 @@ class DeliveryEngine : public service::Component {
 
     void poller() noexcept;
     void recorder() noexcept;
+    void publisher() noexcept;
+    // Sends a batch of the outbox's messages and deletes them; how many were sent.
+    std::size_t publish_outbox();
 
     // Queues a job (lock held). Jobs whose URL cannot be used are finished at once.
     void enqueue_locked(Job job);
@@ -123,6 +128,8 @@ class DeliveryEngine : public service::Component {
     void abandon(const pg::ClaimedDelivery& claimed, const std::string& reason, const Event* event);
     void flush_finished(std::vector<Finished>& batch);
     void renew_leases();
+    // Renews the leases when lease/3 has passed since the last renewal (recorder thread).
+    void renew_leases_when_due();
     // Forgets origins idle for a minute, and closes kept-alive connections idle too long.
     void prune_idle_origins();
     void release_queued() noexcept;
@@ -147,9 +154,11 @@ class DeliveryEngine : public service::Component {
     bool stopped_ = false;
     bool io_done_ = false;  // no attempt completes any more: the recorder may finish
     std::atomic<bool> failing_{false};
+    std::chrono::steady_clock::time_point next_renewal_{};  // recorder thread only
 
     std::thread poller_;
     std::thread recorder_;
+    std::thread publisher_;
     // Declared last: the client's completions capture `this`, so it goes first.
     boost::asio::io_context io_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

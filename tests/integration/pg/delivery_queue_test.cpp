@@ -1,10 +1,13 @@
-// DeliveryQueue::log_events against a real PostgreSQL: replays and repeats inside one batch.
+// DeliveryQueue against a real PostgreSQL: replays and repeats inside one batch, recording,
+// and the dead-delivery messages it puts in the Kafka outbox.
 
 #include <catch2/catch.hpp>
 
 #include "etp/domain/event.hpp"
 #include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/migrations.hpp"
+#include "etp/pg/outbox.hpp"
+#include "etp/pg/transaction.hpp"
 #include "pg_test_support.hpp"
 
 using etp::pg::Connection;
@@ -142,4 +145,69 @@ TEST_CASE("record and renew change pending deliveries only", "[delivery_queue]")
         "minutes'");
     REQUIRE(renewed.rows() == 1);
     CHECK(renewed.text(0, 0) == c.id.to_string());
+}
+
+TEST_CASE("a dead delivery's message enters the outbox with its row, and only once",
+          "[delivery_queue]") {
+    const std::string url = etp::pg::test::fresh_database("delivery_queue_outbox");
+    Connection conn(url);
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+    const auto a = test_event("5b2d7c1e-0000-5000-8000-0000000000d1", true);
+    const auto b = test_event("5b2d7c1e-0000-5000-8000-0000000000d2", true);
+    const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000d3", true);
+    etp::pg::DeliveryQueue::log_events(conn, {a, b, c}, std::chrono::seconds(30));
+    auto dead = [](const etp::Event& e) {
+        etp::pg::AttemptOutcome o;
+        o.key = {e.id, 1};
+        o.triggered_at = e.triggered_at;
+        o.attempt = 1;
+        o.started_at = e.triggered_at;
+        o.http_status = 400;
+        o.status = "dead";
+        return o;
+    };
+    auto letter = [](const etp::Event& e) {
+        return etp::pg::OutboxMessage{
+            "etp.deliveries.dead", e.id.to_string(), "{\"dead\":true}", {{"ce_type", "dead"}}};
+    };
+    // b already ended elsewhere (another dispatcher recorded it): no message from this call.
+    conn.exec("UPDATE deliveries SET status = 'succeeded' WHERE event_id = $1::uuid",
+              {b.id.to_string()});
+    etp::pg::DeliveryQueue::record(conn, {dead(a), dead(b)},
+                                   {{{a.id, 1}, letter(a)}, {{b.id, 1}, letter(b)}});
+    auto entries = [&] {
+        etp::pg::Transaction tx(conn);
+        return etp::pg::Outbox::lock_oldest(conn, 10);
+    }();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].message.topic == "etp.deliveries.dead");
+    CHECK(entries[0].message.key == a.id.to_string());
+    CHECK(entries[0].message.value == "{\"dead\":true}");
+    REQUIRE(entries[0].message.headers.size() == 1);
+    CHECK(entries[0].message.headers[0].first == "ce_type");
+    CHECK(entries[0].message.headers[0].second == "dead");
+
+    // The same outcome recorded again (a retried batch): the delivery is no longer pending.
+    etp::pg::DeliveryQueue::record(conn, {dead(a)}, {{{a.id, 1}, letter(a)}});
+    CHECK(etp::pg::Outbox::size(conn) == 1);
+
+    // abandon: the message only when the delivery was still pending.
+    etp::pg::DeliveryQueue::abandon(conn, {c.id, 1}, "trigger deleted", letter(c));
+    etp::pg::DeliveryQueue::abandon(conn, {c.id, 1}, "trigger deleted", letter(c));
+    CHECK(etp::pg::Outbox::size(conn) == 2);
+
+    // Another publisher holds the oldest: this one gets the next, then removes it.
+    Connection other(url);
+    etp::pg::Transaction held(other);
+    CHECK(etp::pg::Outbox::lock_oldest(other, 1).at(0).message.key == a.id.to_string());
+    {
+        etp::pg::Transaction tx(conn);
+        auto next = etp::pg::Outbox::lock_oldest(conn, 10);
+        REQUIRE(next.size() == 1);
+        CHECK(next[0].message.key == c.id.to_string());
+        etp::pg::Outbox::remove(conn, {next[0].id});
+        tx.commit();
+    }
+    held.commit();
+    CHECK(etp::pg::Outbox::size(conn) == 1);
 }

@@ -13,6 +13,7 @@
 
 #include "etp/domain/event.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/outbox.hpp"
 
 namespace etp::pg {
 
@@ -70,10 +71,17 @@ class DeliveryQueue {
     // Extends the lease of deliveries still being worked on.
     static void renew(Connection& conn, const std::vector<DeliveryKey>& keys,
                       std::chrono::milliseconds lease);
-    // Records attempts and the resulting delivery states, in one transaction.
-    static void record(Connection& conn, const std::vector<AttemptOutcome>& outcomes);
-    // Ends a delivery that cannot be attempted (its trigger or event is gone).
-    static void abandon(Connection& conn, const DeliveryKey& key, const std::string& reason);
+    // Records attempts and the resulting delivery states, in one transaction. `dead_letters`
+    // holds, per outcome with status dead, the message that announces it; it goes into the
+    // Kafka outbox in the same transaction, and only when this call is what ended the delivery
+    // (not when another dispatcher had already recorded it).
+    static void record(Connection& conn, const std::vector<AttemptOutcome>& outcomes,
+                       const std::vector<std::pair<DeliveryKey, OutboxMessage>>& dead_letters = {});
+    // Ends a delivery that cannot be attempted (its trigger or event is gone); `dead_letter`,
+    // when given, goes into the Kafka outbox in the same transaction if the delivery was still
+    // pending.
+    static void abandon(Connection& conn, const DeliveryKey& key, const std::string& reason,
+                        const std::optional<OutboxMessage>& dead_letter = std::nullopt);
     // Pending deliveries: the retry queue's depth.
     static std::int64_t pending_count(Connection& conn);
 };
