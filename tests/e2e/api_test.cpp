@@ -585,6 +585,33 @@ TEST_CASE("test firings: a saved trigger of any type, and an unsaved definition"
     CHECK(api().post("/api/v1/triggers/test", json::object())->status == 400);
 }
 
+TEST_CASE("an aggregate answer is served again for 2 s, then counted afresh") {
+    std::string a = create({{"name", "aggregate cache"}, {"type", "api"}});
+    std::vector<std::string> fired;
+    for (int i = 0; i < 2; ++i) {
+        auto res = api().post("/api/v1/triggers/" + a + "/fire", {{"i", i}});
+        REQUIRE(res->status == 202);
+        fired.push_back(body_of(res)["event_id"]);
+    }
+    poll("/api/v1/events?trigger_id=" + a,
+         [](const json& body) { return body["items"].size() == 2; });
+    const std::string path = "/api/v1/events/aggregate?trigger_id=" + a;
+    auto first = api().get(path);
+    REQUIRE(first);
+    CHECK(first->get_header_value("Cache-Control") == "private, max-age=2");
+    CHECK(body_of(first)["items"][0]["active"] == 2);
+
+    REQUIRE(api().post("/api/v1/events/" + fired[0] + "/archive", json::object())->status == 200);
+    // Within 2 s: the same answer, without a scan.
+    json again = body_of(api().get(path));
+    CHECK(again["items"][0]["active"] == 2);
+    CHECK(again["items"][0]["archived"] == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    json fresh = body_of(api().get(path));
+    CHECK(fresh["items"][0]["active"] == 1);
+    CHECK(fresh["items"][0]["archived"] == 1);
+}
+
 TEST_CASE("events: filters, stable cursor paging, one event, aggregate, archive") {
     std::string a = create({{"name", "events a"}, {"type", "api"}});
     std::string b = create({{"name", "events b"}, {"type", "api"}});

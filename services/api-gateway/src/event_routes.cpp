@@ -7,6 +7,7 @@
 #include "etp/pg/trigger_store.hpp"
 #include "event_json.hpp"
 #include "http_support.hpp"
+#include "query_cache.hpp"
 #include "routes.hpp"
 
 namespace etp::gateway {
@@ -15,6 +16,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::chrono::seconds kStatsTtl{60};
+// How long an aggregate answer is served again to the same filter.
+constexpr std::chrono::seconds kAggregateTtl{2};
 // Events a page= listing may reach (page × page_size): PostgreSQL reads and drops every row
 // before the OFFSET, so deeper pages cost more than they show. The cursor has no such cost.
 constexpr std::int64_t kMaxPagedEvents = 10'000;
@@ -160,6 +163,37 @@ class StatsCache {
     std::chrono::steady_clock::time_point expires_;
 };
 
+// A cache key naming every part of a filter.
+std::string filter_key(const pg::EventFilter& f) {
+    std::string key = "status=" + std::to_string(static_cast<int>(f.status));
+    key += " trigger=" + (f.trigger_id ? f.trigger_id->to_string() : "");
+    key += " type=" + (f.type ? std::string(to_string(*f.type)) : "");
+    key += " source=" + f.source.value_or("");
+    key += std::string(" test=") + (f.show_test ? "1" : "0");
+    key += " since=" + (f.since ? format_rfc3339(*f.since) : "");
+    key += " until=" + (f.until ? format_rfc3339(*f.until) : "");
+    return key;
+}
+
+std::string aggregate_body(GatewayContext& ctx, const pg::EventFilter& filter, std::int64_t limit) {
+    std::vector<pg::TriggerEventCounts> rows;
+    {
+        auto conn = ctx.pool.acquire();
+        rows = pg::EventStore::aggregate(*conn, filter, limit);
+    }
+    json items = json::array();
+    for (const auto& r : rows)
+        items.push_back({{"trigger_id", r.trigger_id.to_string()},
+                         {"trigger_name", r.trigger_name},
+                         {"trigger_type", to_string(r.trigger_type)},
+                         {"active", r.active},
+                         {"archived", r.archived},
+                         {"total", r.total},
+                         {"lifetime_total", r.lifetime_total},
+                         {"last_fired_at", format_rfc3339(r.last_fired_at)}});
+    return json{{"items", items}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 void add_event_routes(HttpServer& server, GatewayContext& ctx) {
@@ -173,27 +207,30 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                    reply_page(req, res, ctx, event_filter(req, id));
                });
 
+    // Each answer is cached for a few seconds per filter, and identical requests share one
+    // scan; at most two scans run at once (a third distinct filter gets 429).
+    auto aggregates = std::make_shared<QueryCache<std::string>>(kAggregateTtl, 256, 2);
     server.get("/api/v1/events/aggregate", Scope::kRead,
-               [&ctx](const net::Request& req, net::Response& res) {
+               [&ctx, aggregates](const net::Request& req, net::Response& res) {
                    pg::EventFilter filter = event_filter(req, std::nullopt);
                    if (!req.has_param("status")) filter.status = pg::EventStatus::kAll;
                    std::int64_t limit = query_int(req, "limit", 100, 1, 1000);
-                   std::vector<pg::TriggerEventCounts> rows;
-                   {
-                       auto conn = ctx.pool.acquire();
-                       rows = pg::EventStore::aggregate(*conn, filter, limit);
+                   auto body =
+                       aggregates->get(filter_key(filter) + " limit=" + std::to_string(limit),
+                                       [&] { return aggregate_body(ctx, filter, limit); });
+                   if (!body) {
+                       res.set_header("Retry-After", "1");
+                       reply_problem(res, Problem{429,
+                                                  "",
+                                                  "too many event aggregates are being "
+                                                  "computed at once; try again shortly",
+                                                  {}});
+                       return;
                    }
-                   json items = json::array();
-                   for (const auto& r : rows)
-                       items.push_back({{"trigger_id", r.trigger_id.to_string()},
-                                        {"trigger_name", r.trigger_name},
-                                        {"trigger_type", to_string(r.trigger_type)},
-                                        {"active", r.active},
-                                        {"archived", r.archived},
-                                        {"total", r.total},
-                                        {"lifetime_total", r.lifetime_total},
-                                        {"last_fired_at", format_rfc3339(r.last_fired_at)}});
-                   reply_json(res, 200, {{"items", items}});
+                   res.status = 200;
+                   res.set_header("Cache-Control",
+                                  "private, max-age=" + std::to_string(kAggregateTtl.count()));
+                   res.set_content(std::move(*body), "application/json");
                });
 
     server.get(R"(/api/v1/events/([^/]+))", Scope::kRead,
