@@ -93,6 +93,16 @@ std::optional<std::string> CaptureLoop::check() const {
 void CaptureLoop::set_problem(std::optional<std::string> problem) {
     std::lock_guard lock(problem_mutex_);
     problem_ = std::move(problem);
+    problem_is_failing_ = false;
+}
+
+void CaptureLoop::source_answers() {
+    consecutive_failures_ = 0;
+    std::lock_guard lock(problem_mutex_);
+    if (!problem_is_failing_) return;
+    problem_.reset();
+    problem_is_failing_ = false;
+    log::info("change capture reaches the source database again", {{"slot", options_.slot}});
 }
 
 void CaptureLoop::run() noexcept {
@@ -108,8 +118,11 @@ void CaptureLoop::run() noexcept {
                        {"confirmed_lsn", pg::format_lsn(ever_confirmed_)},
                        {"attempt", consecutive_failures_}});
             // A short outage (a source restart) is not a problem yet; a lasting one is.
-            if (consecutive_failures_ >= 5 && !check())
+            if (consecutive_failures_ >= 5 && !check()) {
                 set_problem(std::string("change capture keeps failing: ") + e.what());
+                std::lock_guard lock(problem_mutex_);
+                problem_is_failing_ = true;
+            }
         }
         stream_.reset();
         source_.reset();
@@ -129,6 +142,7 @@ bool CaptureLoop::wait_for_lock(pg::Connection& source) {
         auto r = source.exec("SELECT pg_try_advisory_lock(hashtext($1)) AS locked",
                              {"etp.cdc-capture/" + options_.slot});
         if (r.boolean(0, "locked")) return true;
+        source_answers();
         if (!logged) {
             log::info("another cdc-capture streams this slot; waiting to take over",
                       {{"slot", options_.slot}});

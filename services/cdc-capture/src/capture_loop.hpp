@@ -89,6 +89,9 @@ class CaptureLoop : public service::Component {
     void advance();
     void heartbeat();
     void set_problem(std::optional<std::string> problem);
+    // The source answers again: a problem that only said capture keeps failing is over (a
+    // standby that reconnects waits on the lock, and never reaches the leader's reset).
+    void source_answers();
 
     const CaptureOptions options_;
     const CdcTriggerSet& triggers_;
@@ -101,6 +104,7 @@ class CaptureLoop : public service::Component {
 
     mutable std::mutex problem_mutex_;
     std::optional<std::string> problem_;
+    bool problem_is_failing_ = false;  // problem_ is "change capture keeps failing"
     int consecutive_failures_ = 0;
 
     // Session state, used by the loop's thread only.
