@@ -5,6 +5,9 @@ namespace etp::pg {
 std::string SourceTable::capture_problem() const {
     if (!found) return "no such table in the source database";
     if (!ordinary) return "not an ordinary table";
+    if (!owned)
+        return "the role of CDC_SOURCE_URL does not own it (nor is a member of its owner role): "
+               "only an owner may add it to a publication";
     if (full_old_rows()) return "";
     if (replica_identity == 'n')
         return "REPLICA IDENTITY NOTHING: updates and deletes would fail once published";
@@ -21,7 +24,8 @@ SourceTable describe_source_table(Connection& conn, const std::string& table) {
     auto r = conn.exec(
         "SELECT c.relkind IN ('r', 'p') AS ordinary, c.relreplident::text AS identity, "
         "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid "
-        "AND (i.indisprimary OR i.indisreplident)) AS has_key "
+        "AND (i.indisprimary OR i.indisreplident)) AS has_key, "
+        "pg_has_role(current_user, c.relowner, 'USAGE') AS owned "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = $1 AND c.relname = $2",
         {schema, name});
@@ -32,6 +36,7 @@ SourceTable describe_source_table(Connection& conn, const std::string& table) {
     const auto identity = r.text(0, "identity");
     t.replica_identity = identity.empty() ? 'd' : identity[0];
     t.has_key = r.boolean(0, "has_key");
+    t.owned = r.boolean(0, "owned");
     return t;
 }
 

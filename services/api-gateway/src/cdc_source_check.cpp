@@ -1,10 +1,31 @@
 #include "cdc_source_check.hpp"
 
+#include "etp/domain/cdc_tables.hpp"
+#include "etp/pg/cdc_table_status.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/source_table.hpp"
 #include "etp/runtime/log.hpp"
+#include "http_support.hpp"
 
 namespace etp::gateway {
+
+void check_cdc_table_allowed(const TriggerSpec& spec, const std::vector<std::string>& allowed) {
+    if (spec.type != TriggerType::kCdc || !spec.cdc) return;
+    const auto reason = cdc_table_refusal(spec.cdc->table, allowed);
+    if (reason.empty()) return;
+    throw HttpError(Problem{422,
+                            "",
+                            spec.cdc->table + " cannot be captured",
+                            {{"/cdc/table", "cannot be captured: " + reason}}});
+}
+
+std::map<std::string, std::vector<std::string>> cdc_capture_warnings(
+    pg::Connection& platform, const std::vector<std::string>& tables) {
+    auto reasons = pg::CdcTableStatusStore::reasons(platform, tables);
+    for (auto& [table, list] : reasons)
+        for (auto& reason : list) reason = table + " is not captured: " + reason;
+    return reasons;
+}
 
 bool filter_uses_before(const nlohmann::json& filter) {
     return filter.is_object() && filter.contains("before");
@@ -22,6 +43,10 @@ std::vector<std::string> cdc_source_warnings(const TriggerSpec& spec,
             warnings.push_back(table +
                                " does not exist in the source database; changes are captured "
                                "once it does");
+        } else if (!source.owned) {
+            warnings.push_back(table + " is not captured (" + source.capture_problem() +
+                               "); make cdc-capture's role (CDC_SOURCE_URL) its owner or a "
+                               "member of its owner role");
         } else if (const std::string problem = source.capture_problem(); !problem.empty()) {
             const std::string alter = "ALTER TABLE " + table + " REPLICA IDENTITY ";
             const std::string remedy =

@@ -2,6 +2,7 @@
 
 #include "console_routes.hpp"
 #include "docs_routes.hpp"
+#include "etp/domain/cdc_tables.hpp"
 #include "etp/pg/migrations.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
@@ -59,7 +60,8 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
                        triggers,
                        creates,
                        config.allow_private_targets == 1,
-                       config.cdc_source_url};
+                       config.cdc_source_url,
+                       parse_cdc_tables(config.cdc_tables)};
     Authenticator auth(config.admin_key, host.pool());
     net::ServerOptions http_options = gateway_server_options(
         static_cast<std::size_t>(config.http_threads), config.http_host, config.http_port);

@@ -1,5 +1,8 @@
 #include "gateway_config.hpp"
 
+#include "etp/domain/cdc_tables.hpp"
+#include "etp/domain/error.hpp"
+
 namespace etp::gateway {
 
 runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
@@ -52,6 +55,11 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
                       "the database cdc-capture watches; the gateway looks up a cdc trigger's "
                       "table there to warn when it cannot be captured as the filter needs",
                       config.cdc_source_url)
+        .text("CDC_TABLES", "",
+              "comma list of schema.table, the same value as cdc-capture's: when set, a cdc "
+              "trigger on another table is refused with 422 (cdc-capture never captures it); a "
+              "table of pg_catalog, information_schema or another pg_* schema always is",
+              config.cdc_tables)
         .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only)
         .check([&config] {
             std::vector<std::string> problems;
@@ -61,6 +69,11 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
             };
             within("HTTP_HEADER_TIMEOUT", config.http_header_timeout);
             within("HTTP_IDLE_TIMEOUT", config.http_idle_timeout);
+            try {
+                parse_cdc_tables(config.cdc_tables);
+            } catch (const Error& e) {
+                problems.push_back(e.what());
+            }
             return problems;
         });
     return spec;

@@ -24,6 +24,7 @@ struct GatewayConfig {
     // 1: webhook targets may be loopback, private or link-local addresses (development, tests).
     std::int64_t allow_private_targets = 0;
     std::string cdc_source_url;
+    std::string cdc_tables;  // CDC_TABLES as given; see etp::parse_cdc_tables
     bool migrate_only = false;
 };
 

@@ -3,6 +3,7 @@
 // worker threads and use only the thread-safe pieces of the context.
 
 #include <string>
+#include <vector>
 
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
@@ -29,6 +30,8 @@ struct GatewayContext {
     bool allow_private_targets = false;
     // CDC_SOURCE_URL: where cdc trigger definitions' tables are looked up for warnings.
     std::string cdc_source_url;
+    // CDC_TABLES: when not empty, the only tables a cdc trigger may watch.
+    std::vector<std::string> cdc_tables;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);

@@ -82,6 +82,24 @@ json with_warnings(json body, const TriggerSpec& spec, const GatewayContext& ctx
     return body;
 }
 
+// The tables of the cdc triggers among `triggers`.
+std::vector<std::string> cdc_tables_of(const std::vector<Trigger>& triggers) {
+    std::vector<std::string> tables;
+    for (const auto& t : triggers)
+        if (t.spec.type == TriggerType::kCdc && t.spec.cdc) tables.push_back(t.spec.cdc->table);
+    return tables;
+}
+
+// Why cdc-capture leaves a cdc trigger's table out (cdc_table_status), as "warnings": [...],
+// only when any.
+json with_capture_warnings(json body, const Trigger& trigger,
+                           const std::map<std::string, std::vector<std::string>>& warnings) {
+    if (trigger.spec.type != TriggerType::kCdc || !trigger.spec.cdc) return body;
+    auto it = warnings.find(trigger.spec.cdc->table);
+    if (it != warnings.end()) body["warnings"] = it->second;
+    return body;
+}
+
 std::optional<TriggerType> type_param(const net::Request& req) {
     auto text = query_text(req, "type");
     if (!text) return std::nullopt;
@@ -97,6 +115,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
         "/api/v1/triggers", Scope::kWrite, [&ctx](const net::Request& req, net::Response& res) {
             TriggerSpec spec = parse_trigger_spec(json_body(req));
             check_target_url(spec, ctx.allow_private_targets);
+            check_cdc_table_allowed(spec, ctx.cdc_tables);
             TriggerId id{new_uuid_v7()};
             // Written with the trigger, in the same statement.
             std::optional<std::string> generated;
@@ -125,12 +144,15 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
                    std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
                    pg::TriggerPage result;
+                   std::map<std::string, std::vector<std::string>> warnings;
                    {
                        auto conn = ctx.pool.acquire();
                        result = pg::TriggerStore::list(*conn, filter, page, page_size);
+                       warnings = cdc_capture_warnings(*conn, cdc_tables_of(result.items));
                    }
                    json items = json::array();
-                   for (const auto& t : result.items) items.push_back(trigger_json(t));
+                   for (const auto& t : result.items)
+                       items.push_back(with_capture_warnings(trigger_json(t), t, warnings));
                    reply_json(res, 200,
                               {{"items", items},
                                {"page", page},
@@ -144,7 +166,9 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
                    if (!trigger) not_found(id);
-                   reply_json(res, 200, trigger_json(*trigger));
+                   const auto warnings = cdc_capture_warnings(*conn, cdc_tables_of({*trigger}));
+                   reply_json(res, 200,
+                              with_capture_warnings(trigger_json(*trigger), *trigger, warnings));
                });
 
     server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
@@ -152,6 +176,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                    TriggerId id = trigger_id_param(req, 1);
                    TriggerSpec spec = parse_trigger_spec(json_body(req));
                    check_target_url(spec, ctx.allow_private_targets);
+                   check_cdc_table_allowed(spec, ctx.cdc_tables);
                    std::optional<Trigger> trigger;
                    std::optional<std::string> generated;
                    {

@@ -8,7 +8,7 @@
 namespace etp::cdc_capture {
 
 int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shutdown) {
-    const auto extra_tables = capture_tables(config.tables);
+    const auto ceiling = capture_tables(config.tables);
     // Connections: trigger reloads, readiness. Changes are produced without waiting for each
     // acknowledgement, so the producer batches for a few milliseconds.
     service::ServiceHost host("cdc-capture", config.common, 2, 5);
@@ -17,7 +17,7 @@ int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shu
     CdcTriggerSet triggers;
 
     CaptureLoop* capture_ptr = nullptr;
-    RefreshOptions refresh_options{config.source_url, config.publication, extra_tables,
+    RefreshOptions refresh_options{config.source_url, config.publication, ceiling,
                                    config.trigger_refresh};
     CdcRefresh refresh(host.pool(), triggers, refresh_options,
                        [&capture_ptr] { return capture_ptr && capture_ptr->leader(); });

@@ -1,5 +1,6 @@
 #include "cdc_capture_config.hpp"
 
+#include "etp/domain/cdc_tables.hpp"
 #include "etp/domain/error.hpp"
 
 namespace etp::cdc_capture {
@@ -9,8 +10,10 @@ runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config) {
         "cdc-capture",
         "Streams row changes of the source database (logical replication, pgoutput) to Kafka "
         "(etp.cdc.changes) and fires every active cdc trigger whose table, operations and filter "
-        "match. The publication's tables are kept equal to the tables of active cdc triggers "
-        "plus CDC_TABLES. A position is confirmed to PostgreSQL only after Kafka acknowledged "
+        "match. The publication's tables are kept equal to CDC_TABLES when set, else to the "
+        "tables of active cdc triggers; a table the source role does not own, or one in a system "
+        "schema, is left out and the reason shown on its triggers' warnings. A position is "
+        "confirmed to PostgreSQL only after Kafka acknowledged "
         "every change up to it. One instance streams per slot; others wait on an advisory lock.");
     runtime::add_common(spec, config.common, 9103);
     spec.postgres_url("CDC_SOURCE_URL", "postgresql://etp@127.0.0.1:5432/monitors",
@@ -20,7 +23,11 @@ runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config) {
         .text("CDC_SLOT", "etp_cdc", "logical replication slot, created when missing", config.slot)
         .text("CDC_PUBLICATION", "etp_cdc", "publication, created when missing", config.publication)
         .text("CDC_TABLES", "",
-              "comma list of schema.table captured to etp.cdc.changes even without a cdc trigger",
+              "comma list of schema.table: when set, the only tables ever captured (all of them "
+              "to etp.cdc.changes, with or without a cdc trigger; a cdc trigger on another table "
+              "never fires). Empty: the tables of active cdc triggers. Never a table of "
+              "pg_catalog, information_schema or another pg_* schema. Give the gateway the same "
+              "value",
               config.tables)
         .duration("CDC_TRIGGER_REFRESH", "1s",
                   "how often active cdc triggers are reloaded and the publication is updated",
@@ -36,31 +43,19 @@ runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config) {
         .integer("CDC_MAX_IN_FLIGHT", 50000,
                  "changes and firings produced but not yet acknowledged by Kafka before reading "
                  "pauses",
-                 config.max_in_flight, 100, 10000000);
+                 config.max_in_flight, 100, 10000000)
+        .check([&config] {
+            std::vector<std::string> problems;
+            try {
+                parse_cdc_tables(config.tables);
+            } catch (const Error& e) {
+                problems.push_back(e.what());
+            }
+            return problems;
+        });
     return spec;
 }
 
-std::vector<std::string> capture_tables(const std::string& list) {
-    std::vector<std::string> tables;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        auto end = list.find(',', start);
-        if (end == std::string::npos) end = list.size();
-        std::string item = list.substr(start, end - start);
-        const auto first = item.find_first_not_of(" \t");
-        const auto last = item.find_last_not_of(" \t");
-        item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
-        if (!item.empty()) {
-            if (item.find('.') == std::string::npos) item = "public." + item;
-            const auto dot = item.find('.');
-            if (dot == 0 || dot + 1 == item.size() || item.find('.', dot + 1) != std::string::npos)
-                throw Error(ErrorKind::kInvalidInput,
-                            "CDC_TABLES: '" + item + "' must be schema.table");
-            tables.push_back(item);
-        }
-        start = end + 1;
-    }
-    return tables;
-}
+std::vector<std::string> capture_tables(const std::string& list) { return parse_cdc_tables(list); }
 
 }  // namespace etp::cdc_capture

@@ -23,8 +23,8 @@ struct CdcCaptureConfig {
 
 runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config);
 
-// CDC_TABLES split on commas, trimmed, each "schema.table" (a bare name means public.name).
-// Throws etp::Error(kInvalidInput) naming the first malformed entry.
+// CDC_TABLES parsed: see etp::parse_cdc_tables (a system schema's table is refused too).
+// Throws etp::Error(kInvalidInput) naming the first bad entry.
 std::vector<std::string> capture_tables(const std::string& list);
 
 }  // namespace etp::cdc_capture

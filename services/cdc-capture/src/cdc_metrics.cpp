@@ -44,6 +44,13 @@ CdcMetrics& metrics() {
                               .Name("etp_cdc_publication_tables")
                               .Help("Tables in the publication")
                               .Register(registry);
+    static auto& refused =
+        prometheus::BuildGauge()
+            .Name("etp_cdc_refused_tables")
+            .Help(
+                "Tables CDC_TABLES or active cdc triggers name that are not in the publication "
+                "(reasons in the platform database's cdc_table_status and the trigger warnings)")
+            .Register(registry);
     static auto& failures = prometheus::BuildCounter()
                                 .Name("etp_cdc_failures_total")
                                 .Help("Failed capture steps, by step (retried)")
@@ -59,6 +66,7 @@ CdcMetrics& metrics() {
         leader.Add({}),
         triggers.Add({}),
         tables.Add({}),
+        refused.Add({}),
         failures.Add({{"step", "stream"}}),
         failures.Add({{"step", "refresh"}}),
     };

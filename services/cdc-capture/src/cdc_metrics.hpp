@@ -15,6 +15,7 @@ struct CdcMetrics {
     prometheus::Gauge& leader;           // 1 while this instance holds the slot
     prometheus::Gauge& triggers;         // active cdc triggers loaded
     prometheus::Gauge& tables;           // tables in the publication
+    prometheus::Gauge& refused_tables;   // wanted tables left out (cdc_table_status)
     prometheus::Counter& stream_failures;   // streaming sessions that failed (reconnected)
     prometheus::Counter& refresh_failures;  // trigger reloads / publication updates that failed
 };

@@ -2,6 +2,7 @@
 
 #include "cdc_metrics.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/pg/cdc_table_status.hpp"
 #include "etp/runtime/log.hpp"
 #include "publication.hpp"
 
@@ -49,8 +50,8 @@ void CdcRefresh::sync(pg::Connection& source) {
         throw Error(ErrorKind::kUnavailable,
                     "cdc triggers are not loaded yet (platform database); the publication is "
                     "left as it is");
-    auto wanted = wanted_tables(*snapshot, options_.extra_tables);
-    auto result = sync_publication(source, options_.publication, wanted);
+    auto wanted = wanted_tables(*snapshot, options_.ceiling);
+    auto result = sync_publication(source, options_.publication, wanted.tables);
     metrics().tables.Set(static_cast<double>(result.published.size()));
     for (const auto& t : result.added)
         log::info("table added to the publication",
@@ -58,10 +59,37 @@ void CdcRefresh::sync(pg::Connection& source) {
     for (const auto& t : result.dropped)
         log::info("table dropped from the publication",
                   {{"table", t}, {"publication", options_.publication}});
-    std::set<std::string> refused(result.refused.begin(), result.refused.end());
-    for (const auto& r : refused)
-        if (!refused_.count(r)) log::error("table not captured", {{"reason", r}});
-    refused_ = std::move(refused);
+    auto refused = std::move(wanted.refused);
+    refused.merge(result.refused);
+    metrics().refused_tables.Set(static_cast<double>(refused.size()));
+    // Re-checked at every sync; said once per table and reason.
+    for (const auto& [table, reason] : refused) {
+        auto known = refused_.find(table);
+        if (known == refused_.end() || known->second != reason)
+            log::warn("table not captured", {{"table", table}, {"reason", reason}});
+    }
+    for (const auto& [table, reason] : refused_)
+        if (!refused.count(table) && result.published.count(table))
+            log::info("table captured again", {{"table", table}});
+    refused_ = refused;
+    record_refused(refused);
+}
+
+// The platform database is another server: when it does not answer, the publication is still
+// kept, and the record is written at a later sync.
+void CdcRefresh::record_refused(const std::map<std::string, std::string>& refused) {
+    const auto now = std::chrono::steady_clock::now();
+    if (recorded_ == refused && now - recorded_at_ < std::chrono::minutes(1)) return;
+    try {
+        auto conn = platform_.acquire();
+        pg::CdcTableStatusStore::replace(*conn, options_.publication, refused);
+        recorded_ = refused;
+        recorded_at_ = now;
+    } catch (const std::exception& e) {
+        recorded_.reset();
+        metrics().refresh_failures.Increment();
+        log::warn("recording the tables not captured failed; retrying", {{"error", e.what()}});
+    }
 }
 
 void CdcRefresh::run() noexcept {

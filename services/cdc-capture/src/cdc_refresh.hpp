@@ -1,12 +1,16 @@
 #pragma once
 // Reloads the active cdc triggers from the platform database every CDC_TRIGGER_REFRESH and,
-// while this instance streams, keeps the source's publication listing their tables plus
-// CDC_TABLES. Failures are logged, counted and retried at the next tick; the previous snapshot
-// stays in use. start()/stop() from the owner's thread; check() from any thread.
+// while this instance streams, keeps the source's publication listing CDC_TABLES, or the
+// triggers' tables when CDC_TABLES is empty (see publication.hpp). The tables left out and why
+// go to the platform database's cdc_table_status (when they change, and at least every minute)
+// and to the log once per table and reason. Failures are logged, counted and retried at the
+// next tick; the previous snapshot stays in use. start()/stop() from the owner's thread;
+// check() from any thread.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,7 +29,7 @@ namespace etp::cdc_capture {
 struct RefreshOptions {
     std::string source_url;
     std::string publication;
-    std::vector<std::string> extra_tables;  // CDC_TABLES
+    std::vector<std::string> ceiling;  // CDC_TABLES: when not empty, the only tables captured
     std::chrono::milliseconds interval{1000};
 };
 
@@ -58,8 +62,12 @@ class CdcRefresh : public service::Component {
     std::thread thread_;
     runtime::StopSignal stop_;
 
-    std::mutex sync_mutex_;                   // one publication update at a time; guards refused_
-    std::set<std::string> refused_;           // already reported
+    void record_refused(const std::map<std::string, std::string>& refused);
+
+    std::mutex sync_mutex_;  // one publication update at a time; guards the members below
+    std::map<std::string, std::string> refused_;  // table → reason, as last logged
+    std::optional<std::map<std::string, std::string>> recorded_;  // in cdc_table_status
+    std::chrono::steady_clock::time_point recorded_at_{};
     std::unique_ptr<pg::Connection> source_;  // the refresh thread's own, reconnected on failure
 
     mutable std::mutex problem_mutex_;

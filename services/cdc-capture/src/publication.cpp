@@ -1,6 +1,8 @@
 #include "publication.hpp"
 
+#include "etp/domain/cdc_tables.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/pg/error.hpp"
 #include "etp/pg/source_table.hpp"
 
 namespace etp::cdc_capture {
@@ -30,12 +32,19 @@ std::string quote_table(const std::string& table) {
            quote_ident(std::string_view(table).substr(dot + 1));
 }
 
-std::set<std::string> wanted_tables(const CdcTriggerSnapshot& triggers,
-                                    const std::vector<std::string>& extra) {
-    std::set<std::string> tables(extra.begin(), extra.end());
-    for (const auto& [table, list] : triggers.by_table)
-        if (!list.empty()) tables.insert(table);
-    return tables;
+WantedTables wanted_tables(const CdcTriggerSnapshot& triggers,
+                           const std::vector<std::string>& ceiling) {
+    WantedTables wanted;
+    for (const auto& table : ceiling)
+        if (!is_system_schema(schema_of(table))) wanted.tables.insert(table);
+    for (const auto& [table, list] : triggers.by_table) {
+        if (list.empty()) continue;
+        if (auto reason = cdc_table_refusal(table, ceiling); !reason.empty())
+            wanted.refused[table] = reason;
+        else
+            wanted.tables.insert(table);
+    }
+    return wanted;
 }
 
 PublicationSync sync_publication(pg::Connection& source, const std::string& publication,
@@ -61,20 +70,36 @@ PublicationSync sync_publication(pg::Connection& source, const std::string& publ
             usable.insert(table);
             continue;
         }
-        auto reason = pg::describe_source_table(source, table).capture_problem();
-        if (reason.empty()) {
-            usable.insert(table);
-            sync.added.push_back(table);
-        } else {
-            sync.refused.push_back(table + ": " + reason);
+        if (is_system_schema(schema_of(table))) {
+            sync.refused[table] =
+                "it is in a system schema; PostgreSQL's own tables are never captured";
+            continue;
         }
+        auto reason = pg::describe_source_table(source, table).capture_problem();
+        if (!reason.empty()) {
+            sync.refused[table] = reason;
+            continue;
+        }
+        // One statement per table: a table the server refuses keeps no other out.
+        try {
+            source.exec("ALTER PUBLICATION " + quote_ident(publication) + " ADD TABLE " +
+                        quote_table(table));
+        } catch (const pg::DatabaseError& e) {
+            // A lost connection (no SQLSTATE) or a transient failure: the whole sync is retried.
+            if (e.sqlstate().empty() || e.retryable()) throw;
+            // 42710: added by another instance meanwhile.
+            if (e.sqlstate() != "42710") {
+                sync.refused[table] =
+                    std::string("adding it to the publication failed: ") + e.what();
+                continue;
+            }
+        }
+        usable.insert(table);
+        sync.added.push_back(table);
     }
     for (const auto& table : current)
         if (!usable.count(table)) sync.dropped.push_back(table);
 
-    if (!sync.added.empty())
-        source.exec("ALTER PUBLICATION " + quote_ident(publication) + " ADD TABLE " +
-                    join(sync.added));
     if (!sync.dropped.empty())
         source.exec("ALTER PUBLICATION " + quote_ident(publication) + " DROP TABLE " +
                     join(sync.dropped));

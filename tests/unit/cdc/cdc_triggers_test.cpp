@@ -55,14 +55,47 @@ TEST_CASE("numeric and prefix filters look at typed values", "[cdc]") {
     CHECK_FALSE(slow.matches("c", doc("c", nullptr, {{"latency_ms", 1500}, {"url", "http://a"}})));
 }
 
-TEST_CASE("the publication wants trigger tables plus CDC_TABLES, once each", "[cdc]") {
+TEST_CASE("without CDC_TABLES the publication wants the trigger tables, once each", "[cdc]") {
     CdcTriggerSnapshot snapshot;
     snapshot.add("public.monitors", trigger(true, true, true));
     snapshot.add("public.monitors", trigger(true, false, false));
     snapshot.add("public.incidents", trigger(false, false, true));
+    auto wanted = wanted_tables(snapshot, {});
+    CHECK(wanted.tables == std::set<std::string>{"public.incidents", "public.monitors"});
+    CHECK(wanted.refused.empty());
+    CHECK(wanted_tables(CdcTriggerSnapshot{}, {}).tables.empty());
+}
+
+TEST_CASE("CDC_TABLES is the ceiling: a trigger on another table is refused, with the list",
+          "[cdc]") {
+    CdcTriggerSnapshot snapshot;
+    snapshot.add("public.monitors", trigger(true, true, true));
+    snapshot.add("public.secrets", trigger(true, true, true));
     auto wanted = wanted_tables(snapshot, {"public.checks", "public.monitors"});
-    CHECK(wanted == std::set<std::string>{"public.checks", "public.incidents", "public.monitors"});
-    CHECK(wanted_tables(CdcTriggerSnapshot{}, {}).empty());
+    // Every listed table, with or without a trigger; none other.
+    CHECK(wanted.tables == std::set<std::string>{"public.checks", "public.monitors"});
+    REQUIRE(wanted.refused.size() == 1);
+    const std::string reason = wanted.refused.at("public.secrets");
+    CHECK(reason.find("not in CDC_TABLES") != std::string::npos);
+    CHECK(reason.find("public.checks, public.monitors") != std::string::npos);
+}
+
+TEST_CASE("a trigger on a system schema's table is refused, with or without CDC_TABLES", "[cdc]") {
+    CdcTriggerSnapshot snapshot;
+    snapshot.add("pg_catalog.pg_authid", trigger(true, true, true));
+    snapshot.add("information_schema.tables", trigger(true, true, true));
+    snapshot.add("pg_toast.pg_toast_1262", trigger(true, true, true));
+    snapshot.add("public.monitors", trigger(true, true, true));
+    for (const std::vector<std::string>& ceiling :
+         {std::vector<std::string>{}, std::vector<std::string>{"public.monitors"}}) {
+        auto wanted = wanted_tables(snapshot, ceiling);
+        CHECK(wanted.tables == std::set<std::string>{"public.monitors"});
+        REQUIRE(wanted.refused.size() == 3);
+        for (const auto& [table, reason] : wanted.refused) {
+            INFO(table);
+            CHECK(reason.find("system schema") != std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("table names are quoted as identifiers", "[cdc]") {

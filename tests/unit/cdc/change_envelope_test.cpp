@@ -188,6 +188,16 @@ TEST_CASE("CDC_TABLES accepts schema.table and bare names, and refuses malformed
     CHECK_THROWS_AS(capture_tables("a.b.c"), Error);
     CHECK_THROWS_AS(capture_tables(".x"), Error);
     CHECK_THROWS_AS(capture_tables("x."), Error);
+    CHECK(capture_tables("a.b, a.b") == std::vector<std::string>{"a.b"});
+}
+
+TEST_CASE("CDC_TABLES listing a system schema's table is a configuration error", "[cdc]") {
+    for (const char* list : {"pg_catalog.pg_authid", "public.ok, information_schema.tables",
+                             "pg_toast.pg_toast_1262", "pg_temp_3.t"}) {
+        INFO(list);
+        CHECK_THROWS_WITH(capture_tables(list), Catch::Contains("system schema"));
+    }
+    CHECK(capture_tables("pgdata.t") == std::vector<std::string>{"pgdata.t"});  // not pg_
 }
 
 TEST_CASE("the filter document holds only the columns the filters need", "[cdc]") {

@@ -1,8 +1,9 @@
 #pragma once
 // What change capture needs to know about one table of a source database: whether it exists,
-// and whether its replica identity lets it be published (PostgreSQL refuses UPDATE and DELETE
-// on a published table without one) and gives whole old rows. Shared by cdc-capture (which
-// tables to publish) and the gateway (warnings on cdc trigger definitions).
+// whether the connection's role may publish it (PostgreSQL lets only a table's owner add it to a
+// publication), and whether its replica identity lets it be published (PostgreSQL refuses UPDATE
+// and DELETE on a published table without one) and gives whole old rows. Shared by cdc-capture
+// (which tables to publish) and the gateway (warnings on cdc trigger definitions).
 
 #include <string>
 
@@ -15,6 +16,8 @@ struct SourceTable {
     bool ordinary = false;        // and is a table (plain or partitioned), not a view or the like
     char replica_identity = 'd';  // d default, n nothing, f full, i index
     bool has_key = false;         // a primary key or a replica identity index
+    // The connection's role owns it, is a member of its owner role, or is a superuser.
+    bool owned = false;
 
     // UPDATE and DELETE send the whole old row.
     bool full_old_rows() const noexcept { return replica_identity == 'f'; }
