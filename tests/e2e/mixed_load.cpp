@@ -101,8 +101,10 @@ std::string LoadFigures::text() const {
       << (webhook_requests > 0 ? 100.0 * webhook_failed_answers / webhook_requests : 0.0) << " %); "
       << resent_after_2xx << " sent again after a 2xx (" << resent_after_2xx_excused
       << " right after a dispatcher SIGKILL); " << cdc_changes_read
-      << " records read from etp.cdc.changes; " << events_with_target
-      << " events with a target; quiescent " << quiescence_seconds << " s after the load stopped";
+      << " records read from etp.cdc.changes; " << events_with_target << " events with a target; "
+      << dead_fires_accepted << " fires to the dead-letter trigger, " << dead_letters
+      << " dead letters on etp.deliveries.dead; quiescent " << quiescence_seconds
+      << " s after the load stopped";
     return o.str();
 }
 
@@ -175,6 +177,17 @@ void MixedLoad::start() {
                            {"type", "api"},
                            {"target", {{"url", receiver_.url("/api")}}},
                            {"retry", retry(options_.api_max_backoff_ms)}});
+    dead_trigger_ =
+        create({{"name", "mixed dead letters"},
+                {"type", "api"},
+                {"target", {{"url", receiver_.url("/dead")}}},
+                {"retry",
+                 {{"max_attempts", 3}, {"initial_backoff_ms", 5000}, {"max_backoff_ms", 10000}}}});
+    receiver_.respond("/dead", [](const auto&) {
+        testing::Reply reply;
+        reply.status = 500;
+        return reply;
+    });
     for (int i = 0; i < options_.schedules; ++i)
         schedule_triggers_.push_back(
             create({{"name", "mixed schedule " + std::to_string(i)},
@@ -228,13 +241,15 @@ void MixedLoad::fire_loop() {
     auto next = Clock::now();
     for (long n = 0; !stop_; ++n) {
         ++fires_attempted_;
-        auto res = api.post("/api/v1/triggers/" + api_trigger_ + "/fire", {{"n", n}});
+        const bool dead = n % 10 == 9;
+        auto res = api.post("/api/v1/triggers/" + (dead ? dead_trigger_ : api_trigger_) + "/fire",
+                            {{"n", n}});
         if (!res) {
             ++fires_no_answer_;
         } else if (res->status == 202) {
             auto body = json::parse(res->body, nullptr, false);
             std::lock_guard lock(mutex_);
-            accepted_.push_back(body.value("event_id", ""));
+            (dead ? dead_accepted_ : accepted_).push_back(body.value("event_id", ""));
         } else {
             ++fires_refused_;
         }
@@ -301,10 +316,13 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
     f.churn_calls = churn_calls_;
     f.churn_errors = churn_errors_;
     std::vector<std::string> accepted;
+    std::set<std::string> dead_wanted;
     {
         std::lock_guard lock(mutex_);
         accepted = accepted_;
+        dead_wanted.insert(dead_accepted_.begin(), dead_accepted_.end());
     }
+    f.dead_fires_accepted = static_cast<long>(dead_wanted.size());
     f.fires_accepted = static_cast<long>(accepted.size());
     const std::set<std::string> wanted(accepted.begin(), accepted.end());
     const auto deactivated_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -326,6 +344,7 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
     long pending = 0, pending_overdue = 0, dead = 0;
     std::string overdue_sample;
     std::vector<std::string> undelivered;
+    std::set<std::string> dead_logged, dead_rows, dead_on_topic;
 
     const auto gather = [&](bool read_topic) {
         pg::Connection db(testing::PgCluster::shared().url(), 5s, 60s);
@@ -355,8 +374,16 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
         auto d = db.exec(
             "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = "
             "'pending' AND next_attempt_at < now() - interval '10 seconds'), count(*) FILTER "
-            "(WHERE status = 'dead') FROM deliveries WHERE trigger_id = ANY($1::uuid[])",
-            {targeted_array});
+            "(WHERE status = 'dead' AND trigger_id <> $2::uuid) FROM deliveries WHERE "
+            "trigger_id = ANY($1::uuid[]) OR trigger_id = $2::uuid",
+            {targeted_array, dead_trigger_});
+        dead_logged = column_set(db, "SELECT id::text FROM events WHERE trigger_id = $1::uuid",
+                                 {dead_trigger_});
+        dead_rows = column_set(
+            db,
+            "SELECT event_id::text FROM deliveries WHERE trigger_id = $1::uuid AND status = "
+            "'dead'",
+            {dead_trigger_});
         pending = d.integer(0, 0);
         pending_overdue = d.integer(0, 1);
         dead = d.integer(0, 2);
@@ -377,6 +404,15 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
             audit.insert(std::move(key));
         }
         if (read_topic) {
+            const auto r = testing::run_command(
+                "/usr/bin/kcat",
+                {"-b", testing::KafkaBroker::shared().bootstrap(), "-C", "-t",
+                 "etp.deliveries.dead", "-e", "-q", "-o", "beginning", "-f", "%k\n"},
+                {}, 60s);
+            std::istringstream keys(r.out);
+            dead_on_topic.clear();
+            for (std::string key; std::getline(keys, key);)
+                if (!key.empty()) dead_on_topic.insert(key);
             on_topic.clear();
             const auto records = read_changes(options_.name);
             f.cdc_changes_read = static_cast<long>(records.size());
@@ -421,7 +457,9 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
             gather(round % 3 == 0);
             gather_error.clear();
             quiet = all_logged() && slots_caught_up() && changes_on_topic() &&
-                    audit_monitors <= monitors_events && pending == 0 && undelivered.empty();
+                    audit_monitors <= monitors_events && pending == 0 && undelivered.empty() &&
+                    std::includes(dead_on_topic.begin(), dead_on_topic.end(), dead_wanted.begin(),
+                                  dead_wanted.end());
         } catch (const std::exception& e) {
             gather_error = e.what();
         }
@@ -453,6 +491,26 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
         CHECK(missing.empty());
         CHECK(api_event_rows == static_cast<long>(logged.size()));
         CHECK(api_event_rows <= f.fires_attempted);
+    }
+    // 1b. The dead-letter trigger's fires too; each delivery dead (3 attempts, all 500) and on
+    // etp.deliveries.dead.
+    {
+        std::vector<std::string> not_logged, not_dead, not_on_topic;
+        for (const auto& id : dead_wanted) {
+            if (dead_logged.count(id) == 0) not_logged.push_back(id);
+            if (dead_rows.count(id) == 0) not_dead.push_back(id);
+            if (dead_on_topic.count(id) == 0) not_on_topic.push_back(id);
+        }
+        f.dead_letters = static_cast<long>(dead_on_topic.size());
+        INFO("dead-letter fires accepted: "
+             << dead_wanted.size() << ", logged: " << dead_logged.size()
+             << ", not logged: " << some_of(not_logged) << "; deliveries dead: " << dead_rows.size()
+             << ", not dead: " << some_of(not_dead) << "; on etp.deliveries.dead: "
+             << dead_on_topic.size() << ", missing: " << some_of(not_on_topic));
+        CHECK(not_logged.empty());
+        CHECK(dead_logged.size() == dead_wanted.size());
+        CHECK(not_dead.empty());
+        CHECK(not_on_topic.empty());
     }
     // 2. Every due slot exactly once: no slot twice, none missing between the first and the
     // last, and the last one due before the schedules were deactivated is there.

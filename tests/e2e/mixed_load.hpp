@@ -8,7 +8,10 @@
 //     every committed row change also written to an audit table by a row trigger (the record
 //     of what etp.cdc.changes must hold);
 //   - webhook targets on a real receiver answering 500 to a share of attempts, chosen by a hash
-//     of (webhook-id, attempt number), and recording each answer it gave.
+//     of (webhook-id, attempt number), and recording each answer it gave;
+//   - every tenth fire to a second api trigger whose target always answers 500 and whose
+//     deliveries die after 3 attempts over 5-15 s: dead letters on etp.deliveries.dead while
+//     the other deliveries succeed (and while a fault is on).
 // check_invariants() stops the load, waits (bounded) for quiescence and CHECKs each invariant of
 // issue 22 with counts; figures() are what RELIABILITY.md reports.
 //
@@ -53,6 +56,7 @@ struct LoadFigures {
     long resent_after_2xx = 0, resent_after_2xx_excused = 0;
     long cdc_changes_read = 0;
     long events_with_target = 0;
+    long dead_fires_accepted = 0, dead_letters = 0;
     double quiescence_seconds = 0;
     std::string text() const;
 };
@@ -109,6 +113,7 @@ class MixedLoad {
     std::string source_url_;
     std::string api_trigger_;
     std::string monitors_trigger_;
+    std::string dead_trigger_;
     std::vector<std::string> schedule_triggers_;
     std::vector<std::string> secrets_;
     std::atomic<bool> api_target_down_{false};
@@ -116,7 +121,8 @@ class MixedLoad {
     mutable std::mutex mutex_;                            // guards the members below
     std::map<std::string, std::vector<Answer>> answers_;  // per webhook-id, in order
     std::vector<std::chrono::steady_clock::time_point> dispatcher_kills_;
-    std::vector<std::string> accepted_;  // event ids of the 202s
+    std::vector<std::string> accepted_;       // event ids of the 202s
+    std::vector<std::string> dead_accepted_;  // the same, of the dead-letter trigger
 
     std::atomic<bool> stop_{false};
     bool stopped_ = false;
