@@ -89,3 +89,17 @@ TEST_CASE("public target hosts pass") {
         CHECK_FALSE(parse_url(url));
     }
 }
+
+// Found by tests/fuzz (url): the resolver stops at a NUL, so "[5873<NUL>...]" was judged public
+// while the client would have connected to 5873, i.e. 0.0.22.241.
+TEST_CASE("hosts holding a NUL or other control character or a space are not URLs") {
+    using namespace std::string_literals;
+    CHECK_FALSE(parse_url("https://[5873\0d::1]:8443/p"s));
+    CHECK_FALSE(parse_url("http://127.0.0.1\0.example.com/"s));
+    for (const char* bad : {"http://example.com /", "http://exa mple.com/", "http://example.com\t/",
+                            "http://[::1\n]/", "http://example.com\x7f/"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_url(bad));
+    }
+    CHECK(parse_url("http://example.com/a b"));  // the target is not the host
+}
