@@ -72,6 +72,8 @@ bool is_private_host(const Url& url) {
     std::string_view host = url.host;
     if (host.ends_with('.')) host.remove_suffix(1);
     if (host == "localhost" || host.ends_with(".localhost")) return true;
+    // glibc's getaddrinfo takes "*" for no name at all: the loopback address.
+    if (host == "*") return true;
     if (webhook::is_private_address(host)) return true;
     // The legacy numeric forms getaddrinfo takes through inet_aton.
     if (host.find(':') == std::string_view::npos && host.size() < 64) {

@@ -103,3 +103,11 @@ TEST_CASE("hosts holding a NUL or other control character or a space are not URL
     }
     CHECK(parse_url("http://example.com/a b"));  // the target is not the host
 }
+
+// Found by tests/fuzz (url): glibc's getaddrinfo takes the name "*" for no name, which is the
+// loopback address.
+TEST_CASE("a host that is one asterisk is the loopback address to the resolver") {
+    CHECK(private_url("http://*/"));
+    CHECK(private_url("https://*.:8443/x"));
+    CHECK_FALSE(private_url("http://*.example.com/"));
+}
