@@ -75,8 +75,9 @@ bool is_private_host(const Url& url) {
     // glibc's getaddrinfo takes "*" for no name at all: the loopback address.
     if (host == "*") return true;
     if (webhook::is_private_address(host)) return true;
-    // The legacy numeric forms getaddrinfo takes through inet_aton.
-    if (host.find(':') == std::string_view::npos && host.size() < 64) {
+    // The legacy numeric forms getaddrinfo takes through inet_aton, at any length: it reads any
+    // number of leading zeros ("0000...02" is 0.0.0.2).
+    if (host.find(':') == std::string_view::npos) {
         in_addr legacy{};
         std::string text(host);
         if (inet_aton(text.c_str(), &legacy) != 0) {

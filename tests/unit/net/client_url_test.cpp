@@ -2,6 +2,7 @@
 // host it gives (issue 22: the gateway used a URL parser of its own for this).
 
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "etp/net/client_url.hpp"
 
@@ -110,4 +111,14 @@ TEST_CASE("a host that is one asterisk is the loopback address to the resolver")
     CHECK(private_url("http://*/"));
     CHECK(private_url("https://*.:8443/x"));
     CHECK_FALSE(private_url("http://*.example.com/"));
+}
+
+// Found by tests/fuzz (url): the legacy numeric forms were only looked at in hosts shorter than
+// 64 characters, but the resolver reads any number of leading zeros.
+TEST_CASE("numeric hosts padded with zeros are still private") {
+    const std::string zeros(80, '0');
+    CHECK(private_url(("http://" + zeros + "2/").c_str()));           // octal 2: 0.0.0.2
+    CHECK(private_url(("http://0x" + zeros + "7f000001/").c_str()));  // 127.0.0.1
+    CHECK(private_url(("http://127.0.0." + zeros + "1/").c_str()));   // 127.0.0.1
+    CHECK_FALSE(private_url(("http://" + zeros + "10.example.com/").c_str()));
 }
