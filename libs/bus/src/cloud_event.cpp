@@ -121,7 +121,7 @@ CloudEvent parse_cloud_event(std::string_view text) {
     nlohmann::json json;
     try {
         json = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e400
         throw ValidationError(
             std::vector<FieldError>{{"", std::string("malformed JSON: ") + e.what()}});
     }

@@ -122,8 +122,14 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
     year_month_day date{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
     if (!date.ok()) return std::nullopt;
-    return Timestamp(sys_days(date)) + hours(h) + minutes(mi - offset_minutes) + seconds(sec) +
-           microseconds(micros);
+    const Timestamp t = Timestamp(sys_days(date)) + hours(h) + minutes(mi - offset_minutes) +
+                        seconds(sec) + microseconds(micros);
+    // An offset can carry 0000-01-01 or 9999-12-31 into a year that format_rfc3339 cannot
+    // write in four digits, so that the text it gives back would not parse.
+    const Timestamp first{sys_days(year(0) / January / 1)};
+    const Timestamp last{sys_days(year(9999) / December / 31) + days(1) - microseconds(1)};
+    if (t < first || t > last) return std::nullopt;
+    return t;
 }
 
 }  // namespace etp

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "etp/domain/delivery_policy.hpp"
@@ -42,7 +43,13 @@ std::optional<Url> parse_url(std::string_view url) {
         u.host = std::string(authority.substr(0, colon));
         if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
     }
-    if (u.host.empty()) return std::nullopt;
+    // A NUL ends the host for the resolver, which reads "[5873<NUL>::1]" as 5873 (0.0.22.241),
+    // so is_private_host would judge another host than the one connected to; spaces and other
+    // control characters are no part of a host either.
+    if (u.host.empty() || std::any_of(u.host.begin(), u.host.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+        }))
+        return std::nullopt;
     u.host = ascii_lower(u.host);
     u.port = u.scheme == "https" ? 443 : 80;
     if (!port_text.empty()) {
@@ -65,9 +72,12 @@ bool is_private_host(const Url& url) {
     std::string_view host = url.host;
     if (host.ends_with('.')) host.remove_suffix(1);
     if (host == "localhost" || host.ends_with(".localhost")) return true;
+    // glibc's getaddrinfo takes "*" for no name at all: the loopback address.
+    if (host == "*") return true;
     if (webhook::is_private_address(host)) return true;
-    // The legacy numeric forms getaddrinfo takes through inet_aton.
-    if (host.find(':') == std::string_view::npos && host.size() < 64) {
+    // The legacy numeric forms getaddrinfo takes through inet_aton, at any length: it reads any
+    // number of leading zeros ("0000...02" is 0.0.0.2).
+    if (host.find(':') == std::string_view::npos) {
         in_addr legacy{};
         std::string text(host);
         if (inet_aton(text.c_str(), &legacy) != 0) {

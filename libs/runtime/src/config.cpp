@@ -58,7 +58,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     while (!text.empty()) {
         std::size_t digits = 0;
         while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-        if (digits == 0 || digits > 12) return std::nullopt;
+        // 18 digits always fit in int64; the limit below then decides (36500d is
+        // 3153600000000ms, 13 digits).
+        if (digits == 0 || digits > 18) return std::nullopt;
         auto number = parse_int(text.substr(0, digits));
         text.remove_prefix(digits);
         std::size_t unit_len = 0;

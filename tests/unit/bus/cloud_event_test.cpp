@@ -152,6 +152,19 @@ TEST_CASE("CloudEvent parse rejects malformed JSON and non-objects", "[cloud_eve
     CHECK(errors_of_text("[1, 2]") == std::vector<FieldError>{{"", "must be a JSON object"}});
 }
 
+// Found by tests/fuzz (cloud_event): a number too large for a double made nlohmann throw
+// out_of_range, which the dispatcher's skip of malformed firings (ValidationError) missed.
+TEST_CASE("CloudEvent parse rejects numbers out of range as malformed JSON", "[cloud_event]") {
+    for (const char* text : {R"({"specversion": 1e400})", R"({"specversion": "1.0", "id": "1",
+          "source": "/s", "type": "t", "data": {"amount": -3333333333e800000000016}})"}) {
+        INFO(text);
+        auto errors = errors_of_text(text);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].pointer == "");
+        CHECK_THAT(errors[0].message, Catch::StartsWith("malformed JSON"));
+    }
+}
+
 TEST_CASE("CloudEvent keeps unknown members as extensions", "[cloud_event]") {
     json value = valid_json();
     value["dataschema"] = "https://example.com/schema";

@@ -53,3 +53,20 @@ TEST_CASE("calendar dates are checked, leap days included") {
         CHECK_FALSE(parse_rfc3339(bad));
     }
 }
+
+// Found by tests/fuzz (rfc3339): an offset moved these into year 10000 or -1, which
+// format_rfc3339 wrote as "10000-01-01T10:59:26.000000Z", text that does not parse back.
+TEST_CASE("timestamps whose UTC year is outside 0000-9999 are refused") {
+    for (const char* bad : {"9999-12-31T23:59:26-11", "9999-12-31T23:00:00-01:00",
+                            "0000-01-01T00:30:00+01:00", "0000-01-01T00:00:00.000001+00:01"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_rfc3339(bad));
+    }
+    CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.999999Z")) ==
+          "9999-12-31T23:59:59.999999Z");
+    CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:00:00+01:00")) ==
+          "9999-12-31T22:00:00.000000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("0000-01-01T00:00:00Z")) == "0000-01-01T00:00:00.000000Z");
+    CHECK(format_rfc3339(*parse_rfc3339("0000-01-01T00:30:00-01:00")) ==
+          "0000-01-01T01:30:00.000000Z");
+}

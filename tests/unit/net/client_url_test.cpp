@@ -2,6 +2,7 @@
 // host it gives (issue 22: the gateway used a URL parser of its own for this).
 
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "etp/net/client_url.hpp"
 
@@ -88,4 +89,36 @@ TEST_CASE("public target hosts pass") {
         INFO(url);
         CHECK_FALSE(parse_url(url));
     }
+}
+
+// Found by tests/fuzz (url): the resolver stops at a NUL, so "[5873<NUL>...]" was judged public
+// while the client would have connected to 5873, i.e. 0.0.22.241.
+TEST_CASE("hosts holding a NUL or other control character or a space are not URLs") {
+    using namespace std::string_literals;
+    CHECK_FALSE(parse_url("https://[5873\0d::1]:8443/p"s));
+    CHECK_FALSE(parse_url("http://127.0.0.1\0.example.com/"s));
+    for (const char* bad : {"http://example.com /", "http://exa mple.com/", "http://example.com\t/",
+                            "http://[::1\n]/", "http://example.com\x7f/"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_url(bad));
+    }
+    CHECK(parse_url("http://example.com/a b"));  // the target is not the host
+}
+
+// Found by tests/fuzz (url): glibc's getaddrinfo takes the name "*" for no name, which is the
+// loopback address.
+TEST_CASE("a host that is one asterisk is the loopback address to the resolver") {
+    CHECK(private_url("http://*/"));
+    CHECK(private_url("https://*.:8443/x"));
+    CHECK_FALSE(private_url("http://*.example.com/"));
+}
+
+// Found by tests/fuzz (url): the legacy numeric forms were only looked at in hosts shorter than
+// 64 characters, but the resolver reads any number of leading zeros.
+TEST_CASE("numeric hosts padded with zeros are still private") {
+    const std::string zeros(80, '0');
+    CHECK(private_url(("http://" + zeros + "2/").c_str()));           // octal 2: 0.0.0.2
+    CHECK(private_url(("http://0x" + zeros + "7f000001/").c_str()));  // 127.0.0.1
+    CHECK(private_url(("http://127.0.0." + zeros + "1/").c_str()));   // 127.0.0.1
+    CHECK_FALSE(private_url(("http://" + zeros + "10.example.com/").c_str()));
 }

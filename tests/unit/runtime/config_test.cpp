@@ -56,6 +56,18 @@ TEST_CASE("durations longer than 100 years are refused, not overflowed") {
           "1h30m, at most 36500d (100 years)");
 }
 
+// Found by tests/fuzz (duration): 36500d was accepted but the same in milliseconds, 13 digits,
+// was not.
+TEST_CASE("the longest duration reads the same in any unit") {
+    using etp::runtime::parse_duration;
+    CHECK(parse_duration("3153600000000ms") == 24h * 36'500);
+    CHECK(parse_duration("3153600000s") == 24h * 36'500);
+    CHECK(parse_duration("000000000000000001s") == 1s);
+    CHECK_FALSE(parse_duration("3153600000001ms"));
+    CHECK_FALSE(parse_duration("999999999999999999ms"));
+    CHECK_FALSE(parse_duration("9999999999999999999ms"));
+}
+
 TEST_CASE("PostgreSQL URLs are checked") {
     using etp::runtime::is_valid_postgres_url;
     CHECK(is_valid_postgres_url("postgresql://etp:secret@db.example:5432/etp?sslmode=require"));

@@ -22,11 +22,12 @@ std::optional<Url> parse_url(std::string_view url);
 
 // Whether a webhook to `url` would reach a loopback, private or similar address
 // (webhook::is_private_address) by its host as written, before any DNS: "localhost" and names
-// under ".localhost", and IP literals in every form the system resolver reads as numbers
-// ("127.1", "2130706433", "0x7f.0.0.1", "0177.0.0.1", "[::ffff:127.0.0.1]", "[fe80::1%25lo]"),
-// also with one trailing dot. Other names are decided by what they resolve to, when the client
-// connects (ClientOptions::address_policy). The gateway refuses such targets at create time; it
-// decides on this host, the one the client connects to.
+// under ".localhost", "*" (glibc's resolver reads it as no name: loopback), and IP literals in
+// every form the system resolver reads as numbers ("127.1", "2130706433", "0x7f.0.0.1",
+// "0177.0.0.1", "[::ffff:127.0.0.1]", "[fe80::1%25lo]"), also with one trailing dot. Other names
+// are decided by what they resolve to, when the client connects (ClientOptions::address_policy).
+// The gateway refuses such targets at create time; it decides on this host, the one the client
+// connects to.
 bool is_private_host(const Url& url);
 
 }  // namespace etp::net
