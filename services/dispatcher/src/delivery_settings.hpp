@@ -28,7 +28,8 @@ std::shared_ptr<const DeliverySettings> inline_settings(const Target& target);
 class BatchSettings {
  public:
     explicit BatchSettings(pg::Pool& pool) : pool_(pool) {}
-    // Null when the trigger is gone or has no target. Throws etp::Error when PostgreSQL fails.
+    // Null when the trigger is gone, has no target, or its target is disabled (410 Gone). Throws
+    // etp::Error when PostgreSQL fails.
     std::shared_ptr<const DeliverySettings> get(const TriggerId& id);
 
  private:
