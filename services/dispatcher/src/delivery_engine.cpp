@@ -361,12 +361,19 @@ void DeliveryEngine::prune_idle_origins() {
 void DeliveryEngine::poller() noexcept {
     auto next_depth = std::chrono::steady_clock::now();
     auto next_prune = next_depth + std::chrono::minutes(1);
+    // After PostgreSQL failed, claims wait one lease. An outage longer than a lease lets the
+    // leases of every dispatcher lapse; once it is over, each takes that long to record what it
+    // got meanwhile and renew what it holds, rather than racing the others, who would send
+    // again deliveries that had succeeded. (A dispatcher that alone lost PostgreSQL for longer
+    // than a lease is taken over as if dead: at least once.)
+    auto claims_paused_until = next_depth;
     while (sleep_unless_stopping(options_.poll_interval)) {
         try {
             if (std::chrono::steady_clock::now() >= next_prune) {
                 prune_idle_origins();
                 next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
             }
+            if (std::chrono::steady_clock::now() < claims_paused_until) continue;
             claim_due();
             if (std::chrono::steady_clock::now() >= next_depth) {
                 auto conn = pool_.acquire();
@@ -376,6 +383,7 @@ void DeliveryEngine::poller() noexcept {
             }
         } catch (const std::exception& e) {
             log::warn("due deliveries not claimed", {{"error", e.what()}});
+            claims_paused_until = std::chrono::steady_clock::now() + options_.lease;
         }
     }
 }
@@ -573,7 +581,11 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
             // Deliveries held (this batch among them) keep their leases while this retries.
             renew_leases_when_due();
             std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+            // Well within a lease: what is recorded late must be recorded before the other
+            // dispatchers claim again (see poller()).
+            backoff = std::min({backoff * 2, std::chrono::milliseconds(5000),
+                                std::max<std::chrono::milliseconds>(
+                                    options_.lease / 4, std::chrono::milliseconds(100))});
         }
     }
     for (const auto& f : batch) {
