@@ -1,5 +1,7 @@
 #include "gateway_config.hpp"
 
+#include "etp/service/secret_keys.hpp"
+
 namespace etp::gateway {
 
 runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
@@ -9,6 +11,7 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
         "event log. Applies pending database migrations at start.");
     // No request should hold a connection (and a handler thread) longer than this.
     runtime::add_common(spec, config.common, 9101, "30s");
+    service::add_secret_keys(spec, config.secret_box);
     spec.text("HTTP_HOST", "0.0.0.0", "address the public HTTP API listens on", config.http_host)
         .port("HTTP_PORT", 8080, "port of the public HTTP API", config.http_port)
         .integer("HTTP_THREADS", 16,
@@ -52,7 +55,10 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
                       "the database cdc-capture watches; the gateway looks up a cdc trigger's "
                       "table there to warn when it cannot be captured as the filter needs",
                       config.cdc_source_url)
-        .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only)
+        .flag("--migrate-only",
+              "apply pending migrations, encrypt stored webhook secrets with ETP_SECRET_KEY, "
+              "and exit",
+              config.migrate_only)
         .check([&config] {
             std::vector<std::string> problems;
             auto within = [&problems](const char* name, std::chrono::milliseconds value) {

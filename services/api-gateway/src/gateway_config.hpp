@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "etp/domain/secret_box.hpp"
 #include "etp/runtime/config.hpp"
 
 namespace etp::gateway {
@@ -24,6 +26,7 @@ struct GatewayConfig {
     // 1: webhook targets may be loopback, private or link-local addresses (development, tests).
     std::int64_t allow_private_targets = 0;
     std::string cdc_source_url;
+    std::shared_ptr<const secrets::SecretBox> secret_box;  // ETP_SECRET_KEY*
     bool migrate_only = false;
 };
 

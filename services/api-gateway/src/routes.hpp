@@ -6,6 +6,7 @@
 
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/pg/trigger_store.hpp"
 #include "group_commit.hpp"
@@ -29,6 +30,10 @@ struct GatewayContext {
     bool allow_private_targets = false;
     // CDC_SOURCE_URL: where cdc trigger definitions' tables are looked up for warnings.
     std::string cdc_source_url;
+    // ETP_SECRET_KEY*: seals webhook signing secrets before they are stored.
+    const secrets::SecretBox& secrets;
+    // Who may see a target whole (keys with write scope); others get it redacted.
+    Authenticator& auth;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);

@@ -49,29 +49,32 @@ struct FirstSecret {
     std::optional<std::string> generated;
 };
 
-FirstSecret first_secret(const Target& target) {
-    if (target.secret) return {{new_uuid_v7(), *target.secret}, std::nullopt};
+FirstSecret first_secret(const secrets::SecretBox& box, const TriggerId& trigger,
+                         const Target& target) {
+    if (target.secret)
+        return {pg::TriggerSecretStore::seal(box, trigger, new_uuid_v7(), *target.secret),
+                std::nullopt};
     std::string generated = webhook::generate_secret();
-    return {{new_uuid_v7(), generated}, generated};
+    return {pg::TriggerSecretStore::seal(box, trigger, new_uuid_v7(), generated), generated};
 }
 
 // After a replace, inside its transaction: makes the trigger's secrets match its definition.
 // A target with a secret signs with exactly that secret from now on; a target without one
 // keeps the trigger's unexpired secrets, or gets a generated secret when it has none; no
 // target, no secrets. Returns the generated secret (to be shown once).
-std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& trigger,
-                                        const TriggerSpec& spec) {
+std::optional<std::string> sync_secrets(pg::Connection& conn, const secrets::SecretBox& box,
+                                        const Trigger& trigger, const TriggerSpec& spec) {
     if (!spec.target) {
         pg::TriggerSecretStore::remove_all(conn, trigger.id);
         return std::nullopt;
     }
     if (spec.target->secret) {
         pg::TriggerSecretStore::remove_all(conn, trigger.id);
-    } else if (!pg::TriggerSecretStore::active_secrets(conn, trigger.id).empty()) {
+    } else if (pg::TriggerSecretStore::has_active(conn, trigger.id)) {
         return std::nullopt;
     }
-    FirstSecret first = first_secret(*spec.target);
-    pg::TriggerSecretStore::add(conn, trigger.id, first.secret.id, first.secret.secret);
+    FirstSecret first = first_secret(box, trigger.id, *spec.target);
+    pg::TriggerSecretStore::add(conn, trigger.id, first.secret);
     return first.generated;
 }
 
@@ -102,7 +105,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
             std::optional<std::string> generated;
             std::optional<pg::InitialSecret> secret;
             if (spec.target) {
-                FirstSecret first = first_secret(*spec.target);
+                FirstSecret first = first_secret(ctx.secrets, id, *spec.target);
                 secret = std::move(first.secret);
                 generated = std::move(first.generated);
             }
@@ -114,6 +117,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
 
     server.get("/api/v1/triggers", Scope::kRead,
                [&ctx](const net::Request& req, net::Response& res) {
+                   const std::vector<Scope> scopes = ctx.auth.scopes(req);
                    pg::TriggerFilter filter;
                    filter.type = type_param(req);
                    filter.active = query_bool(req, "active");
@@ -130,7 +134,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        result = pg::TriggerStore::list(*conn, filter, page, page_size);
                    }
                    json items = json::array();
-                   for (const auto& t : result.items) items.push_back(trigger_json(t));
+                   for (const auto& t : result.items) items.push_back(trigger_json_for(t, scopes));
                    reply_json(res, 200,
                               {{"items", items},
                                {"page", page},
@@ -141,10 +145,11 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
     server.get(R"(/api/v1/triggers/([^/]+))", Scope::kRead,
                [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
+                   const std::vector<Scope> scopes = ctx.auth.scopes(req);
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
                    if (!trigger) not_found(id);
-                   reply_json(res, 200, trigger_json(*trigger));
+                   reply_json(res, 200, trigger_json_for(*trigger, scopes));
                });
 
     server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
@@ -159,7 +164,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        pg::Transaction tx(*conn);
                        trigger = pg::TriggerStore::replace(*conn, id, spec);
                        if (!trigger) not_found(id);
-                       generated = sync_secrets(*conn, *trigger, spec);
+                       generated = sync_secrets(*conn, ctx.secrets, *trigger, spec);
                        tx.commit();
                    }
                    publish_change(ctx, *trigger);
