@@ -722,7 +722,7 @@ TEST_CASE("deliveries and redelivery: each delivery with its attempts, numbered"
               ->status == 404);
 }
 
-TEST_CASE("testing an unsaved definition with a target: the firing carries it, signed") {
+TEST_CASE("testing an unsaved definition with a target: the firing carries it, not its secret") {
     // Without a secret the platform generates one and shows it once, in the 202.
     json definition = {{"name", "draft hook"},
                        {"type", "api"},
@@ -748,12 +748,13 @@ TEST_CASE("testing an unsaved definition with a target: the firing carries it, s
     REQUIRE(fired->target);
     CHECK(fired->target->url == answering_404());
     CHECK(fired->target->headers.at("X-Draft") == "1");
-    CHECK(fired->target->secret == secret);
+    // The secret stays in PostgreSQL (encrypted) for the dispatcher; see secrets_test.cpp.
+    CHECK_FALSE(fired->target->secret);
     CHECK(fired->is_test);
     auto own = fired_message(own_id);
     REQUIRE(own);
     REQUIRE(own->target);
-    CHECK(own->target->secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    CHECK_FALSE(own->target->secret);
 
     // The event shows no target or secret; its delivery went to the definition's target and can
     // be redelivered although no trigger row exists.
