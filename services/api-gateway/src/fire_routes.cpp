@@ -4,6 +4,7 @@
 #include "etp/domain/error.hpp"
 #include "etp/domain/payload_schema.hpp"
 #include "etp/domain/webhook_signature.hpp"
+#include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/idempotency_store.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
@@ -223,15 +224,23 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             // An unsaved trigger has no id of its own: each test gets a fresh one.
             Event event =
                 new_event(TriggerId{new_uuid_v7()}, *spec, kSourceTest, true, std::move(payload));
-            // No trigger row holds this target or its secrets, so the firing carries them to the
-            // dispatcher. A definition without a secret signs with a new one, shown once.
+            // No trigger row holds this target, so the firing carries it to the dispatcher; its
+            // secret never travels on Kafka: it is stored, sealed, for the dispatcher to take
+            // when it logs the event. A definition without a secret signs with a new one, shown
+            // once.
             std::optional<std::string> generated;
             if (spec->target) {
                 event.target = spec->target;
-                if (!event.target->secret) {
+                std::string secret;
+                if (event.target->secret) {
+                    secret = std::move(*event.target->secret);
+                } else {
                     generated = webhook::generate_secret();
-                    event.target->secret = generated;
+                    secret = *generated;
                 }
+                event.target->secret.reset();
+                auto conn = ctx.pool.acquire();
+                pg::DeliveryQueue::stage_target_secret(*conn, ctx.secrets, event.id, secret);
             }
             json accepted = {{"event_id", event.id.to_string()}};
             if (generated) accepted["secret"] = *generated;

@@ -49,29 +49,32 @@ struct FirstSecret {
     std::optional<std::string> generated;
 };
 
-FirstSecret first_secret(const Target& target) {
-    if (target.secret) return {{new_uuid_v7(), *target.secret}, std::nullopt};
+FirstSecret first_secret(const secrets::SecretBox& box, const TriggerId& trigger,
+                         const Target& target) {
+    if (target.secret)
+        return {pg::TriggerSecretStore::seal(box, trigger, new_uuid_v7(), *target.secret),
+                std::nullopt};
     std::string generated = webhook::generate_secret();
-    return {{new_uuid_v7(), generated}, generated};
+    return {pg::TriggerSecretStore::seal(box, trigger, new_uuid_v7(), generated), generated};
 }
 
 // After a replace, inside its transaction: makes the trigger's secrets match its definition.
 // A target with a secret signs with exactly that secret from now on; a target without one
 // keeps the trigger's unexpired secrets, or gets a generated secret when it has none; no
 // target, no secrets. Returns the generated secret (to be shown once).
-std::optional<std::string> sync_secrets(pg::Connection& conn, const Trigger& trigger,
-                                        const TriggerSpec& spec) {
+std::optional<std::string> sync_secrets(pg::Connection& conn, const secrets::SecretBox& box,
+                                        const Trigger& trigger, const TriggerSpec& spec) {
     if (!spec.target) {
         pg::TriggerSecretStore::remove_all(conn, trigger.id);
         return std::nullopt;
     }
     if (spec.target->secret) {
         pg::TriggerSecretStore::remove_all(conn, trigger.id);
-    } else if (!pg::TriggerSecretStore::active_secrets(conn, trigger.id).empty()) {
+    } else if (pg::TriggerSecretStore::has_active(conn, trigger.id)) {
         return std::nullopt;
     }
-    FirstSecret first = first_secret(*spec.target);
-    pg::TriggerSecretStore::add(conn, trigger.id, first.secret.id, first.secret.secret);
+    FirstSecret first = first_secret(box, trigger.id, *spec.target);
+    pg::TriggerSecretStore::add(conn, trigger.id, first.secret);
     return first.generated;
 }
 
@@ -121,7 +124,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
             std::optional<std::string> generated;
             std::optional<pg::InitialSecret> secret;
             if (spec.target) {
-                FirstSecret first = first_secret(*spec.target);
+                FirstSecret first = first_secret(ctx.secrets, id, *spec.target);
                 secret = std::move(first.secret);
                 generated = std::move(first.generated);
             }
@@ -131,44 +134,46 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
             reply_json(res, 201, with_warnings(trigger_json(trigger, generated), spec, ctx));
         });
 
-    server.get("/api/v1/triggers", Scope::kRead,
-               [&ctx](const net::Request& req, net::Response& res) {
-                   pg::TriggerFilter filter;
-                   filter.type = type_param(req);
-                   filter.active = query_bool(req, "active");
-                   if (auto name = query_text(req, "name"); name && !name->empty()) {
-                       if (name->size() > 200)
-                           throw bad_query("name", "must be at most 200 characters");
-                       filter.name_contains = std::move(*name);
-                   }
-                   std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
-                   std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
-                   pg::TriggerPage result;
-                   std::map<std::string, std::vector<std::string>> warnings;
-                   {
-                       auto conn = ctx.pool.acquire();
-                       result = pg::TriggerStore::list(*conn, filter, page, page_size);
-                       warnings = cdc_capture_warnings(*conn, cdc_tables_of(result.items));
-                   }
-                   json items = json::array();
-                   for (const auto& t : result.items)
-                       items.push_back(with_capture_warnings(trigger_json(t), t, warnings));
-                   reply_json(res, 200,
-                              {{"items", items},
-                               {"page", page},
-                               {"page_size", page_size},
-                               {"total", result.total}});
-               });
+    server.get(
+        "/api/v1/triggers", Scope::kRead, [&ctx](const net::Request& req, net::Response& res) {
+            const std::vector<Scope> scopes = ctx.auth.scopes(req);
+            pg::TriggerFilter filter;
+            filter.type = type_param(req);
+            filter.active = query_bool(req, "active");
+            if (auto name = query_text(req, "name"); name && !name->empty()) {
+                if (name->size() > 200) throw bad_query("name", "must be at most 200 characters");
+                filter.name_contains = std::move(*name);
+            }
+            std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
+            std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
+            pg::TriggerPage result;
+            std::map<std::string, std::vector<std::string>> warnings;
+            {
+                auto conn = ctx.pool.acquire();
+                result = pg::TriggerStore::list(*conn, filter, page, page_size);
+                warnings = cdc_capture_warnings(*conn, cdc_tables_of(result.items));
+            }
+            json items = json::array();
+            for (const auto& t : result.items)
+                items.push_back(with_capture_warnings(trigger_json_for(t, scopes), t, warnings));
+            reply_json(res, 200,
+                       {{"items", items},
+                        {"page", page},
+                        {"page_size", page_size},
+                        {"total", result.total}});
+        });
 
     server.get(R"(/api/v1/triggers/([^/]+))", Scope::kRead,
                [&ctx](const net::Request& req, net::Response& res) {
                    TriggerId id = trigger_id_param(req, 1);
+                   const std::vector<Scope> scopes = ctx.auth.scopes(req);
                    auto conn = ctx.pool.acquire();
                    auto trigger = pg::TriggerStore::get(*conn, id);
                    if (!trigger) not_found(id);
                    const auto warnings = cdc_capture_warnings(*conn, cdc_tables_of({*trigger}));
                    reply_json(res, 200,
-                              with_capture_warnings(trigger_json(*trigger), *trigger, warnings));
+                              with_capture_warnings(trigger_json_for(*trigger, scopes), *trigger,
+                                                    warnings));
                });
 
     server.put(R"(/api/v1/triggers/([^/]+))", Scope::kWrite,
@@ -184,7 +189,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                        pg::Transaction tx(*conn);
                        trigger = pg::TriggerStore::replace(*conn, id, spec);
                        if (!trigger) not_found(id);
-                       generated = sync_secrets(*conn, *trigger, spec);
+                       generated = sync_secrets(*conn, ctx.secrets, *trigger, spec);
                        tx.commit();
                    }
                    publish_change(ctx, *trigger);

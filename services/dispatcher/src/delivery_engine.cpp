@@ -175,22 +175,19 @@ bool DeliveryEngine::try_reserve(std::size_t n) {
 void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved) {
     std::vector<Job> jobs;
     jobs.reserve(handoffs.size());
-    BatchSettings lookups(pool_);
+    BatchSettings lookups(pool_, *options_.secret_box);
     for (auto& h : handoffs) {
         Job job;
         job.key = h.key;
         std::shared_ptr<const DeliverySettings> settings;
-        if (h.event.target) {
-            settings = inline_settings(*h.event.target);
-        } else {
-            try {
-                settings = lookups.get(h.event.trigger_id);
-            } catch (const std::exception& e) {
-                // The row stays leased; once the lease runs out the poller takes it.
-                log::warn("delivery settings not read; left to the retry poller",
-                          {{"event_id", h.key.event_id.to_string()}, {"error", e.what()}});
-                continue;
-            }
+        try {
+            settings = h.event.target ? lookups.inline_for(h.key, *h.event.target)
+                                      : lookups.get(h.event.trigger_id);
+        } catch (const std::exception& e) {
+            // The row stays leased; once the lease runs out the poller takes it.
+            log::warn("delivery settings not read; left to the retry poller",
+                      {{"event_id", h.key.event_id.to_string()}, {"error", e.what()}});
+            continue;
         }
         if (!settings) continue;  // target removed since logging; the poller will settle it
         job.settings = std::move(settings);
@@ -412,7 +409,7 @@ void DeliveryEngine::claim_due() {
             by_id[id] = std::make_shared<const Event>(std::move(e));
         }
         std::vector<Job> jobs;
-        BatchSettings lookups(pool_);
+        BatchSettings lookups(pool_, *options_.secret_box);
         for (const auto& c : claimed) {
             {
                 std::lock_guard lock(mutex_);
@@ -424,7 +421,7 @@ void DeliveryEngine::claim_due() {
                 continue;
             }
             std::shared_ptr<const DeliverySettings> settings;
-            settings = c.target ? inline_settings(*c.target) : lookups.get(c.trigger_id);
+            settings = c.target ? lookups.inline_for(c.key, *c.target) : lookups.get(c.trigger_id);
             if (!settings) {
                 abandon(c, "the trigger was deleted or no longer has a target",
                         event->second.get());
