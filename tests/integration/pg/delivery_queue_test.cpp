@@ -164,7 +164,7 @@ TEST_CASE("a dead delivery's message enters the outbox with its row, and only on
     const auto a = test_event("5b2d7c1e-0000-5000-8000-0000000000d1", true);
     const auto b = test_event("5b2d7c1e-0000-5000-8000-0000000000d2", true);
     const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000d3", true);
-    etp::pg::DeliveryQueue::log_events(conn, {a, b, c}, std::chrono::seconds(30));
+    etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, c}, std::chrono::seconds(30));
     auto dead = [](const etp::Event& e) {
         etp::pg::AttemptOutcome o;
         o.key = {e.id, 1};
