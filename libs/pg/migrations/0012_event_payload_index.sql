@@ -1,0 +1,11 @@
+-- 0012: events found by payload content (GET /api/v1/events?payload_contains={...}).
+--
+-- A GIN index of each payload as jsonb (payload is json since 0007), with jsonb_path_ops: it
+-- serves only containment (@>), which is all the filter asks, and is smaller and faster for it
+-- than the default operator class. The filter is written with this very expression,
+-- (payload::jsonb) @> $n::jsonb, or the planner does not use the index. Created on the parent,
+-- so every partition, present and future, gets its own.
+--
+-- The cost is on insert: each event's payload is converted to jsonb for its index entry. On a
+-- large log, creating it reads every partition once, under a lock that holds writes back.
+CREATE INDEX events_payload_idx ON events USING gin ((payload::jsonb) jsonb_path_ops);
