@@ -69,7 +69,7 @@ std::string where_clause(const EventFilter& f, Params& params, Part part = Part:
         if (f.since) add("triggered_at >= ?::timestamptz", format_rfc3339(*f.since));
         if (f.until) add("triggered_at < ?::timestamptz", format_rfc3339(*f.until));
         // Written as the index expression of events_payload_idx (0012), so the index serves it.
-        if (f.payload_contains) add("(payload::jsonb) @> ?::jsonb", *f.payload_contains);
+        if (f.payload_contains) add("etp_payload_jsonb(payload) @> ?::jsonb", *f.payload_contains);
     }
     return sql;
 }
