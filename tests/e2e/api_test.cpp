@@ -5,9 +5,11 @@
 #include <thread>
 
 #include "etp/bus/firing.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/domain/time.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/trigger_secret_store.hpp"
 #include "message_contract.hpp"
 #include "platform.hpp"
 
@@ -58,13 +60,22 @@ httplib::Result put(const std::string& path, const json& body) {
 httplib::Result del(const std::string& path) { return api().raw().Delete(path.c_str()); }
 
 // The values of a trigger's secrets as stored, newest first: `active` only those that sign.
+// The trigger's secrets as stored, decrypted with the services' ETP_SECRET_KEY.
 std::vector<std::string> stored_secrets(const std::string& trigger, bool active) {
     auto r = db().exec(
-        "SELECT secret FROM trigger_secrets WHERE trigger_id = $1 AND ($2::boolean IS FALSE OR "
-        "expires_at IS NULL OR expires_at > now()) ORDER BY created_at DESC, id DESC",
+        "SELECT id, key_id, secret FROM trigger_secrets WHERE trigger_id = $1 AND ($2::boolean IS "
+        "FALSE OR expires_at IS NULL OR expires_at > now()) ORDER BY created_at DESC, id DESC",
         {trigger, active ? "true" : "false"});
+    std::string problem;
+    const etp::secrets::SecretBox box(etp::secrets::parse_key(etp::e2e::kSecretKey, "", problem),
+                                      {});
     std::vector<std::string> out;
-    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0));
+    for (int i = 0; i < r.rows(); ++i) {
+        CHECK(r.text(i, 1) == etp::e2e::kSecretKeyId);
+        out.push_back(box.open({std::string(r.text(i, 1)), std::string(r.text(i, 2))},
+                               etp::pg::TriggerSecretStore::aad(*etp::TriggerId::parse(trigger),
+                                                                *etp::Uuid::parse(r.text(i, 0)))));
+    }
     return out;
 }
 
@@ -749,7 +760,7 @@ TEST_CASE("deliveries and redelivery: each delivery with its attempts, numbered"
               ->status == 404);
 }
 
-TEST_CASE("testing an unsaved definition with a target: the firing carries it, signed") {
+TEST_CASE("testing an unsaved definition with a target: the firing carries it, not its secret") {
     // Without a secret the platform generates one and shows it once, in the 202.
     json definition = {{"name", "draft hook"},
                        {"type", "api"},
@@ -775,12 +786,13 @@ TEST_CASE("testing an unsaved definition with a target: the firing carries it, s
     REQUIRE(fired->target);
     CHECK(fired->target->url == answering_404());
     CHECK(fired->target->headers.at("X-Draft") == "1");
-    CHECK(fired->target->secret == secret);
+    // The secret stays in PostgreSQL (encrypted) for the dispatcher; see secrets_test.cpp.
+    CHECK_FALSE(fired->target->secret);
     CHECK(fired->is_test);
     auto own = fired_message(own_id);
     REQUIRE(own);
     REQUIRE(own->target);
-    CHECK(own->target->secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    CHECK_FALSE(own->target->secret);
 
     // The event shows no target or secret; its delivery went to the definition's target and can
     // be redelivered although no trigger row exists.
@@ -1262,4 +1274,229 @@ TEST_CASE("whoami answers the key's scopes; the trigger list filters by name") {
     CHECK(names("name=100%25") == std::set<std::string>{a});      // '%' is a plain character
     CHECK(names("name=filter_beta") == std::set<std::string>{});  // and so is '_'
     CHECK(body_of(api().get("/api/v1/triggers?name=name%20filter&type=api"))["total"] == 2);
+}
+
+// REST conventions (issue 23): what any HTTP client reads and sends besides the JSON.
+
+httplib::Result with_headers(const std::string& method, const std::string& path,
+                             const httplib::Headers& extra, const json& body = nullptr) {
+    httplib::Client client("127.0.0.1", platform().gateway.http_port);
+    httplib::Headers headers = {{"X-API-Key", etp::e2e::kAdminKey}};
+    headers.insert(extra.begin(), extra.end());
+    if (method == "GET") return client.Get(path.c_str(), headers);
+    if (method == "DELETE") return client.Delete(path.c_str(), headers);
+    if (method == "PUT") return client.Put(path.c_str(), headers, body.dump(), "application/json");
+    return client.Post(path.c_str(), headers, body.dump(), "application/json");
+}
+
+TEST_CASE("ETag is the trigger's version; If-Match on PUT and DELETE refuses a stale one") {
+    const json definition = {{"name", "etag"}, {"type", "api"}};
+    auto created = api().post("/api/v1/triggers", definition);
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    std::string id = body_of(created)["id"];
+    std::string path = "/api/v1/triggers/" + id;
+    CHECK(created->get_header_value("ETag") == "\"1\"");
+    auto read = api().get(path);
+    REQUIRE(read);
+    CHECK(read->get_header_value("ETag") == "\"1\"");
+
+    // A matching If-Match replaces; the answer carries the new version's tag.
+    auto replaced = with_headers("PUT", path, {{"If-Match", "\"1\""}}, definition);
+    REQUIRE(replaced);
+    CHECK(replaced->status == 200);
+    CHECK(replaced->get_header_value("ETag") == "\"2\"");
+    CHECK(body_of(replaced)["version"] == 2);
+
+    // A client still holding version 1 loses nothing of version 2: 412, naming the version.
+    auto stale = with_headers("PUT", path, {{"If-Match", "\"1\""}},
+                              {{"name", "stale edit"}, {"type", "api"}});
+    REQUIRE(stale);
+    CHECK(stale->status == 412);
+    CHECK(stale->get_header_value("Content-Type") == "application/problem+json");
+    json problem = json::parse(stale->body);
+    CHECK(problem["detail"].get<std::string>().find("version 2") != std::string::npos);
+    CHECK(pointers(problem) == std::vector<std::string>{"If-Match"});
+    CHECK(body_of(api().get(path))["name"] == "etag");
+    // Weak tags never match (strong comparison); a list matches when one of its tags does.
+    CHECK(with_headers("PUT", path, {{"If-Match", "W/\"2\""}}, definition)->status == 412);
+    CHECK(with_headers("PUT", path, {{"If-Match", "\"7\", \"2\""}}, definition)->status == 200);
+    // `*` matches any existing trigger; no If-Match checks nothing (the console's PUT).
+    CHECK(with_headers("PUT", path, {{"If-Match", "*"}}, definition)->status == 200);
+    CHECK(put(path, definition)->status == 200);
+    // A malformed If-Match is a 400 naming the header.
+    auto malformed = with_headers("PUT", path, {{"If-Match", "5"}}, definition);
+    REQUIRE(malformed);
+    CHECK(malformed->status == 400);
+    CHECK(pointers(json::parse(malformed->body)) == std::vector<std::string>{"If-Match"});
+    // Activation answers carry the tag too.
+    auto deactivated = api().post(path + "/deactivate", json::object());
+    CHECK(deactivated->get_header_value("ETag") == "\"6\"");
+
+    auto stale_delete = with_headers("DELETE", path, {{"If-Match", "\"5\""}});
+    REQUIRE(stale_delete);
+    CHECK(stale_delete->status == 412);
+    CHECK(api().get(path)->status == 200);
+    CHECK(with_headers("DELETE", path, {{"If-Match", "\"6\""}})->status == 204);
+    CHECK(api().get(path)->status == 404);
+    CHECK(with_headers("DELETE", path, {{"If-Match", "*"}})->status == 404);
+}
+
+TEST_CASE("an Idempotency-Key reused with a different payload is a 422 and fires nothing") {
+    std::string id = create({{"name", "idempotent payload"}, {"type", "api"}});
+    std::string path = "/api/v1/triggers/" + id + "/fire";
+    auto fire = [&](const std::string& body) {
+        httplib::Client client("127.0.0.1", platform().gateway.http_port);
+        auto res = client.Post(path.c_str(),
+                               {{"X-API-Key", etp::e2e::kAdminKey}, {"Idempotency-Key", "k-1"}},
+                               body, "application/json");
+        REQUIRE(res);
+        return res;
+    };
+    auto first = fire(R"({"amount": 1, "currency": "EUR"})");
+    REQUIRE(first->status == 202);
+    std::string event_id = json::parse(first->body)["event_id"];
+    // The same payload, spaced and ordered differently, is the same request.
+    auto repeat = fire(R"({ "currency":"EUR","amount":1 })");
+    CHECK(repeat->status == 202);
+    CHECK(json::parse(repeat->body)["event_id"] == event_id);
+    auto other = fire(R"({"amount": 2, "currency": "EUR"})");
+    CHECK(other->status == 422);
+    CHECK(other->get_header_value("Content-Type") == "application/problem+json");
+    json problem = json::parse(other->body);
+    CHECK(pointers(problem) == std::vector<std::string>{"Idempotency-Key"});
+    CHECK(problem["detail"].get<std::string>().find("k-1") != std::string::npos);
+
+    poll("/api/v1/events?trigger_id=" + id, [](const json& b) { return b["items"].size() >= 1; });
+    std::this_thread::sleep_for(1s);
+    json events = body_of(api().get("/api/v1/events?trigger_id=" + id));
+    REQUIRE(events["items"].size() == 1);
+    CHECK(events["items"][0]["payload"] == json{{"amount", 1}, {"currency", "EUR"}});
+}
+
+TEST_CASE("every 401 says how to authenticate: WWW-Authenticate") {
+    const std::string challenge = R"(Bearer realm="etp", ApiKey realm="etp", header="X-API-Key")";
+    auto missing = request("GET", "/api/v1/triggers", "");
+    REQUIRE(missing);
+    CHECK(missing->status == 401);
+    CHECK(missing->get_header_value("WWW-Authenticate") == challenge);
+    auto unknown = request("POST", "/api/v1/triggers/01900000-0000-7000-8000-000000000000/fire",
+                           "etp_0000000000000000000000000000000000000000");
+    REQUIRE(unknown);
+    CHECK(unknown->status == 401);
+    CHECK(unknown->get_header_value("WWW-Authenticate") == challenge);
+    // Not on other errors.
+    auto not_found = api().get("/api/v1/triggers/01900000-0000-7000-8000-000000000000");
+    CHECK(not_found->status == 404);
+    CHECK_FALSE(not_found->has_header("WWW-Authenticate"));
+}
+
+TEST_CASE("stats say how long they stay fresh: Cache-Control private, max-age up to 60") {
+    auto res = api().get("/api/v1/stats");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    std::string cache_control = res->get_header_value("Cache-Control");
+    INFO(cache_control);
+    REQUIRE(cache_control.rfind("private, max-age=", 0) == 0);
+    int max_age = std::stoi(cache_control.substr(std::string("private, max-age=").size()));
+    CHECK(max_age >= 0);
+    CHECK(max_age <= 60);
+}
+
+TEST_CASE("the trigger list filters by name with q") {
+    std::string a = create({{"name", "Q Search 50% Off"}, {"type", "api"}});
+    std::string b = create({{"name", "q search plain"},
+                            {"type", "scheduled"},
+                            {"active", false},
+                            {"schedule", {{"interval_seconds", 3600}}}});
+    auto ids = [](const std::string& query) {
+        auto res = api().get("/api/v1/triggers?" + query);
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        std::set<std::string> out;
+        const json page = json::parse(res->body);
+        for (const auto& t : page["items"]) out.insert(t["id"].get<std::string>());
+        return out;
+    };
+    CHECK(ids("q=q%20SEARCH") == std::set<std::string>{a, b});
+    CHECK(ids("q=50%25") == std::set<std::string>{a});  // '%' is a plain character
+    CHECK(ids("q=q_search").empty());                   // and so is '_'
+    CHECK(ids("q=q%20search&type=api") == std::set<std::string>{a});
+    auto too_long = api().get("/api/v1/triggers?q=" + std::string(201, 'x'));
+    REQUIRE(too_long);
+    CHECK(too_long->status == 400);
+    CHECK(pointers(json::parse(too_long->body)) == std::vector<std::string>{"?q"});
+}
+
+TEST_CASE("events filtered by payload content: payload_contains, a JSON object") {
+    std::string id = create({{"name", "payload filter"}, {"type", "api"}});
+    const std::vector<json> payloads = {
+        {{"currency", "EUR"}, {"customer", {{"tier", "gold"}, {"id", 1}}}, {"tags", {"a", "b"}}},
+        {{"currency", "USD"}, {"customer", {{"tier", "gold"}, {"id", 2}}}, {"tags", {"b"}}},
+        {{"currency", "EUR"}, {"customer", {{"tier", "basic"}, {"id", 3}}}},
+    };
+    std::vector<std::string> fired;
+    for (const auto& p : payloads) {
+        auto res = api().post("/api/v1/triggers/" + id + "/fire", p);
+        REQUIRE(res->status == 202);
+        fired.push_back(body_of(res)["event_id"]);
+    }
+    poll("/api/v1/events?trigger_id=" + id, [](const json& b) { return b["items"].size() == 3; });
+    auto matching = [&](const std::string& route, const json& contains) {
+        std::string path =
+            route + (route.find('?') == std::string::npos ? "?" : "&") +
+            "payload_contains=" + httplib::detail::encode_query_param(contains.dump());
+        auto res = api().get(path);
+        REQUIRE(res);
+        INFO(path << " -> " << res->body);
+        REQUIRE(res->status == 200);
+        std::set<std::string> out;
+        const json page = json::parse(res->body);
+        for (const auto& e : page["items"]) out.insert(e["id"].get<std::string>());
+        return out;
+    };
+    const std::string list = "/api/v1/events?trigger_id=" + id;
+    CHECK(matching(list, {{"currency", "EUR"}}) == std::set<std::string>{fired[0], fired[2]});
+    CHECK(matching(list, {{"customer", {{"tier", "gold"}}}}) ==
+          std::set<std::string>{fired[0], fired[1]});
+    CHECK(matching(list, {{"tags", {"a"}}}) == std::set<std::string>{fired[0]});
+    CHECK(matching(list, {{"currency", "EUR"}, {"customer", {{"tier", "gold"}}}}) ==
+          std::set<std::string>{fired[0]});
+    CHECK(matching(list, {{"currency", "GBP"}}).empty());
+    CHECK(matching(list, json::object()).size() == 3);
+    CHECK(matching("/api/v1/events/trigger/" + id, {{"currency", "USD"}}) ==
+          std::set<std::string>{fired[1]});
+
+    auto aggregate = api().get("/api/v1/events/aggregate?trigger_id=" + id + "&payload_contains=" +
+                               httplib::detail::encode_query_param(R"({"currency":"EUR"})"));
+    REQUIRE(aggregate);
+    REQUIRE(aggregate->status == 200);
+    json rows = json::parse(aggregate->body)["items"];
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0]["total"] == 2);
+    CHECK(rows[0]["lifetime_total"] == 3);
+
+    for (const std::string& bad :
+         std::vector<std::string>{"[1]", "\"EUR\"", "{\"currency\":", "42",
+                                  "{\"k\":\"" + std::string(4100, 'x') + "\"}"}) {
+        INFO(bad.substr(0, 40));
+        auto res = api().get("/api/v1/events?payload_contains=" +
+                             httplib::detail::encode_query_param(bad));
+        REQUIRE(res);
+        CHECK(res->status == 400);
+        CHECK(pointers(json::parse(res->body)) == std::vector<std::string>{"?payload_contains"});
+    }
+
+    // The index (on every partition) serves the filter, with sequential scans off as a large
+    // log would have the planner prefer.
+    db().exec("SET enable_seqscan = off");
+    auto plan = db().exec(
+        "EXPLAIN SELECT id FROM events WHERE etp_payload_jsonb(payload) @> "
+        "'{\"currency\":\"EUR\"}'::jsonb");
+    db().exec("RESET enable_seqscan");
+    std::string text;
+    for (int i = 0; i < plan.rows(); ++i) text += std::string(plan.text(i, 0)) + "\n";
+    INFO(text);
+    CHECK(text.find("Bitmap Index Scan") != std::string::npos);
+    CHECK(text.find("Seq Scan") == std::string::npos);
 }

@@ -25,6 +25,10 @@
 namespace etp::e2e {
 
 inline constexpr const char* kAdminKey = "e2e-admin-key-0123456789";
+// ETP_SECRET_KEY of every service: e2e runs with webhook secrets encrypted at rest. Its key id
+// (the first 8 hex digits of the SHA-256 of the 32 bytes) is kSecretKeyId.
+inline constexpr const char* kSecretKey = "ZXRwLWUyZS1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmM=";
+inline constexpr const char* kSecretKeyId = "4b442170";
 
 inline std::string binary(const std::string& name) {
     if (name == "api-gateway") return ETP_API_GATEWAY_BIN;
@@ -42,6 +46,7 @@ inline testing::Env base_env() {
             {"CDC_SOURCE_URL", pg.url()},
             {"KAFKA_BROKERS", broker.bootstrap()},
             {"ETP_ADMIN_KEY", kAdminKey},
+            {"ETP_SECRET_KEY", kSecretKey},
             {"LOG_LEVEL", "info"},
             {"SHUTDOWN_TIMEOUT", "8s"},
             // Webhook receivers in tests listen on loopback.

@@ -26,7 +26,7 @@ export function TriggerList({ can }) {
   }, [name]);
   useEffect(() => {
     let live = true;
-    api('GET', '/triggers' + query({ type, active, name: search, page, page_size: PAGE_SIZE }))
+    api('GET', '/triggers' + query({ type, active, q: search, page, page_size: PAGE_SIZE }))
       .then((d) => live && (setData(d), setError(null)))
       .catch((e) => live && setError(problemOf(e)));
     return () => { live = false; };

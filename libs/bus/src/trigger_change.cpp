@@ -11,7 +11,10 @@ OutgoingMessage make_trigger_change_message(const Topics& topics, const Trigger&
     ce.type = std::string(kTriggerChangedType);
     ce.subject = trigger.id.to_string();
     ce.time = format_rfc3339(trigger.updated_at);
-    ce.data = etp::to_json(trigger);  // as GET /api/v1/triggers/{id} shows it
+    // As GET /api/v1/triggers/{id} shows it to a read-only key: the topic's readers are not
+    // necessarily allowed to change the trigger, and nothing of ours needs the hidden values
+    // (services read definitions from PostgreSQL).
+    ce.data = etp::to_redacted_json(trigger);
     return kafka_message(topics.trigger_changes(), trigger.id.to_string(), ce);
 }
 

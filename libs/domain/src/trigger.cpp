@@ -448,6 +448,33 @@ RetryPolicy standard_retry_schedule() {
     return p;
 }
 
+std::string redact_url_userinfo(std::string_view url) {
+    // Found as the dispatcher's URL parser finds the host: the authority runs from "://" to the
+    // first '/', '?' or '#', and the user info is what precedes its last '@'.
+    std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) return std::string(url);
+    std::size_t start = sep + 3;
+    std::size_t end = url.find_first_of("/?#", start);
+    std::string_view authority =
+        url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+    std::size_t at = authority.rfind('@');
+    if (at == std::string_view::npos) return std::string(url);
+    std::string_view userinfo = authority.substr(0, at);
+    std::size_t colon = userinfo.find(':');
+    std::string shown = colon == std::string_view::npos
+                            ? std::string(kRedacted)
+                            : std::string(userinfo.substr(0, colon + 1)) + std::string(kRedacted);
+    return std::string(url.substr(0, start)) + shown + std::string(url.substr(start + at));
+}
+
+Target redact_target(const Target& target) {
+    Target t = target;
+    t.url = redact_url_userinfo(target.url);
+    for (auto& [name, value] : t.headers) value = std::string(kRedacted);
+    t.secret.reset();
+    return t;
+}
+
 json retry_to_json(const RetryPolicy& r) {
     if (!r.schedule_seconds.empty())
         return {{"max_attempts", r.max_attempts}, {"schedule", r.schedule_seconds}};
@@ -483,6 +510,12 @@ json to_json(const Trigger& t) {
     if (s.target && t.target_disabled)
         j["target"]["disabled"] = {{"at", format_rfc3339(t.target_disabled->at)},
                                    {"reason", t.target_disabled->reason}};
+    return j;
+}
+
+json to_redacted_json(const Trigger& t) {
+    json j = to_json(t);
+    if (t.spec.target) j["target"] = target_to_json(redact_target(*t.spec.target));
     return j;
 }
 

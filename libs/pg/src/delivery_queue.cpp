@@ -19,10 +19,9 @@ std::string interval(std::chrono::milliseconds d) {
 }
 
 // A target stored with a delivery (a test of an unsaved definition) goes back through the same
-// validation as any definition's target.
-Target stored_target(std::string_view target_json, std::optional<std::string> secret) {
+// validation as any definition's target. Its secret is read apart (target_secret()).
+Target stored_target(std::string_view target_json) {
     json node = json::parse(target_json);
-    if (secret) node["secret"] = *secret;
     std::vector<FieldError> errors;
     auto target = parse_target(node, "/target", errors);
     if (!target || !errors.empty())
@@ -60,7 +59,8 @@ std::string uuid_array(const std::set<Uuid>& ids) {
 
 }  // namespace
 
-LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>& events,
+LoggedBatch DeliveryQueue::log_events(Connection& conn, const secrets::SecretBox& box,
+                                      const std::vector<Event>& events,
                                       std::chrono::milliseconds lease) {
     LoggedBatch out;
     if (events.empty()) return out;
@@ -106,26 +106,39 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
 
     json rows = json::array();
     std::set<Uuid> trigger_ids;
+    std::set<Uuid> inline_ids;
     for (const Event& e : events) {
         trigger_ids.insert(e.trigger_id.value);
         json row = {{"event_id", e.id.to_string()},
                     {"trigger_id", e.trigger_id.to_string()},
                     {"triggered_at", format_rfc3339(e.triggered_at)}};
         if (e.target) {
+            inline_ids.insert(e.id.value);
             row["target"] = target_to_json(*e.target);
-            if (e.target->secret) row["target_secret"] = *e.target->secret;
+            if (e.target->secret) {
+                secrets::Sealed sealed = box.seal(*e.target->secret, target_secret_aad(e.id));
+                row["target_secret"] = sealed.value;
+                row["target_secret_key_id"] = sealed.key_id;
+            }
         }
         rows.push_back(std::move(row));
     }
+    // A staged test secret moves into the delivery: deleted from test_target_secrets in the
+    // same statement, so it is in exactly one place whether or not the transaction commits.
     Result queued = conn.exec_prepared(
         R"(
+        WITH staged AS (
+            DELETE FROM test_target_secrets WHERE event_id = ANY($4::uuid[])
+            RETURNING event_id, key_id, secret)
         INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status,
-                                next_attempt_at, target, target_secret)
+                                next_attempt_at, target, target_secret, target_secret_key_id)
         SELECT x.event_id, 1, x.trigger_id, x.triggered_at, 'pending', now() + $2::interval,
-               x.target, x.target_secret
+               x.target, coalesce(x.target_secret, s.secret),
+               CASE WHEN x.target_secret IS NULL THEN s.key_id ELSE x.target_secret_key_id END
         FROM jsonb_to_recordset($1::jsonb) AS x(
             event_id uuid, trigger_id uuid, triggered_at timestamptz, target jsonb,
-            target_secret text)
+            target_secret text, target_secret_key_id text)
+        LEFT JOIN staged s ON s.event_id = x.event_id
         WHERE x.target IS NOT NULL
            OR x.trigger_id IN (SELECT t.id FROM triggers t
                                WHERE t.id = ANY($3::uuid[]) AND t.target IS NOT NULL
@@ -133,7 +146,7 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const std::vector<Event>
         ON CONFLICT (event_id, number) DO NOTHING
         RETURNING event_id)",
         {rows.dump(-1, ' ', false, json::error_handler_t::replace), interval(lease),
-         uuid_array(trigger_ids)});
+         uuid_array(trigger_ids), uuid_array(inline_ids)});
     for (int i = 0; i < queued.rows(); ++i) {
         auto id = Uuid::parse(queued.text(i, 0));
         auto at = index.find(id.value_or(Uuid{}));
@@ -157,7 +170,7 @@ std::vector<ClaimedDelivery> DeliveryQueue::claim_due(Connection& conn, std::siz
               WHERE status = 'pending' AND next_attempt_at <= now()
               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
         WHERE d.event_id = due.event_id AND d.number = due.number
-        RETURNING d.event_id, d.number, d.trigger_id, d.attempts, d.target, d.target_secret, )" +
+        RETURNING d.event_id, d.number, d.trigger_id, d.attempts, d.target, )" +
             detail::micros_of("d.triggered_at", "triggered_us"),
         {std::to_string(limit), interval(lease)});
     std::vector<ClaimedDelivery> out;
@@ -171,8 +184,7 @@ std::vector<ClaimedDelivery> DeliveryQueue::claim_due(Connection& conn, std::siz
         c.trigger_id = *trigger_id;
         c.triggered_at = detail::from_micros(r.integer(i, "triggered_us"));
         c.attempts = r.integer(i, "attempts");
-        if (!r.is_null(i, "target"))
-            c.target = stored_target(r.text(i, "target"), r.optional_text(i, "target_secret"));
+        if (!r.is_null(i, "target")) c.target = stored_target(r.text(i, "target"));
         out.push_back(std::move(c));
     }
     return out;
@@ -266,6 +278,73 @@ void DeliveryQueue::abandon(Connection& conn, const DeliveryKey& key, const std:
                            {key.event_id.to_string(), std::to_string(key.number), reason});
     if (dead_letter && ended.affected_rows() > 0) Outbox::add(conn, {*dead_letter});
     tx.commit();
+}
+
+std::string DeliveryQueue::target_secret_aad(const EventId& event) {
+    return "test_target_secret/" + event.to_string();
+}
+
+std::optional<std::string> DeliveryQueue::target_secret(Connection& conn,
+                                                        const secrets::SecretBox& box,
+                                                        const DeliveryKey& key) {
+    Result r = conn.exec_prepared(
+        "SELECT target_secret_key_id, target_secret FROM deliveries"
+        " WHERE event_id = $1 AND number = $2 AND target_secret IS NOT NULL",
+        {key.event_id.to_string(), std::to_string(key.number)});
+    if (r.rows() == 0) return std::nullopt;
+    return box.open({std::string(r.text(0, 0)), std::string(r.text(0, 1))},
+                    target_secret_aad(key.event_id));
+}
+
+void DeliveryQueue::stage_target_secret(Connection& conn, const secrets::SecretBox& box,
+                                        const EventId& event, const std::string& secret) {
+    secrets::Sealed sealed = box.seal(secret, target_secret_aad(event));
+    conn.exec_prepared(R"(
+        WITH old AS (
+            DELETE FROM test_target_secrets WHERE created_at < now() - interval '1 day')
+        INSERT INTO test_target_secrets (event_id, key_id, secret) VALUES ($1, $2, $3))",
+                       {event.to_string(), sealed.key_id, sealed.value});
+}
+
+std::int64_t DeliveryQueue::reseal(Connection& conn, const secrets::SecretBox& box,
+                                   std::size_t limit) {
+    if (!box.has_key()) return 0;
+    const std::string current(box.key_id());
+    std::int64_t changed = 0;
+    Result d = conn.exec(
+        "SELECT event_id, number, target_secret_key_id, target_secret FROM deliveries"
+        " WHERE target_secret IS NOT NULL AND target_secret_key_id <> $1 LIMIT $2",
+        {current, std::to_string(limit)});
+    for (int i = 0; i < d.rows(); ++i) {
+        auto event = EventId::parse(d.text(i, 0));
+        if (!event) throw Error(ErrorKind::kInternal, "malformed delivery row");
+        secrets::Sealed old{std::string(d.text(i, 2)), std::string(d.text(i, 3))};
+        const std::string aad = target_secret_aad(*event);
+        secrets::Sealed now = box.seal(box.open(old, aad), aad);
+        changed += conn.exec(
+                           "UPDATE deliveries SET target_secret_key_id = $4, target_secret = $5"
+                           " WHERE event_id = $1 AND number = $2 AND target_secret_key_id = $3"
+                           " AND target_secret = $6",
+                           {event->to_string(), std::string(d.text(i, 1)), old.key_id, now.key_id,
+                            now.value, old.value})
+                       .affected_rows();
+    }
+    Result s = conn.exec(
+        "SELECT event_id, key_id, secret FROM test_target_secrets WHERE key_id <> $1 LIMIT $2",
+        {current, std::to_string(limit)});
+    for (int i = 0; i < s.rows(); ++i) {
+        auto event = EventId::parse(s.text(i, 0));
+        if (!event) throw Error(ErrorKind::kInternal, "malformed test_target_secrets row");
+        secrets::Sealed old{std::string(s.text(i, 1)), std::string(s.text(i, 2))};
+        const std::string aad = target_secret_aad(*event);
+        secrets::Sealed now = box.seal(box.open(old, aad), aad);
+        changed += conn.exec(
+                           "UPDATE test_target_secrets SET key_id = $3, secret = $4"
+                           " WHERE event_id = $1 AND key_id = $2 AND secret = $5",
+                           {event->to_string(), old.key_id, now.key_id, now.value, old.value})
+                       .affected_rows();
+    }
+    return changed;
 }
 
 std::int64_t DeliveryQueue::pending_count(Connection& conn) {

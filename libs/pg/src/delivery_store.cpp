@@ -48,10 +48,11 @@ std::int64_t DeliveryStore::enqueue_redelivery(Connection& conn, const Event& ev
     Result r = conn.exec_prepared(
         R"(
         INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status,
-                                next_attempt_at, target, target_secret)
+                                next_attempt_at, target, target_secret, target_secret_key_id)
         SELECT $1, coalesce(max(number), 0) + 1, $2, $3::timestamptz, 'pending', now(),
                (SELECT target FROM deliveries WHERE event_id = $1 AND number = 1),
-               (SELECT target_secret FROM deliveries WHERE event_id = $1 AND number = 1)
+               (SELECT target_secret FROM deliveries WHERE event_id = $1 AND number = 1),
+               (SELECT target_secret_key_id FROM deliveries WHERE event_id = $1 AND number = 1)
         FROM deliveries WHERE event_id = $1
         RETURNING number)",
         {event.id.to_string(), event.trigger_id.to_string(), format_rfc3339(event.triggered_at)});

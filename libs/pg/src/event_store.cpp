@@ -38,7 +38,7 @@ enum Column : int {
 enum class Part {
     kAll,
     kScope,   // trigger_id, type, show_test: which triggers' events, lifetime included
-    kNarrow,  // status, source, since, until: which of those events a listing counts
+    kNarrow,  // status, source, since, until, payload: which of those events a listing counts
 };
 
 // The WHERE conditions of `f`, numbering parameters after those already in `params`. Only
@@ -68,6 +68,8 @@ std::string where_clause(const EventFilter& f, Params& params, Part part = Part:
         if (f.source) add("source = ?", *f.source);
         if (f.since) add("triggered_at >= ?::timestamptz", format_rfc3339(*f.since));
         if (f.until) add("triggered_at < ?::timestamptz", format_rfc3339(*f.until));
+        // Written as the index expression of events_payload_idx (0012), so the index serves it.
+        if (f.payload_contains) add("etp_payload_jsonb(payload) @> ?::jsonb", *f.payload_contains);
     }
     return sql;
 }
@@ -315,8 +317,8 @@ std::vector<TriggerEventCounts> EventStore::aggregate(Connection& conn, const Ev
     const std::string narrow = where_clause(filter, params, Part::kNarrow);
     // With no filter that narrows a trigger's events, triggers known only by the counts of
     // their deleted events are listed too.
-    const bool whole_history =
-        filter.status == EventStatus::kAll && !filter.source && !filter.since && !filter.until;
+    const bool whole_history = filter.status == EventStatus::kAll && !filter.source &&
+                               !filter.since && !filter.until && !filter.payload_contains;
     const std::string deleted = filter.show_test ? "t.deleted" : "(t.deleted - t.deleted_test)";
     std::string listed = "SELECT * FROM stored";
     if (whole_history) {

@@ -100,7 +100,9 @@ Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const Trigge
     Params params = definition_params(spec);
     params.insert(params.begin(), id.to_string());
     params.push_back(secret ? Param(secret->id.to_string()) : std::nullopt);
-    params.push_back(secret ? Param(secret->secret) : std::nullopt);
+    params.push_back(secret ? Param(secret->sealed.value) : std::nullopt);
+    params.push_back(secret ? Param(secret->sealed.key_id) : std::nullopt);
+    params.push_back(secret ? Param(secret->prefix) : std::nullopt);
     Result r = conn.exec_prepared(R"(
         WITH t AS (
             INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc,
@@ -113,8 +115,9 @@ Trigger TriggerStore::create(Connection& conn, const TriggerId& id, const Trigge
             SELECT id, false FROM t WHERE type = 'scheduled'
             RETURNING *),
         k AS (
-            INSERT INTO trigger_secrets (id, trigger_id, secret)
-            SELECT $11::uuid, id, $12::text FROM t WHERE $12::text IS NOT NULL)
+            INSERT INTO trigger_secrets (id, trigger_id, secret, key_id, prefix)
+            SELECT $11::uuid, id, $12::text, $13::text, $14::text FROM t
+            WHERE $12::text IS NOT NULL)
         )" + select_from_ctes(),
                                   params);
     return row_to_trigger(r, 0);
@@ -135,14 +138,17 @@ std::vector<Trigger> TriggerStore::create_many(Connection& conn,
         for (std::size_t i = 0; i < std::size(parts); ++i)
             row[parts[i]] = p[3 + i] ? json(*p[3 + i]) : json(nullptr);
         row["secret_id"] = n.secret ? json(n.secret->id.to_string()) : json(nullptr);
-        row["secret"] = n.secret ? json(n.secret->secret) : json(nullptr);
+        row["secret"] = n.secret ? json(n.secret->sealed.value) : json(nullptr);
+        row["key_id"] = n.secret ? json(n.secret->sealed.key_id) : json(nullptr);
+        row["prefix"] = n.secret ? json(n.secret->prefix) : json(nullptr);
         rows.push_back(std::move(row));
     }
     Result r = conn.exec_prepared(R"(
         WITH x AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
                 id uuid, name text, type text, active boolean, schedule text, payload text,
-                api_schema text, cdc text, target text, retry text, secret_id uuid, secret text)),
+                api_schema text, cdc text, target text, retry text, secret_id uuid, secret text,
+                key_id text, prefix text)),
         t AS (
             INSERT INTO triggers (id, name, type, active, schedule, payload, api_schema, cdc,
                                   target, retry)
@@ -155,8 +161,8 @@ std::vector<Trigger> TriggerStore::create_many(Connection& conn,
             SELECT id, false FROM t WHERE type = 'scheduled'
             RETURNING *),
         k AS (
-            INSERT INTO trigger_secrets (id, trigger_id, secret)
-            SELECT secret_id, id, secret FROM x WHERE secret IS NOT NULL)
+            INSERT INTO trigger_secrets (id, trigger_id, secret, key_id, prefix)
+            SELECT secret_id, id, secret, key_id, prefix FROM x WHERE secret IS NOT NULL)
         )" + select_from_ctes(),
                                   {rows.dump(-1, ' ', false, json::error_handler_t::strict)});
     std::vector<Trigger> created;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <mutex>
 
 #include "delivery_json.hpp"
@@ -21,6 +22,8 @@ constexpr std::chrono::seconds kAggregateTtl{2};
 // Events a page= listing may reach (page × page_size): PostgreSQL reads and drops every row
 // before the OFFSET, so deeper pages cost more than they show. The cursor has no such cost.
 constexpr std::int64_t kMaxPagedEvents = 10'000;
+// The longest ?payload_contains= (decoded).
+constexpr std::size_t kMaxPayloadContains = 4096;
 
 std::optional<Timestamp> time_param(const net::Request& req, const std::string& name) {
     auto text = query_text(req, name);
@@ -28,6 +31,27 @@ std::optional<Timestamp> time_param(const net::Request& req, const std::string& 
     auto t = parse_rfc3339(*text);
     if (!t) throw bad_query(name, "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z");
     return t;
+}
+
+// ?payload_contains=: a JSON object the payload must contain (jsonb containment: every key with
+// a value contained in the payload's, arrays as subsets), as compact JSON text.
+std::optional<std::string> payload_contains_param(const net::Request& req) {
+    auto text = query_text(req, "payload_contains");
+    if (!text) return std::nullopt;
+    if (text->size() > kMaxPayloadContains)
+        throw bad_query(
+            "payload_contains",
+            "must be at most " + std::to_string(kMaxPayloadContains) + " bytes of JSON");
+    if (nesting_depth(*text, kMaxJsonDepth) > kMaxJsonDepth)
+        throw bad_query("payload_contains",
+                        "is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    json value = json::parse(*text, nullptr, false);
+    if (value.is_discarded() || !value.is_object())
+        throw bad_query("payload_contains",
+                        "must be a JSON object (URL-encoded) such as {\"currency\":\"EUR\"}");
+    if (find_nul(value))
+        throw bad_query("payload_contains", "must not contain the character U+0000");
+    return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // The filters shared by the list and aggregate routes. `trigger` overrides ?trigger_id.
@@ -65,6 +89,7 @@ pg::EventFilter event_filter(const net::Request& req, std::optional<TriggerId> t
     f.since = time_param(req, "since");
     f.until = time_param(req, "until");
     if (f.since && f.until && *f.until <= *f.since) throw bad_query("until", "must be after since");
+    f.payload_contains = payload_contains_param(req);
     return f;
 }
 
@@ -129,7 +154,12 @@ std::int64_t enqueue_redelivery(pg::Connection& conn, const Event& event) {
 // GET /stats is an overview, not a live counter: one computation per minute at most.
 class StatsCache {
  public:
-    json get(GatewayContext& ctx) {
+    struct Answer {
+        json body;
+        std::chrono::seconds fresh_for;  // until the next computation (Cache-Control max-age)
+    };
+
+    Answer get(GatewayContext& ctx) {
         std::lock_guard lock(mutex_);  // also makes concurrent misses compute once
         auto now = std::chrono::steady_clock::now();
         if (value_.is_null() || now >= expires_) {
@@ -154,7 +184,8 @@ class StatsCache {
                       {"cached_for_seconds", kStatsTtl.count()}};
             expires_ = now + kStatsTtl;
         }
-        return value_;
+        auto left = std::chrono::ceil<std::chrono::seconds>(expires_ - now);
+        return {value_, std::clamp(left, std::chrono::seconds(0), kStatsTtl)};
     }
 
  private:
@@ -172,6 +203,7 @@ std::string filter_key(const pg::EventFilter& f) {
     key += std::string(" test=") + (f.show_test ? "1" : "0");
     key += " since=" + (f.since ? format_rfc3339(*f.since) : "");
     key += " until=" + (f.until ? format_rfc3339(*f.until) : "");
+    key += " payload=" + f.payload_contains.value_or("");  // last: it may hold any text
     return key;
 }
 
@@ -275,7 +307,11 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
 
     static StatsCache stats;
     server.get("/api/v1/stats", Scope::kRead, [&ctx](const net::Request&, net::Response& res) {
-        reply_json(res, 200, stats.get(ctx));
+        StatsCache::Answer answer = stats.get(ctx);
+        // private: the answer is for holders of a read key, not for shared caches.
+        res.set_header("Cache-Control",
+                       "private, max-age=" + std::to_string(answer.fresh_for.count()));
+        reply_json(res, 200, answer.body);
     });
 }
 

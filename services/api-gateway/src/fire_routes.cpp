@@ -1,9 +1,11 @@
 #include <functional>
 
+#include "auth.hpp"
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/payload_schema.hpp"
 #include "etp/domain/webhook_signature.hpp"
+#include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/idempotency_store.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
@@ -111,6 +113,32 @@ std::optional<std::string> idempotency_key(const net::Request& req) {
     return key;
 }
 
+// What a repeat's payload is compared by: the SHA-256 (hex) of the payload as parsed, printed
+// compactly with sorted keys, so whitespace and key order do not make two requests differ.
+std::string payload_sha256(const json& payload) {
+    Digest digest = sha256(payload.dump(-1, ' ', false, json::error_handler_t::replace));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(digest.size() * 2);
+    for (unsigned char b : digest) {
+        hex += kHex[b >> 4];
+        hex += kHex[b & 0xf];
+    }
+    return hex;
+}
+
+// A key reused with another payload (the IETF Idempotency-Key draft's 422): answering the first
+// firing's id would tell the client that a request which never fired did.
+HttpError key_reused(const std::string& key) {
+    std::string message =
+        "was used with a different payload for this trigger within 24 hours; send a new key for "
+        "a different request";
+    return HttpError(Problem{422,
+                             "",
+                             "the Idempotency-Key " + key + " " + message,
+                             {{"Idempotency-Key", std::move(message)}}});
+}
+
 void reply_accepted(net::Response& res, const EventId& id) {
     reply_json(res, 202, {{"event_id", id.to_string()}});
 }
@@ -138,46 +166,48 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
     static prometheus::Counter& repeated = fire_counter("idempotent_repeat");
     static prometheus::Counter& tests = fire_counter("test");
 
-    server.post_async(R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
-                      [&ctx](const net::Request& req, const net::Reply& reply) {
-                          TriggerId id = trigger_id_param(req, 1);
-                          std::optional<std::string> key = idempotency_key(req);
-                          json payload = json_body(req, json::object());
-                          auto cached = ctx.triggers.get(id);
-                          if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
-                          const TriggerSpec& spec = cached->trigger.spec;
-                          if (spec.type != TriggerType::kApi)
-                              throw HttpError(409,
-                                              "only api triggers are fired by API; use POST "
-                                              "/api/v1/triggers/" +
-                                                  id.to_string() + "/test to fire a " +
-                                                  std::string(to_string(spec.type)) +
-                                                  " trigger by hand");
-                          if (!spec.active) throw HttpError(409, "the trigger is inactive");
-                          validate_payload(cached->schema, payload);
+    server.post_async(
+        R"(/api/v1/triggers/([^/]+)/fire)", Scope::kFire,
+        [&ctx](const net::Request& req, const net::Reply& reply) {
+            TriggerId id = trigger_id_param(req, 1);
+            std::optional<std::string> key = idempotency_key(req);
+            json payload = json_body(req, json::object());
+            auto cached = ctx.triggers.get(id);
+            if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+            const TriggerSpec& spec = cached->trigger.spec;
+            if (spec.type != TriggerType::kApi)
+                throw HttpError(409,
+                                "only api triggers are fired by API; use POST "
+                                "/api/v1/triggers/" +
+                                    id.to_string() + "/test to fire a " +
+                                    std::string(to_string(spec.type)) + " trigger by hand");
+            if (!spec.active) throw HttpError(409, "the trigger is inactive");
+            validate_payload(cached->schema, payload);
 
-                          Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
-                          if (!key) {
-                              // Answered from the delivery report: no thread waits for Kafka's ack.
-                              return publish_async(ctx, event, reply, [] { accepted.Increment(); });
-                          }
-                          // The key is claimed and the firing published in one transaction: a
-                          // repeat waits on the claim and then answers with the first event id; a
-                          // failed publish rolls the claim back so the client's retry fires.
-                          net::Response res;
-                          auto conn = ctx.pool.acquire();
-                          pg::Transaction tx(*conn);
-                          if (auto first = pg::IdempotencyStore::claim(tx, id, *key, event.id)) {
-                              repeated.Increment();
-                              reply_accepted(res, *first);
-                              return reply(std::move(res));
-                          }
-                          publish(ctx, event);
-                          tx.commit();
-                          accepted.Increment();
-                          reply_accepted(res, event.id);
-                          reply(std::move(res));
-                      });
+            std::string request_sha256 = key ? payload_sha256(payload) : "";
+            Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
+            if (!key) {
+                // Answered from the delivery report: no thread waits for Kafka's ack.
+                return publish_async(ctx, event, reply, [] { accepted.Increment(); });
+            }
+            // The key is claimed and the firing published in one transaction: a
+            // repeat waits on the claim and then answers with the first event id; a
+            // failed publish rolls the claim back so the client's retry fires.
+            net::Response res;
+            auto conn = ctx.pool.acquire();
+            pg::Transaction tx(*conn);
+            if (auto first = pg::IdempotencyStore::claim(tx, id, *key, event.id, request_sha256)) {
+                if (!first->same_request) throw key_reused(*key);
+                repeated.Increment();
+                reply_accepted(res, first->event_id);
+                return reply(std::move(res));
+            }
+            publish(ctx, event);
+            tx.commit();
+            accepted.Increment();
+            reply_accepted(res, event.id);
+            reply(std::move(res));
+        });
 
     server.post_async(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
                       [&ctx](const net::Request& req, const net::Reply& reply) {
@@ -223,15 +253,23 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             // An unsaved trigger has no id of its own: each test gets a fresh one.
             Event event =
                 new_event(TriggerId{new_uuid_v7()}, *spec, kSourceTest, true, std::move(payload));
-            // No trigger row holds this target or its secrets, so the firing carries them to the
-            // dispatcher. A definition without a secret signs with a new one, shown once.
+            // No trigger row holds this target, so the firing carries it to the dispatcher; its
+            // secret never travels on Kafka: it is stored, sealed, for the dispatcher to take
+            // when it logs the event. A definition without a secret signs with a new one, shown
+            // once.
             std::optional<std::string> generated;
             if (spec->target) {
                 event.target = spec->target;
-                if (!event.target->secret) {
+                std::string secret;
+                if (event.target->secret) {
+                    secret = std::move(*event.target->secret);
+                } else {
                     generated = webhook::generate_secret();
-                    event.target->secret = generated;
+                    secret = *generated;
                 }
+                event.target->secret.reset();
+                auto conn = ctx.pool.acquire();
+                pg::DeliveryQueue::stage_target_secret(*conn, ctx.secrets, event.id, secret);
             }
             json accepted = {{"event_id", event.id.to_string()}};
             if (generated) accepted["secret"] = *generated;

@@ -3,8 +3,11 @@
 #include "console_routes.hpp"
 #include "docs_routes.hpp"
 #include "etp/domain/cdc_tables.hpp"
+#include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/migrations.hpp"
+#include "etp/pg/trigger_secret_store.hpp"
 #include "etp/runtime/log.hpp"
+#include "etp/service/secret_keys.hpp"
 #include "etp/service/service_host.hpp"
 #include "http_server.hpp"
 #include "routes.hpp"
@@ -24,16 +27,27 @@ constexpr int kChangesLingerMs = 5;
 
 // On a connection of its own, before anything else starts: `--migrate-only` (a Kubernetes Job)
 // then needs nothing but PostgreSQL.
-void migrate(const std::string& database_url) {
+// Then stored secrets in plain text (from before a key was set) or under a previous key are
+// sealed under the current one, so a rotated-out key can be dropped once this has run. A value
+// no configured key opens stops the start: signing with it would fail anyway.
+void migrate(const std::string& database_url, const secrets::SecretBox& box) {
     pg::Connection conn(database_url, std::chrono::seconds(30));
     int applied = pg::apply_migrations(conn, pg::builtin_migrations());
     log::info("migrations checked", {{"applied", applied}});
+    if (!box.has_key()) return;
+    constexpr std::size_t kBatch = 500;
+    std::int64_t sealed = 0;
+    while (std::int64_t n = pg::TriggerSecretStore::reseal(conn, box, kBatch)) sealed += n;
+    while (std::int64_t n = pg::DeliveryQueue::reseal(conn, box, kBatch)) sealed += n;
+    log::info("stored secrets checked",
+              {{"key_id", std::string(box.key_id())}, {"encrypted", sealed}});
 }
 }  // namespace
 
 int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) {
     log::init("api-gateway", config.common.log_level);
-    migrate(config.common.database_url);
+    service::warn_if_no_secret_key(*config.secret_box);
+    migrate(config.common.database_url, *config.secret_box);
     if (config.migrate_only) return 0;
     if (config.admin_key.empty())
         log::warn("ETP_ADMIN_KEY is empty: every authenticated route answers 401");
@@ -53,6 +67,7 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
             return pg::TriggerStore::create(*conn, n.id, n.spec, n.secret);
         },
         kCreateBatch, kCreatesInFlight);
+    Authenticator auth(config.admin_key, host.pool());
     GatewayContext ctx{host.pool(),
                        host.producer(),
                        changes,
@@ -61,8 +76,9 @@ int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) 
                        creates,
                        config.allow_private_targets == 1,
                        config.cdc_source_url,
-                       parse_cdc_tables(config.cdc_tables)};
-    Authenticator auth(config.admin_key, host.pool());
+                       parse_cdc_tables(config.cdc_tables),
+                       *config.secret_box,
+                       auth};
     net::ServerOptions http_options = gateway_server_options(
         static_cast<std::size_t>(config.http_threads), config.http_host, config.http_port);
     http_options.io_threads = static_cast<std::size_t>(config.http_io_threads);

@@ -2,6 +2,7 @@
 
 #include "etp/domain/cdc_tables.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/service/secret_keys.hpp"
 
 namespace etp::gateway {
 
@@ -12,6 +13,7 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
         "event log. Applies pending database migrations at start.");
     // No request should hold a connection (and a handler thread) longer than this.
     runtime::add_common(spec, config.common, 9101, "30s");
+    service::add_secret_keys(spec, config.secret_box);
     spec.text("HTTP_HOST", "0.0.0.0", "address the public HTTP API listens on", config.http_host)
         .port("HTTP_PORT", 8080, "port of the public HTTP API", config.http_port)
         .integer("HTTP_THREADS", 16,
@@ -60,7 +62,10 @@ runtime::ConfigSpec make_config_spec(GatewayConfig& config) {
               "trigger on another table is refused with 422 (cdc-capture never captures it); a "
               "table of pg_catalog, information_schema or another pg_* schema always is",
               config.cdc_tables)
-        .flag("--migrate-only", "apply pending migrations and exit", config.migrate_only)
+        .flag("--migrate-only",
+              "apply pending migrations, encrypt stored webhook secrets with ETP_SECRET_KEY, "
+              "and exit",
+              config.migrate_only)
         .check([&config] {
             std::vector<std::string> problems;
             auto within = [&problems](const char* name, std::chrono::milliseconds value) {

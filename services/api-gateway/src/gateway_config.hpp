@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "etp/domain/secret_box.hpp"
 #include "etp/runtime/config.hpp"
 
 namespace etp::gateway {
@@ -25,6 +27,7 @@ struct GatewayConfig {
     std::int64_t allow_private_targets = 0;
     std::string cdc_source_url;
     std::string cdc_tables;  // CDC_TABLES as given; see etp::parse_cdc_tables
+    std::shared_ptr<const secrets::SecretBox> secret_box;  // ETP_SECRET_KEY*
     bool migrate_only = false;
 };
 

@@ -92,6 +92,7 @@ void reply_json(net::Response& res, int status, const json& body) {
 
 void reply_problem(net::Response& res, const Problem& problem) {
     res.status = problem.status;
+    if (problem.status == 401) res.set_header("WWW-Authenticate", kWwwAuthenticate);
     res.set_content(problem.to_json().dump(-1, ' ', false, json::error_handler_t::replace),
                     "application/problem+json");
 }
@@ -128,6 +129,53 @@ std::optional<bool> query_bool(const net::Request& req, const std::string& name)
 std::optional<std::string> query_text(const net::Request& req, const std::string& name) {
     if (!req.has_param(name.c_str())) return std::nullopt;
     return req.get_param_value(name.c_str());
+}
+
+std::string entity_tag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+bool if_match_allows(const net::Request& req, std::int64_t version) {
+    if (!req.has_header("If-Match")) return true;
+    const std::string header = req.get_header_value("If-Match");
+    auto malformed = [] {
+        return HttpError(Problem{400,
+                                 "",
+                                 "invalid If-Match header",
+                                 {{"If-Match",
+                                   "must be * or a comma-separated list of entity tags such as "
+                                   "\"7\" (the ETag of a read)"}}});
+    };
+    const std::string wanted = entity_tag(version);
+    bool matches = false;
+    bool any = false;
+    std::size_t at = 0;
+    auto skip_space = [&] {
+        while (at < header.size() && (header[at] == ' ' || header[at] == '\t')) ++at;
+    };
+    for (;;) {
+        skip_space();
+        if (at == header.size()) break;
+        if (header[at] == ',') {  // empty list elements are allowed (RFC 9110 5.6.1)
+            ++at;
+            continue;
+        }
+        if (header.compare(at, 1, "*") == 0) {
+            matches = true;
+            ++at;
+        } else {
+            bool weak = header.compare(at, 2, "W/") == 0;
+            if (weak) at += 2;
+            if (at >= header.size() || header[at] != '"') throw malformed();
+            std::size_t close = header.find('"', at + 1);
+            if (close == std::string::npos) throw malformed();
+            if (!weak && header.compare(at, close + 1 - at, wanted) == 0) matches = true;
+            at = close + 1;
+        }
+        any = true;
+        skip_space();
+        if (at < header.size() && header[at] != ',') throw malformed();
+    }
+    if (!any) throw malformed();
+    return matches;
 }
 
 }  // namespace etp::gateway

@@ -32,13 +32,24 @@ inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 // is what bounds the stack, whatever the size limit lets through.
 inline constexpr int kMaxJsonDepth = 64;
 
+// The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
+int nesting_depth(std::string_view text, int limit);
+// The JSON pointer of the first string (key or value) holding U+0000, if any.
+std::optional<std::string> find_nul(const nlohmann::json& root);
+
 // The body as JSON: 415 unless Content-Type is application/json, 400 when malformed, nested
 // deeper than kMaxJsonDepth, or holding a string with U+0000 (which neither text parameters
 // nor jsonb can store). An empty body gives `when_empty`.
 nlohmann::json json_body(const net::Request& req,
                          const nlohmann::json& when_empty = nlohmann::json::object());
 
+// The challenge of every 401 (RFC 9110 11.6.1): the two ways a key is presented, as
+// `Authorization: Bearer <key>` or in the X-API-Key header.
+inline constexpr std::string_view kWwwAuthenticate =
+    R"(Bearer realm="etp", ApiKey realm="etp", header="X-API-Key")";
+
 void reply_json(net::Response& res, int status, const nlohmann::json& body);
+// A 401 also gets WWW-Authenticate: kWwwAuthenticate.
 void reply_problem(net::Response& res, const Problem& problem);
 
 // Path ids: a malformed id is simply not found (404), as no such resource can exist.
@@ -53,5 +64,14 @@ std::int64_t query_int(const net::Request& req, const std::string& name, std::in
                        std::int64_t min, std::int64_t max);
 std::optional<bool> query_bool(const net::Request& req, const std::string& name);
 std::optional<std::string> query_text(const net::Request& req, const std::string& name);
+
+// A resource version as a strong entity tag: "7" (quotes included).
+std::string entity_tag(std::int64_t version);
+
+// Whether an If-Match header allows a change of the resource at `version` (RFC 9110 13.1.1,
+// strong comparison): no header allows it, `*` matches any existing resource, otherwise one of
+// the listed tags must be entity_tag(version); weak tags (W/"7") never match. 400 naming the
+// header when it is not `*` or a comma-separated list of quoted tags.
+bool if_match_allows(const net::Request& req, std::int64_t version);
 
 }  // namespace etp::gateway

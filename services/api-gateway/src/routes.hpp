@@ -7,6 +7,7 @@
 
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/pg/trigger_store.hpp"
 #include "group_commit.hpp"
@@ -32,6 +33,10 @@ struct GatewayContext {
     std::string cdc_source_url;
     // CDC_TABLES: when not empty, the only tables a cdc trigger may watch.
     std::vector<std::string> cdc_tables;
+    // ETP_SECRET_KEY*: seals webhook signing secrets before they are stored.
+    const secrets::SecretBox& secrets;
+    // Who may see a target whole (keys with write scope); others get it redacted.
+    Authenticator& auth;
 };
 
 void add_health_routes(HttpServer& server, GatewayContext& ctx);

@@ -51,7 +51,9 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
                 // Secrets that no longer sign are of no use to anyone: rotations do not
                 // pile up.
                 pg::TriggerSecretStore::remove_expired(*conn, id);
-                record = pg::TriggerSecretStore::add(*conn, id, new_uuid_v7(), secret);
+                record = pg::TriggerSecretStore::add(
+                    *conn, id,
+                    pg::TriggerSecretStore::seal(ctx.secrets, id, new_uuid_v7(), secret));
                 pg::TriggerSecretStore::expire_others(*conn, id, record.id, request.grace);
                 tx.commit();
             }

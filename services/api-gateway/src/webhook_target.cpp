@@ -32,4 +32,14 @@ nlohmann::json trigger_json(const Trigger& trigger,
     return j;
 }
 
+bool sees_whole_targets(const std::vector<Scope>& scopes) {
+    for (Scope s : scopes)
+        if (s == Scope::kWrite || s == Scope::kAdmin) return true;
+    return false;
+}
+
+nlohmann::json trigger_json_for(const Trigger& trigger, const std::vector<Scope>& scopes) {
+    return sees_whole_targets(scopes) ? to_json(trigger) : to_redacted_json(trigger);
+}
+
 }  // namespace etp::gateway

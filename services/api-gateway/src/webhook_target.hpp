@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "auth.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/trigger.hpp"
 
@@ -28,5 +30,11 @@ void check_target_url(const TriggerSpec& spec, bool allow_private_targets);
 // secret the platform generated, shown this once.
 nlohmann::json trigger_json(const Trigger& trigger,
                             const std::optional<std::string>& shown_secret = std::nullopt);
+
+// Whether a key with these scopes sees targets whole: write and admin keys, which may change
+// them anyway. Others see header values and URL user info hidden (redact_target).
+bool sees_whole_targets(const std::vector<Scope>& scopes);
+// The trigger as shown to a key with these scopes.
+nlohmann::json trigger_json_for(const Trigger& trigger, const std::vector<Scope>& scopes);
 
 }  // namespace etp::gateway

@@ -176,23 +176,20 @@ bool DeliveryEngine::try_reserve(std::size_t n) {
 void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved) {
     std::vector<Job> jobs;
     jobs.reserve(handoffs.size());
-    BatchSettings lookups(pool_);
+    BatchSettings lookups(pool_, *options_.secret_box);
     std::map<EventId, std::shared_ptr<const std::string>> cloudevents;
     for (auto& h : handoffs) {
         Job job;
         job.key = h.key;
         std::shared_ptr<const DeliverySettings> settings;
-        if (h.event.target) {
-            settings = inline_settings(*h.event.target);
-        } else {
-            try {
-                settings = lookups.get(h.event.trigger_id);
-            } catch (const std::exception& e) {
-                // The row stays leased; once the lease runs out the poller takes it.
-                log::warn("delivery settings not read; left to the retry poller",
-                          {{"event_id", h.key.event_id.to_string()}, {"error", e.what()}});
-                continue;
-            }
+        try {
+            settings = h.event.target ? lookups.inline_for(h.key, *h.event.target)
+                                      : lookups.get(h.event.trigger_id);
+        } catch (const std::exception& e) {
+            // The row stays leased; once the lease runs out the poller takes it.
+            log::warn("delivery settings not read; left to the retry poller",
+                      {{"event_id", h.key.event_id.to_string()}, {"error", e.what()}});
+            continue;
         }
         if (!settings) continue;  // target removed since logging; the poller will settle it
         job.settings = std::move(settings);
@@ -382,12 +379,19 @@ void DeliveryEngine::prune_idle_origins() {
 void DeliveryEngine::poller() noexcept {
     auto next_depth = std::chrono::steady_clock::now();
     auto next_prune = next_depth + std::chrono::minutes(1);
+    // After PostgreSQL failed, claims wait one lease. An outage longer than a lease lets the
+    // leases of every dispatcher lapse; once it is over, each takes that long to record what it
+    // got meanwhile and renew what it holds, rather than racing the others, who would send
+    // again deliveries that had succeeded. (A dispatcher that alone lost PostgreSQL for longer
+    // than a lease is taken over as if dead: at least once.)
+    auto claims_paused_until = next_depth;
     while (sleep_unless_stopping(options_.poll_interval)) {
         try {
             if (std::chrono::steady_clock::now() >= next_prune) {
                 prune_idle_origins();
                 next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
             }
+            if (std::chrono::steady_clock::now() < claims_paused_until) continue;
             claim_due();
             if (std::chrono::steady_clock::now() >= next_depth) {
                 auto conn = pool_.acquire();
@@ -397,6 +401,7 @@ void DeliveryEngine::poller() noexcept {
             }
         } catch (const std::exception& e) {
             log::warn("due deliveries not claimed", {{"error", e.what()}});
+            claims_paused_until = std::chrono::steady_clock::now() + options_.lease;
         }
     }
 }
@@ -425,7 +430,7 @@ void DeliveryEngine::claim_due() {
             by_id[id] = std::make_shared<const Event>(std::move(e));
         }
         std::vector<Job> jobs;
-        BatchSettings lookups(pool_);
+        BatchSettings lookups(pool_, *options_.secret_box);
         for (const auto& c : claimed) {
             {
                 std::lock_guard lock(mutex_);
@@ -437,7 +442,7 @@ void DeliveryEngine::claim_due() {
                 continue;
             }
             std::shared_ptr<const DeliverySettings> settings;
-            settings = c.target ? inline_settings(*c.target) : lookups.get(c.trigger_id);
+            settings = c.target ? lookups.inline_for(c.key, *c.target) : lookups.get(c.trigger_id);
             if (!settings) {
                 abandon(c,
                         "the trigger was deleted, no longer has a target or its target is disabled",
@@ -591,7 +596,11 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
             // Deliveries held (this batch among them) keep their leases while this retries.
             renew_leases_when_due();
             std::this_thread::sleep_for(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+            // Well within a lease: what is recorded late must be recorded before the other
+            // dispatchers claim again (see poller()).
+            backoff = std::min({backoff * 2, std::chrono::milliseconds(5000),
+                                std::max<std::chrono::milliseconds>(
+                                    options_.lease / 4, std::chrono::milliseconds(100))});
         }
     }
     disable_gone_targets(batch);

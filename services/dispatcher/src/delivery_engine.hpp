@@ -51,6 +51,9 @@ struct DeliveryOptions {
     std::size_t max_in_memory = 20000;
     bool allow_private_targets = false;
     std::string ca_file;  // PEM, trusted besides the system's CAs; empty for none
+    // Opens stored signing secrets (ETP_SECRET_KEY*); without a key, plain values only.
+    std::shared_ptr<const secrets::SecretBox> secret_box =
+        std::make_shared<const secrets::SecretBox>();
 };
 
 // A first delivery of a just-logged event (its row was inserted leased to this process).
@@ -77,6 +80,7 @@ class DeliveryEngine : public service::Component {
     // caller reserved (any not used is given back).
     void submit(std::vector<Handoff> handoffs, std::size_t reserved);
     std::chrono::milliseconds lease() const noexcept { return options_.lease; }
+    const secrets::SecretBox& secret_box() const noexcept { return *options_.secret_box; }
 
  private:
     struct Job {

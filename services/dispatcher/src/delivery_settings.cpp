@@ -5,10 +5,14 @@
 
 namespace etp::dispatcher {
 
-std::shared_ptr<const DeliverySettings> inline_settings(const Target& target) {
+std::shared_ptr<const DeliverySettings> BatchSettings::inline_for(const pg::DeliveryKey& key,
+                                                                  const Target& target) {
     auto s = std::make_shared<DeliverySettings>();
     s->target = target;
-    if (target.secret) s->secrets = {*target.secret};
+    s->target.secret.reset();
+    auto conn = pool_.acquire();
+    if (auto secret = pg::DeliveryQueue::target_secret(*conn, box_, key))
+        s->secrets = {std::move(*secret)};
     return s;
 }
 
@@ -21,7 +25,7 @@ std::shared_ptr<const DeliverySettings> BatchSettings::get(const TriggerId& id) 
         auto s = std::make_shared<DeliverySettings>();
         s->target = *trigger->spec.target;
         s->retry = trigger->spec.retry;
-        s->secrets = pg::TriggerSecretStore::active_secrets(*conn, id);
+        s->secrets = pg::TriggerSecretStore::active_secrets(*conn, box_, id);
         settings = std::move(s);
     }
     found_.emplace(id, settings);

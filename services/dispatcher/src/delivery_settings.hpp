@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "etp/domain/event.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/domain/trigger.hpp"
+#include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/pool.hpp"
 
 namespace etp::dispatcher {
@@ -21,19 +23,21 @@ struct DeliverySettings {
     std::vector<std::string> secrets;  // every unexpired secret signs
 };
 
-// The settings of an unsaved definition's test, carried by the delivery itself.
-std::shared_ptr<const DeliverySettings> inline_settings(const Target& target);
-
 // Lookups for one batch. Not thread-safe; lives on the stack of the thread handling a batch.
 class BatchSettings {
  public:
-    explicit BatchSettings(pg::Pool& pool) : pool_(pool) {}
+    BatchSettings(pg::Pool& pool, const secrets::SecretBox& box) : pool_(pool), box_(box) {}
     // Null when the trigger is gone, has no target, or its target is disabled (410 Gone). Throws
-    // etp::Error when PostgreSQL fails.
+    // etp::Error when PostgreSQL fails or a stored secret does not decrypt.
     std::shared_ptr<const DeliverySettings> get(const TriggerId& id);
+    // The settings of an unsaved definition's test: the target the delivery carries, and its
+    // secret as stored with the delivery (never carried by the firing message).
+    std::shared_ptr<const DeliverySettings> inline_for(const pg::DeliveryKey& key,
+                                                       const Target& target);
 
  private:
     pg::Pool& pool_;
+    const secrets::SecretBox& box_;
     std::map<TriggerId, std::shared_ptr<const DeliverySettings>> found_;
 };
 

@@ -6,6 +6,7 @@
 #include "delivery_engine.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/runtime/log.hpp"
+#include "etp/service/secret_keys.hpp"
 #include "etp/service/service_host.hpp"
 #include "event_log_writer.hpp"
 
@@ -15,7 +16,9 @@ int run_dispatcher(const DispatcherConfig& config, runtime::ShutdownSignal& shut
     // Connections: the writer, the engine's poller and recorder, settings lookups, readiness.
     service::ServiceHost host("dispatcher", config.common, 6);
     bus::Topics topics(config.common.topic_prefix);
+    service::warn_if_no_secret_key(*config.secret_box);
     DeliveryOptions options;
+    options.secret_box = config.secret_box;
     if (!config.legacy_delivery_workers.empty())
         log::warn(
             "DELIVERY_WORKERS is ignored: webhook requests hold no thread; "

@@ -1,6 +1,7 @@
 #include "dispatcher_config.hpp"
 
 #include "etp/net/client.hpp"
+#include "etp/service/secret_keys.hpp"
 
 namespace etp::dispatcher {
 
@@ -11,6 +12,7 @@ runtime::ConfigSpec make_config_spec(DispatcherConfig& config) {
         "publishes them on etp.events and delivers signed webhooks with retries kept in "
         "PostgreSQL.");
     runtime::add_common(spec, config.common, 9104);
+    service::add_secret_keys(spec, config.secret_box);
     spec.text("DISPATCHER_GROUP_ID", "etp-dispatcher", "Kafka consumer group of the dispatchers",
               config.group_id)
         .integer("DISPATCHER_BATCH_SIZE", 500, "firings written per database statement",

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "etp/domain/secret_box.hpp"
 #include "etp/runtime/config.hpp"
 
 namespace etp::dispatcher {
@@ -23,6 +25,7 @@ struct DispatcherConfig {
     std::chrono::milliseconds delivery_poll_interval{500};
     std::int64_t delivery_max_in_memory = 20000;
     std::int64_t allow_private_targets = 0;
+    std::shared_ptr<const secrets::SecretBox> secret_box;  // ETP_SECRET_KEY*
 };
 
 runtime::ConfigSpec make_config_spec(DispatcherConfig& config);

@@ -148,7 +148,7 @@ void EventLogWriter::log(std::vector<Event>& events, std::chrono::milliseconds l
     pg::LoggedBatch logged;
     {
         auto conn = pool_.acquire();
-        logged = pg::DeliveryQueue::log_events(*conn, events, lease);
+        logged = pg::DeliveryQueue::log_events(*conn, deliveries_.secret_box(), events, lease);
     }
     metrics().logged.Increment(static_cast<double>(logged.inserted));
     metrics().duplicates.Increment(static_cast<double>(events.size()) -

@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include "etp/domain/event.hpp"
+#include "etp/domain/secret_box.hpp"
+#include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/delivery_queue.hpp"
+#include "etp/pg/delivery_store.hpp"
 #include "etp/pg/migrations.hpp"
 #include "etp/pg/outbox.hpp"
 #include "etp/pg/transaction.hpp"
@@ -13,6 +16,8 @@
 using etp::pg::Connection;
 
 namespace {
+
+const etp::secrets::SecretBox kPlain;
 
 etp::Event test_event(const std::string& id, bool with_target) {
     etp::Event e;
@@ -41,14 +46,16 @@ TEST_CASE("log_events answers for every position of an event repeated in one bat
     const auto a = test_event("5b2d7c1e-0000-5000-8000-000000000001", true);
     const auto b = test_event("5b2d7c1e-0000-5000-8000-000000000002", true);
     // a, b, a again: a producer's replay landing in the same batch as the original.
-    auto first = etp::pg::DeliveryQueue::log_events(conn, {a, b, a}, std::chrono::seconds(30));
+    auto first =
+        etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, a}, std::chrono::seconds(30));
     CHECK(first.inserted == 2);
     REQUIRE(first.logged_at.size() == 3);
     CHECK(first.logged_at[0] == first.logged_at[2]);
     CHECK(first.delivery_queued == std::vector<bool>{true, true, false});  // a's delivery once
 
     // The whole batch again (a replay after a crash): nothing new, the same logged_at.
-    auto again = etp::pg::DeliveryQueue::log_events(conn, {a, b, a}, std::chrono::seconds(30));
+    auto again =
+        etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, a}, std::chrono::seconds(30));
     CHECK(again.inserted == 0);
     CHECK(again.logged_at == first.logged_at);
     CHECK(again.delivery_queued == std::vector<bool>{false, false, false});
@@ -87,7 +94,8 @@ TEST_CASE("log_events queues a delivery for events whose trigger has a target, a
     const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000a3", true);
     const auto d = of_trigger("5b2d7c1e-0000-5000-8000-0000000000a4", with_target);
 
-    auto logged = etp::pg::DeliveryQueue::log_events(conn, {a, b, c, d}, std::chrono::seconds(30));
+    auto logged =
+        etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, c, d}, std::chrono::seconds(30));
     CHECK(logged.inserted == 4);
     CHECK(logged.delivery_queued == std::vector<bool>{true, false, true, true});
     auto rows =
@@ -108,7 +116,8 @@ TEST_CASE("record and renew change pending deliveries only", "[delivery_queue]")
     const auto a = test_event("5b2d7c1e-0000-5000-8000-0000000000c1", true);
     const auto b = test_event("5b2d7c1e-0000-5000-8000-0000000000c2", true);
     const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000c3", true);
-    auto logged = etp::pg::DeliveryQueue::log_events(conn, {a, b, c}, std::chrono::seconds(30));
+    auto logged =
+        etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, c}, std::chrono::seconds(30));
     REQUIRE(logged.delivery_queued == std::vector<bool>{true, true, true});
     // b was given up on (say, its trigger was deleted) before its attempt was recorded.
     etp::pg::DeliveryQueue::abandon(conn, {b.id, 1}, "trigger deleted");
@@ -155,7 +164,7 @@ TEST_CASE("a dead delivery's message enters the outbox with its row, and only on
     const auto a = test_event("5b2d7c1e-0000-5000-8000-0000000000d1", true);
     const auto b = test_event("5b2d7c1e-0000-5000-8000-0000000000d2", true);
     const auto c = test_event("5b2d7c1e-0000-5000-8000-0000000000d3", true);
-    etp::pg::DeliveryQueue::log_events(conn, {a, b, c}, std::chrono::seconds(30));
+    etp::pg::DeliveryQueue::log_events(conn, kPlain, {a, b, c}, std::chrono::seconds(30));
     auto dead = [](const etp::Event& e) {
         etp::pg::AttemptOutcome o;
         o.key = {e.id, 1};
@@ -210,4 +219,65 @@ TEST_CASE("a dead delivery's message enters the outbox with its row, and only on
     }
     held.commit();
     CHECK(etp::pg::Outbox::size(conn) == 1);
+}
+
+TEST_CASE("a test target's secret: staged sealed, moved into its delivery, opened, resealed",
+          "[delivery_queue]") {
+    Connection conn(etp::pg::test::fresh_database("delivery_queue_test_secret"));
+    etp::pg::apply_migrations(conn, etp::pg::builtin_migrations());
+    auto key = [](char fill, const std::string& id) {
+        std::string problem;
+        auto k = etp::secrets::parse_key(etp::webhook::base64_encode(std::string(32, fill)), id,
+                                         problem);
+        REQUIRE(k);
+        return *k;
+    };
+    const etp::secrets::SecretBox box_a(key('a', "key-a"), {});
+    const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    // The gateway stages the secret; the firing carries the target without it.
+    const auto staged = test_event("5b2d7c1e-0000-5000-8000-0000000000c1", true);
+    etp::pg::DeliveryQueue::stage_target_secret(conn, box_a, staged.id, secret);
+    // A firing of an older gateway carries it in the target.
+    auto carried = test_event("5b2d7c1e-0000-5000-8000-0000000000c2", true);
+    carried.target->secret = secret;
+    etp::pg::DeliveryQueue::log_events(conn, box_a, {staged, carried}, std::chrono::seconds(0));
+
+    CHECK(conn.exec("SELECT count(*) FROM test_target_secrets").integer(0, 0) == 0);  // moved
+    auto rows = conn.exec(
+        "SELECT target_secret_key_id, target_secret, target::text AS target FROM deliveries");
+    REQUIRE(rows.rows() == 2);
+    for (int i = 0; i < rows.rows(); ++i) {
+        CHECK(rows.text(i, "target_secret_key_id") == "key-a");
+        CHECK(std::string(rows.text(i, "target_secret")).find("MfKQ9r8G") == std::string::npos);
+        CHECK(std::string(rows.text(i, "target")).find("MfKQ9r8G") == std::string::npos);
+    }
+    for (const auto& e : {staged, carried})
+        CHECK(etp::pg::DeliveryQueue::target_secret(conn, box_a, {e.id, 1}) == secret);
+
+    // Claimed again later (a retry), the target comes back and the secret still opens.
+    auto claimed = etp::pg::DeliveryQueue::claim_due(conn, 10, std::chrono::seconds(30));
+    REQUIRE(claimed.size() == 2);
+    CHECK(claimed[0].target);
+    CHECK_FALSE(claimed[0].target->secret);
+
+    // A redelivery carries the sealed value along.
+    etp::Event logged = staged;
+    CHECK(etp::pg::DeliveryStore::enqueue_redelivery(conn, logged) == 2);
+    CHECK(etp::pg::DeliveryQueue::target_secret(conn, box_a, {staged.id, 2}) == secret);
+
+    // Rotation: key b current, a previous; a staged row of an old gateway, plain.
+    etp::pg::DeliveryQueue::stage_target_secret(
+        conn, kPlain, *etp::EventId::parse("5b2d7c1e-0000-5000-8000-0000000000c3"), secret);
+    const etp::secrets::SecretBox box_b(key('b', "key-b"), {key('a', "key-a")});
+    CHECK(etp::pg::DeliveryQueue::reseal(conn, box_b, 100) == 4);
+    CHECK(etp::pg::DeliveryQueue::reseal(conn, box_b, 100) == 0);
+    CHECK(conn.exec("SELECT count(*) FROM deliveries WHERE target_secret_key_id <> 'key-b'")
+              .integer(0, 0) == 0);
+    CHECK(conn.exec("SELECT count(*) FROM test_target_secrets WHERE key_id <> 'key-b'")
+              .integer(0, 0) == 0);
+    const etp::secrets::SecretBox only_b(key('b', "key-b"), {});
+    CHECK(etp::pg::DeliveryQueue::target_secret(conn, only_b, {carried.id, 1}) == secret);
+    CHECK_THROWS_WITH(etp::pg::DeliveryQueue::target_secret(conn, box_a, {carried.id, 1}),
+                      Catch::Contains("\"key-b\""));
 }

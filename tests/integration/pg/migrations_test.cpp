@@ -88,8 +88,9 @@ TEST_CASE("builtin migrations apply once and create the schema") {
 
     conn.exec("INSERT INTO schedules (trigger_id, next_fire_at) VALUES ($1, now())", {trigger_id});
     conn.exec(
-        "INSERT INTO trigger_secrets (id, trigger_id, secret) VALUES (gen_random_uuid(), $1, "
-        "'whsec_a'), (gen_random_uuid(), $1, 'whsec_b')",
+        "INSERT INTO trigger_secrets (id, trigger_id, secret, key_id, prefix) VALUES "
+        "(gen_random_uuid(), $1, 'whsec_a', 'none', 'whsec_a…'), "
+        "(gen_random_uuid(), $1, 'whsec_b', 'none', 'whsec_b…')",
         {trigger_id});
     auto secret = conn.exec(
         "SELECT expires_at IS NULL AS open, created_at <= now() AS created "
@@ -97,9 +98,9 @@ TEST_CASE("builtin migrations apply once and create the schema") {
     CHECK(secret.boolean(0, "open"));
     CHECK(secret.boolean(0, "created"));
     CHECK(kind_of(conn,
-                  "INSERT INTO trigger_secrets (id, trigger_id, secret) VALUES (gen_random_uuid(), "
-                  "'0190a5c4-0000-7000-8000-00000000ffff', 'whsec_c')") ==
-          ErrorKind::kInvalidInput);  // no such trigger
+                  "INSERT INTO trigger_secrets (id, trigger_id, secret, key_id, prefix) VALUES "
+                  "(gen_random_uuid(), '0190a5c4-0000-7000-8000-00000000ffff', 'whsec_c', "
+                  "'none', 'whsec_c…')") == ErrorKind::kInvalidInput);  // no such trigger
     conn.exec("DELETE FROM triggers WHERE id = $1", {trigger_id});
     CHECK(conn.exec("SELECT count(*) FROM schedules").integer(0, 0) == 0);        // cascaded
     CHECK(conn.exec("SELECT count(*) FROM trigger_secrets").integer(0, 0) == 0);  // cascaded
@@ -185,6 +186,33 @@ TEST_CASE("0002 moves the secrets of existing triggers to trigger_secrets") {
     CHECK(secrets.boolean(0, "open"));
     CHECK(conn.exec("SELECT count(*) FROM triggers").integer(0, 0) == 3);
     CHECK(conn.exec("SELECT count(*) FROM deliveries").integer(0, 0) == 0);  // replaced
+}
+
+TEST_CASE("0008 marks stored secrets as plain text and keeps the prefix listings show") {
+    Connection conn(etp::pg::test::fresh_database("mig_secrets_at_rest"));
+    const auto migrations = etp::pg::builtin_migrations();
+    REQUIRE(migrations.size() >= 8);
+    CHECK(etp::pg::apply_migrations(conn, {migrations.begin(), migrations.begin() + 7}) == 7);
+    conn.exec(
+        "INSERT INTO triggers (id, name, type, target) VALUES "
+        "('0190a5c4-0000-7000-8000-000000000021', 'signed', 'api', '{\"url\": \"http://x\"}')");
+    conn.exec(
+        "INSERT INTO trigger_secrets (id, trigger_id, secret) VALUES (gen_random_uuid(), "
+        "'0190a5c4-0000-7000-8000-000000000021', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')");
+    conn.exec(
+        "INSERT INTO deliveries (event_id, number, trigger_id, triggered_at, status, target, "
+        "target_secret) VALUES (gen_random_uuid(), 1, gen_random_uuid(), now(), 'pending', "
+        "'{\"url\": \"http://x\"}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), "
+        "(gen_random_uuid(), 1, gen_random_uuid(), now(), 'pending', NULL, NULL)");
+    CHECK(etp::pg::apply_migrations(conn, migrations) == static_cast<int>(migrations.size()) - 7);
+    auto secret = conn.exec("SELECT key_id, prefix FROM trigger_secrets");
+    REQUIRE(secret.rows() == 1);
+    CHECK(secret.text(0, "key_id") == "none");
+    CHECK(secret.text(0, "prefix") == "whsec_MfKQ…");
+    CHECK(conn.exec("SELECT count(*) FROM deliveries WHERE target_secret_key_id = 'none'")
+              .integer(0, 0) == 1);
+    CHECK(conn.exec("SELECT count(*) FROM deliveries WHERE target_secret_key_id IS NULL")
+              .integer(0, 0) == 1);
 }
 
 TEST_CASE("four concurrent starters apply the migrations exactly once, without errors") {

@@ -3,9 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "etp/domain/error.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/error.hpp"
 #include "etp/pg/migrations.hpp"
@@ -41,6 +44,30 @@ std::int64_t count(Connection& conn, const std::string& sql) {
     return conn.exec(sql).integer(0, 0);
 }
 
+etp::secrets::SecretKey test_key(char fill, const std::string& id) {
+    std::string problem;
+    auto key =
+        etp::secrets::parse_key(etp::webhook::base64_encode(std::string(32, fill)), id, problem);
+    REQUIRE(key);
+    return *key;
+}
+
+const etp::secrets::SecretBox& keyed_box() {
+    static const etp::secrets::SecretBox box(test_key('a', "key-a"), {});
+    return box;
+}
+
+etp::pg::TriggerSecretRecord add(Connection& conn, const etp::TriggerId& trigger,
+                                 const std::string& secret,
+                                 const etp::secrets::SecretBox& box = keyed_box()) {
+    return TriggerSecretStore::add(
+        conn, trigger, TriggerSecretStore::seal(box, trigger, etp::new_uuid_v7(), secret));
+}
+
+std::vector<std::string> active(Connection& conn, const etp::TriggerId& trigger) {
+    return TriggerSecretStore::active_secrets(conn, keyed_box(), trigger);
+}
+
 }  // namespace
 
 TEST_CASE("the trigger store neither writes nor reads a target's secret") {
@@ -72,34 +99,34 @@ TEST_CASE("secrets: add, list without values, sign newest first, delete") {
     etp::TriggerId id = create_trigger(conn, std::nullopt);
     std::string first = etp::webhook::generate_secret();
     std::string second = etp::webhook::generate_secret();
-    auto a = TriggerSecretStore::add(conn, id, etp::new_uuid_v7(), first);
+    auto a = add(conn, id, first);
     CHECK(a.prefix == first.substr(0, 10) + "…");
     CHECK_FALSE(a.expires_at);
     CHECK(a.active);
     std::this_thread::sleep_for(2ms);  // distinct created_at, so "newest" is well defined
-    auto b = TriggerSecretStore::add(conn, id, etp::new_uuid_v7(), second);
+    auto b = add(conn, id, second);
 
     auto listed = TriggerSecretStore::list(conn, id);
     REQUIRE(listed.size() == 2);
     CHECK(listed[0].id == b.id);
     CHECK(listed[1].id == a.id);
     CHECK(listed[1].created_at == a.created_at);
-    CHECK(TriggerSecretStore::active_secrets(conn, id) == std::vector<std::string>{second, first});
+    CHECK(active(conn, id) == std::vector<std::string>{second, first});
 
     // Another trigger's secrets are its own.
     etp::TriggerId other = create_trigger(conn, std::nullopt);
     CHECK(TriggerSecretStore::list(conn, other).empty());
-    CHECK(TriggerSecretStore::active_secrets(conn, other).empty());
+    CHECK(active(conn, other).empty());
     CHECK_FALSE(TriggerSecretStore::remove(conn, other, a.id));
 
     CHECK(TriggerSecretStore::remove(conn, id, a.id));
     CHECK_FALSE(TriggerSecretStore::remove(conn, id, a.id));
-    CHECK(TriggerSecretStore::active_secrets(conn, id) == std::vector<std::string>{second});
+    CHECK(active(conn, id) == std::vector<std::string>{second});
     CHECK(TriggerSecretStore::remove_all(conn, id) == 1);
     CHECK(TriggerSecretStore::list(conn, id).empty());
 
     // Deleting the trigger deletes its secrets.
-    TriggerSecretStore::add(conn, other, etp::new_uuid_v7(), first);
+    add(conn, other, first);
     CHECK(TriggerStore::remove(conn, other));
     CHECK(count(conn, "SELECT count(*) FROM trigger_secrets") == 0);
 }
@@ -107,11 +134,11 @@ TEST_CASE("secrets: add, list without values, sign newest first, delete") {
 TEST_CASE("rotation: the others expire after the grace period, never later than they would") {
     Connection conn = migrated("secrets_rotation");
     etp::TriggerId id = create_trigger(conn, std::nullopt);
-    auto old1 = TriggerSecretStore::add(conn, id, etp::new_uuid_v7(), "whsec_old1");
-    auto old2 = TriggerSecretStore::add(conn, id, etp::new_uuid_v7(), "whsec_old2");
+    auto old1 = add(conn, id, "whsec_old1");
+    auto old2 = add(conn, id, "whsec_old2");
     conn.exec("UPDATE trigger_secrets SET expires_at = now() + interval '10 minutes' WHERE id = $1",
               {old2.id.to_string()});
-    auto fresh = TriggerSecretStore::add(conn, id, etp::new_uuid_v7(), "whsec_new");
+    auto fresh = add(conn, id, "whsec_new");
 
     CHECK(TriggerSecretStore::expire_others(conn, id, fresh.id, 3600s) == 2);
     auto expiry = [&](const etp::Uuid& secret) {
@@ -127,11 +154,11 @@ TEST_CASE("rotation: the others expire after the grace period, never later than 
     CHECK(std::stoll(*expiry(old1.id)) <= 3600);
     CHECK(std::stoll(*expiry(old2.id)) <= 600);  // kept its sooner expiry
     CHECK_FALSE(expiry(fresh.id));
-    CHECK(TriggerSecretStore::active_secrets(conn, id).size() == 3);  // all sign until then
+    CHECK(active(conn, id).size() == 3);  // all sign until then
 
     // Grace 0: the others stop signing now; expired ones are listed until removed.
     CHECK(TriggerSecretStore::expire_others(conn, id, fresh.id, 0s) == 2);
-    CHECK(TriggerSecretStore::active_secrets(conn, id) == std::vector<std::string>{"whsec_new"});
+    CHECK(active(conn, id) == std::vector<std::string>{"whsec_new"});
     auto listed = TriggerSecretStore::list(conn, id);
     REQUIRE(listed.size() == 3);
     CHECK(listed[0].active);
@@ -161,4 +188,58 @@ TEST_CASE("get_for_update holds the trigger's row until the transaction ends") {
     }
     etp::pg::Transaction tx(other);
     CHECK(TriggerStore::get_for_update(other, id));
+}
+
+TEST_CASE("secrets are stored encrypted, with the key id beside them, and still sign") {
+    Connection conn = migrated("secrets_at_rest");
+    etp::TriggerId id = create_trigger(conn, std::nullopt);
+    std::string secret = etp::webhook::generate_secret();
+    auto a = add(conn, id, secret);
+    CHECK(a.prefix == secret.substr(0, 10) + "…");
+    auto row = conn.exec("SELECT key_id, secret FROM trigger_secrets");
+    REQUIRE(row.rows() == 1);
+    CHECK(row.text(0, "key_id") == "key-a");
+    // Neither the secret nor its key part (the base64 after whsec_) is in the row.
+    CHECK(std::string(row.text(0, "secret")).find(secret.substr(6, 12)) == std::string::npos);
+    CHECK(active(conn, id) == std::vector<std::string>{secret});
+}
+
+TEST_CASE("a sealed value copied to another trigger's row does not open") {
+    Connection conn = migrated("secrets_swapped");
+    etp::TriggerId victim = create_trigger(conn, std::nullopt);
+    etp::TriggerId attacker = create_trigger(conn, std::nullopt);
+    add(conn, victim, etp::webhook::generate_secret());
+    add(conn, attacker, etp::webhook::generate_secret());
+    conn.exec(
+        "UPDATE trigger_secrets SET secret = (SELECT secret FROM trigger_secrets WHERE trigger_id "
+        "= $1) WHERE trigger_id = $2",
+        {victim.to_string(), attacker.to_string()});
+    CHECK_THROWS_WITH(active(conn, attacker), Catch::Contains("does not decrypt"));
+}
+
+TEST_CASE("reseal: plain and old-key rows are encrypted again under the current key") {
+    Connection conn = migrated("secrets_reseal");
+    etp::TriggerId id = create_trigger(conn, std::nullopt);
+    const etp::secrets::SecretBox plain;
+    const etp::secrets::SecretBox old_key(test_key('o', "key-old"), {});
+    add(conn, id, "whsec_plain1", plain);
+    add(conn, id, "whsec_oldkey", old_key);
+    add(conn, id, "whsec_current");  // key-a already
+
+    CHECK(TriggerSecretStore::reseal(conn, plain, 100) == 0);  // no key: nothing to do
+    const etp::secrets::SecretBox rotated(test_key('a', "key-a"), {test_key('o', "key-old")});
+    CHECK(TriggerSecretStore::reseal(conn, rotated, 1) == 1);  // batches of `limit`
+    CHECK(TriggerSecretStore::reseal(conn, rotated, 100) == 1);
+    CHECK(TriggerSecretStore::reseal(conn, rotated, 100) == 0);
+    CHECK(count(conn, "SELECT count(*) FROM trigger_secrets WHERE key_id <> 'key-a'") == 0);
+    CHECK(count(conn, "SELECT count(*) FROM trigger_secrets WHERE secret LIKE 'whsec_%'") == 0);
+    // The old key is no longer needed.
+    auto values = active(conn, id);
+    std::sort(values.begin(), values.end());
+    CHECK(values == std::vector<std::string>{"whsec_current", "whsec_oldkey", "whsec_plain1"});
+
+    // A value no configured key opens stops the reseal, naming the key id.
+    add(conn, id, "whsec_lost", etp::secrets::SecretBox(test_key('l', "key-lost"), {}));
+    CHECK_THROWS_WITH(TriggerSecretStore::reseal(conn, rotated, 100),
+                      Catch::Contains("\"key-lost\""));
 }

@@ -43,7 +43,8 @@ std::vector<NewTrigger> mixed() {
                                   {"active", false},
                                   {"api_schema", {{"amount", "float"}, {"currency", "str"}}},
                                   {"target", {{"url", "https://example.com/hook"}}}}),
-         etp::pg::InitialSecret{etp::new_uuid_v7(), "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="}});
+         etp::pg::InitialSecret{
+             etp::new_uuid_v7(), {"none", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="}, "whsec_c2Vj…"}});
     news.push_back({etp::TriggerId{etp::new_uuid_v7()},
                     etp::parse_trigger_spec({{"name", "monitor down"},
                                              {"type", "cdc"},
@@ -93,11 +94,13 @@ TEST_CASE("create_many stores each trigger as create would, in the order given")
 
     CHECK(count(conn, "SELECT count(*) FROM schedules") == 3);  // two scheduled + the single
     CHECK(count(conn, "SELECT count(*) FROM schedules WHERE NOT planned") == 3);
-    auto secret = conn.exec("SELECT id, trigger_id, secret FROM trigger_secrets");
+    auto secret = conn.exec("SELECT id, trigger_id, secret, key_id, prefix FROM trigger_secrets");
     REQUIRE(secret.rows() == 1);
     CHECK(secret.text(0, 0) == news[1].secret->id.to_string());
     CHECK(secret.text(0, 1) == news[1].id.to_string());
-    CHECK(secret.text(0, 2) == news[1].secret->secret);
+    CHECK(secret.text(0, 2) == news[1].secret->sealed.value);
+    CHECK(secret.text(0, 3) == news[1].secret->sealed.key_id);
+    CHECK(secret.text(0, 4) == news[1].secret->prefix);
 }
 
 TEST_CASE("a create_many that fails writes none of its triggers") {

@@ -287,3 +287,16 @@ TEST_CASE("a target secret must be whsec_ and base64 of 24 to 64 bytes") {
               R"({"name": "x", "type": "api", "target": {"url": "ftp://x", "secret": "s"}})")) ==
           std::vector<std::string>{"/target/url", "/target/secret"});
 }
+
+TEST_CASE("redact_url_userinfo hides the password, or the whole user info without one") {
+    using etp::redact_url_userinfo;
+    CHECK(redact_url_userinfo("https://u:p@h.example/x") == "https://u:********@h.example/x");
+    CHECK(redact_url_userinfo("https://token@h.example") == "https://********@h.example");
+    CHECK(redact_url_userinfo("http://u:p:q@[::1]:80/a@b?c=@") ==
+          "http://u:********@[::1]:80/a@b?c=@");
+    // The host is after the last '@' of the authority, as the dispatcher parses it.
+    CHECK(redact_url_userinfo("https://a@b:c@h.example/") == "https://a@b:********@h.example/");
+    CHECK(redact_url_userinfo("https://h.example/p@q") == "https://h.example/p@q");
+    CHECK(redact_url_userinfo("https://h.example?u=a@b") == "https://h.example?u=a@b");
+    CHECK(redact_url_userinfo("not a url @") == "not a url @");
+}

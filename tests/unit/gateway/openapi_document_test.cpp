@@ -19,6 +19,7 @@
 #include "etp/domain/event.hpp"
 #include "etp/domain/trigger.hpp"
 #include "etp/domain/webhook_signature.hpp"
+#include "http_support.hpp"
 #include "secret_rotation.hpp"
 #include "webhook_target.hpp"
 
@@ -229,6 +230,73 @@ TEST_CASE("both auth schemes are offered globally") {
     CHECK(schemes.at("BearerAuth").at("type") == "http");
     CHECK(schemes.at("BearerAuth").at("scheme") == "bearer");
     CHECK(doc().at("security") == json::parse(R"([{"ApiKeyHeader": []}, {"BearerAuth": []}])"));
+}
+
+// The operation with this operationId.
+const json& operation(const std::string& id) {
+    for (const auto& op : operations())
+        if (op.node->value("operationId", "") == id) return *op.node;
+    FAIL("no operation " << id);
+    throw std::logic_error("unreachable");
+}
+
+// The operation's parameter `name` (resolved), or nullptr.
+const json* parameter(const json& op, const std::string& name) {
+    if (!op.contains("parameters")) return nullptr;
+    for (const auto& p : op.at("parameters")) {
+        const json& resolved = resolve(p);
+        if (resolved.at("name") == name) return &resolved;
+    }
+    return nullptr;
+}
+
+TEST_CASE("REST conventions: ETag and If-Match, WWW-Authenticate, Cache-Control, filters") {
+    // Every 401 names the schemes the gateway answers with.
+    const json& unauthorized = doc().at("components").at("responses").at("Unauthorized");
+    CHECK(resolve(unauthorized.at("headers").at("WWW-Authenticate")).at("example") ==
+          std::string(etp::gateway::kWwwAuthenticate));
+
+    // Trigger answers carry ETag; PUT and DELETE take If-Match and document its 412.
+    for (const auto& [id, code] :
+         std::vector<std::pair<std::string, std::string>>{{"createTrigger", "201"},
+                                                          {"getTrigger", "200"},
+                                                          {"replaceTrigger", "200"},
+                                                          {"activateTrigger", "200"},
+                                                          {"deactivateTrigger", "200"}}) {
+        INFO(id);
+        const json& response = resolve(operation(id).at("responses").at(code));
+        REQUIRE(response.contains("headers"));
+        CHECK(response.at("headers").contains("ETag"));
+    }
+    for (const char* id : {"replaceTrigger", "deleteTrigger"}) {
+        INFO(id);
+        const json* if_match = parameter(operation(id), "If-Match");
+        REQUIRE(if_match != nullptr);
+        CHECK(if_match->at("in") == "header");
+        CHECK(if_match->value("required", false) == false);  // the console sends none
+        CHECK(operation(id).at("responses").contains("412"));
+    }
+
+    // An Idempotency-Key reused with another payload is a 422.
+    const json& fire = operation("fireTrigger");
+    CHECK(fire.at("responses").contains("422"));
+    CHECK(fire.at("description").get<std::string>().find("different payload") != std::string::npos);
+
+    // /stats says how long its answer is fresh: at most the 60 s it is computed for.
+    const json& stats_ok = resolve(operation("getStats").at("responses").at("200"));
+    CHECK(stats_ok.at("headers").at("Cache-Control").at("example") == "private, max-age=60");
+
+    // Triggers by name (q), events by payload content.
+    const json* q = parameter(operation("listTriggers"), "q");
+    REQUIRE(q != nullptr);
+    CHECK(q->at("schema").at("maxLength") == 200);
+    for (const char* id : {"listEvents", "listTriggerEvents", "aggregateEvents"}) {
+        INFO(id);
+        const json* contains = parameter(operation(id), "payload_contains");
+        REQUIRE(contains != nullptr);
+        CHECK(contains->at("in") == "query");
+        CHECK(contains->at("content").contains("application/json"));
+    }
 }
 
 TEST_CASE("the reusable error responses and the problem schema are RFC 9457") {

@@ -113,3 +113,51 @@ TEST_CASE(
         if (h.key == "content-type") has_content_type = true;
     CHECK(has_content_type);
 }
+
+namespace {
+
+etp::Trigger trigger_with_credentials() {
+    json body = {{"name", "t"},
+                 {"type", "api"},
+                 {"target",
+                  {{"url", "https://hook-user:hunter2-pass@example.com:8443/hook?x=1"},
+                   {"headers", {{"Authorization", "Bearer tok-123456"}, {"X-Api-Token", "abc"}}},
+                   {"secret", etp::webhook::generate_secret()}}}};
+    return {etp::TriggerId{etp::new_uuid_v7()}, etp::parse_trigger_spec(body), 1, etp::now_utc(),
+            etp::now_utc()};
+}
+
+}  // namespace
+
+TEST_CASE("read-only keys see target header values and URL user info hidden; write keys all") {
+    using etp::gateway::Scope;
+    using etp::gateway::trigger_json_for;
+    const etp::Trigger t = trigger_with_credentials();
+    for (const auto& scopes : std::vector<std::vector<Scope>>{{Scope::kRead}, {Scope::kFire}, {}}) {
+        json shown = trigger_json_for(t, scopes);
+        CHECK(shown.dump().find("tok-123456") == std::string::npos);
+        CHECK(shown.dump().find("hunter2") == std::string::npos);
+        CHECK(shown["target"]["headers"] ==
+              json{{"Authorization", "********"}, {"X-Api-Token", "********"}});
+        CHECK(shown["target"]["url"] == "https://hook-user:********@example.com:8443/hook?x=1");
+        CHECK_FALSE(shown["target"].contains("secret"));
+    }
+    for (const auto& scopes : std::vector<std::vector<Scope>>{
+             {Scope::kWrite}, {Scope::kAdmin}, {Scope::kRead, Scope::kWrite}}) {
+        json shown = trigger_json_for(t, scopes);
+        CHECK(shown["target"]["headers"]["Authorization"] == "Bearer tok-123456");
+        CHECK(shown["target"]["url"] == "https://hook-user:hunter2-pass@example.com:8443/hook?x=1");
+        CHECK_FALSE(shown["target"].contains("secret"));
+    }
+}
+
+TEST_CASE("the trigger change on etp.trigger.changes hides target headers and URL user info") {
+    const etp::Trigger t = trigger_with_credentials();
+    auto message = etp::bus::make_trigger_change_message(etp::bus::Topics{}, t);
+    REQUIRE(message.value);
+    CHECK(message.value->find("tok-123456") == std::string::npos);
+    CHECK(message.value->find("hunter2") == std::string::npos);
+    const json value = json::parse(*message.value);
+    CHECK(value["data"] == etp::gateway::trigger_json_for(t, {etp::gateway::Scope::kRead}));
+    CHECK(value["data"]["target"]["headers"]["X-Api-Token"] == "********");
+}

@@ -134,9 +134,20 @@ std::optional<Target> parse_target(const nlohmann::json& node, const std::string
                                    std::vector<FieldError>& errors);
 nlohmann::json retry_to_json(const RetryPolicy& retry);
 
+// What stands for a hidden value in a redacted target.
+inline constexpr std::string_view kRedacted = "********";
+// The URL with the password of its user info replaced by kRedacted ("https://u:********@h/"),
+// or the whole user info when it has no password (it is then often a token).
+std::string redact_url_userinfo(std::string_view url);
+// The target as shown to those who may not change it (read-only API keys, etp.trigger.changes):
+// every header value and the URL's user info hidden, no secret.
+Target redact_target(const Target& target);
+
 // The API representation, never with the secret (secrets live in their own store); a disabled
 // target carries "disabled": {"at", "reason"}. Scheduled
 // triggers also carry next_fire_at, last_fired_at and completed_at (each RFC 3339 or null).
 nlohmann::json to_json(const Trigger& trigger);
+// The same with the target redacted (redact_target).
+nlohmann::json to_redacted_json(const Trigger& trigger);
 
 }  // namespace etp

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "etp/domain/event.hpp"
+#include "etp/domain/secret_box.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/outbox.hpp"
 
@@ -37,8 +38,9 @@ struct ClaimedDelivery {
     DeliveryKey key;
     TriggerId trigger_id;
     Timestamp triggered_at;
-    std::int64_t attempts = 0;     // made so far
-    std::optional<Target> target;  // only for a test of an unsaved definition (with its secret)
+    std::int64_t attempts = 0;  // made so far
+    // Only for a test of an unsaved definition; without its secret (target_secret()).
+    std::optional<Target> target;
 };
 
 // One finished attempt and what it leaves the delivery as.
@@ -59,8 +61,12 @@ class DeliveryQueue {
  public:
     // In one transaction: logs the events (a replay is a no-op) and queues delivery 1 of each
     // event whose trigger has a target (or that carries its own). The queued rows are due after
-    // `lease` — the caller delivers them itself — or at once when `lease` is zero.
-    static LoggedBatch log_events(Connection& conn, const std::vector<Event>& events,
+    // `lease` — the caller delivers them itself — or at once when `lease` is zero. An event
+    // carrying its own target takes its secret from test_target_secrets (where the gateway put
+    // it, see TestTargetSecrets), or from the target itself (a firing of a gateway from before
+    // secrets left the message), sealed with `box`.
+    static LoggedBatch log_events(Connection& conn, const secrets::SecretBox& box,
+                                  const std::vector<Event>& events,
                                   std::chrono::milliseconds lease);
     // Claims up to `limit` due deliveries, oldest due first, leasing them for `lease`.
     static std::vector<ClaimedDelivery> claim_due(Connection& conn, std::size_t limit,
@@ -82,6 +88,19 @@ class DeliveryQueue {
     // pending.
     static void abandon(Connection& conn, const DeliveryKey& key, const std::string& reason,
                         const std::optional<OutboxMessage>& dead_letter = std::nullopt);
+    // The signing secret of a delivery that carries its own target, opened with `box`; nullopt
+    // when it has none. Throws etp::Error when the value does not decrypt.
+    static std::optional<std::string> target_secret(Connection& conn, const secrets::SecretBox& box,
+                                                    const DeliveryKey& key);
+    // The associated data that binds an unsaved definition's test secret to its event.
+    static std::string target_secret_aad(const EventId& event);
+    // Seals again, under the box's current key, up to `limit` delivery secrets stored in plain
+    // text or under another key (deliveries and test_target_secrets); returns how many.
+    static std::int64_t reseal(Connection& conn, const secrets::SecretBox& box, std::size_t limit);
+    // Stages the secret of a test of an unsaved definition for the dispatcher (see log_events),
+    // and deletes staged secrets older than a day (their firings never reached the log).
+    static void stage_target_secret(Connection& conn, const secrets::SecretBox& box,
+                                    const EventId& event, const std::string& secret);
     // Pending deliveries: the retry queue's depth.
     static std::int64_t pending_count(Connection& conn);
 };

@@ -46,6 +46,9 @@ struct EventFilter {
     bool show_test = true;
     std::optional<Timestamp> since;  // triggered_at >= since
     std::optional<Timestamp> until;  // triggered_at < until
+    // JSON text of an object the payload must contain (jsonb @>, served by the GIN index of
+    // migration 0012).
+    std::optional<std::string> payload_contains;
 };
 
 // An event as listed, read in place: the strings point into the results its EventPage holds,

@@ -17,6 +17,7 @@
 
 #include "etp/domain/trigger.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/trigger_secret_store.hpp"
 
 namespace etp::pg {
 
@@ -31,11 +32,8 @@ struct TriggerPage {
     std::int64_t total = 0;
 };
 
-// A new trigger's first webhook signing secret (see TriggerSecretStore).
-struct InitialSecret {
-    Uuid id;
-    std::string secret;
-};
+// A new trigger's first webhook signing secret, sealed (TriggerSecretStore::seal).
+using InitialSecret = SealedTriggerSecret;
 
 // One trigger of a create_many.
 struct NewTrigger {
