@@ -631,4 +631,11 @@ LoadFigures MixedLoad::check_invariants(std::chrono::seconds timeout) {
     return f;
 }
 
+void MixedLoad::check_all_running() {
+    for (auto& m : members_) {
+        INFO(m.name << " output:\n" << m.service.process->output());
+        CHECK(m.service.process->running());
+    }
+}
+
 }  // namespace etp::e2e

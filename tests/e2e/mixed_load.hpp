@@ -78,6 +78,8 @@ class MixedLoad {
     void start();
 
     std::vector<Member>& members() { return members_; }
+    // CHECKs that no process of the platform has exited (each one's output when one has).
+    void check_all_running();
     Member& member(const std::string& name);
     // SIGKILL (a dispatcher's kill time is remembered: a webhook answered 2xx just before may
     // be sent again), then start again and wait (up to 90 s) until ready; false if not ready.

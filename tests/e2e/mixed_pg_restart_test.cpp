@@ -16,10 +16,7 @@ TEST_CASE("PostgreSQL restarted under the mixed load: nothing lost, nothing twic
     auto& pg = etp::testing::PgCluster::shared();
     pg.stop();
     std::this_thread::sleep_for(10s);
-    for (auto& m : load.members()) {
-        INFO(m.name << " output:\n" << m.service.process->output());
-        CHECK(m.service.process->running());
-    }
+    load.check_all_running();
     pg.start();
     std::this_thread::sleep_for(20s);
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "etp/domain/json_reader.hpp"
+
 namespace etp::fuzz {
 
 // Aborts with `what` when `ok` is false; libFuzzer's abort handler saves the input.
@@ -24,23 +26,8 @@ inline std::string_view text_of(const unsigned char* data, std::size_t size) {
 // The input as JSON the way the gateway takes a request body: nested at most 64 levels, valid
 // JSON. nullopt otherwise (the gateway answers 400 without parsing further).
 inline std::optional<nlohmann::json> json_of(std::string_view text) {
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > 64) return std::nullopt;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
+    if (detail::nesting_depth(text, detail::kMaxJsonDepth) > detail::kMaxJsonDepth)
+        return std::nullopt;
     nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
     if (json.is_discarded()) return std::nullopt;
     return json;

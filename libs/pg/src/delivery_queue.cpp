@@ -241,25 +241,27 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
             response_body text)
         ON CONFLICT (event_id, number, attempt) DO NOTHING)",
                        {param});
+    // Returns the deliveries this statement ended dead: their messages go into the outbox.
     static const std::string update_sql = R"(
-        UPDATE deliveries d
-        SET status = x.status, attempts = greatest(d.attempts, x.attempt),
-            next_attempt_at = x.next_attempt_at,
-            last_error = CASE WHEN x.status = 'succeeded' THEN NULL ELSE x.error END,
-            updated_at = now()
-        FROM jsonb_to_recordset($1::jsonb) AS x(
-            event_id uuid, number int, attempt int, status text, next_attempt_at timestamptz,
-            error text)
-        WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
+        WITH updated AS (
+            UPDATE deliveries d
+            SET status = x.status, attempts = greatest(d.attempts, x.attempt),
+                next_attempt_at = x.next_attempt_at,
+                last_error = CASE WHEN x.status = 'succeeded' THEN NULL ELSE x.error END,
+                updated_at = now()
+            FROM jsonb_to_recordset($1::jsonb) AS x(
+                event_id uuid, number int, attempt int, status text,
+                next_attempt_at timestamptz, error text)
+            WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
                                           kStillPending + R"(
-        RETURNING d.event_id::text AS event_id, d.number, d.status)";
-    auto updated = conn.exec_prepared(update_sql, {param});
+            RETURNING d.event_id, d.number, d.status)
+        SELECT event_id::text AS event_id, number FROM updated WHERE status = 'dead')";
+    auto ended_dead = conn.exec_prepared(update_sql, {param});
     if (!dead_letters.empty()) {
         std::set<DeliveryKey> ended;
-        for (int i = 0; i < updated.rows(); ++i)
-            if (auto id = EventId::parse(updated.text(i, "event_id"));
-                id && updated.text(i, "status") == "dead")
-                ended.insert({*id, updated.integer(i, "number")});
+        for (int i = 0; i < ended_dead.rows(); ++i)
+            if (auto id = EventId::parse(ended_dead.text(i, "event_id")))
+                ended.insert({*id, ended_dead.integer(i, "number")});
         std::vector<OutboxMessage> messages;
         for (const auto& [key, message] : dead_letters)
             if (ended.contains(key)) messages.push_back(message);

@@ -8,31 +8,6 @@ namespace etp::gateway {
 
 using nlohmann::json;
 
-// The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
-// Brackets inside strings do not count.
-int nesting_depth(std::string_view text, int limit) {
-    int depth = 0;
-    int deepest = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-            if (deepest > limit) break;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return deepest;
-}
-
 // The pointer of the first string (key or value) holding U+0000, if any. Iterative.
 std::optional<std::string> find_nul(const json& root) {
     std::vector<std::pair<const json*, std::string>> todo{{&root, ""}};

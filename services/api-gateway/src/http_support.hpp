@@ -11,6 +11,7 @@
 #include <string>
 
 #include "etp/domain/ids.hpp"
+#include "etp/domain/json_reader.hpp"
 #include "problem.hpp"
 
 namespace etp::gateway {
@@ -28,12 +29,9 @@ class HttpError : public std::runtime_error {
 };
 
 inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
-// Deeper documents are refused before parsing: copying and serialising JSON recurse, so depth
-// is what bounds the stack, whatever the size limit lets through.
-inline constexpr int kMaxJsonDepth = 64;
-
-// The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
-int nesting_depth(std::string_view text, int limit);
+// The depth limit and check of request bodies (libs/domain).
+using detail::kMaxJsonDepth;
+using detail::nesting_depth;
 // The JSON pointer of the first string (key or value) holding U+0000, if any.
 std::optional<std::string> find_nul(const nlohmann::json& root);
 

@@ -15,6 +15,14 @@
 
 namespace etp::detail {
 
+// Deeper documents are refused before parsing: copying and serialising JSON recurse, so depth
+// is what bounds the stack, whatever a size limit lets through.
+inline constexpr int kMaxJsonDepth = 64;
+
+// The deepest nesting of arrays and objects in JSON text, stopping early past `limit`.
+// Brackets inside strings do not count.
+int nesting_depth(std::string_view text, int limit);
+
 // Escapes a key for use in a JSON pointer (RFC 6901).
 std::string pointer_token(std::string_view key);
 
