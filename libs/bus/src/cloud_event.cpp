@@ -76,7 +76,7 @@ std::string serialize(const CloudEvent& event) { return to_json(event).dump(); }
 
 std::vector<Header> kafka_headers(const CloudEvent& event) {
     std::vector<Header> headers;
-    headers.reserve(7);
+    headers.reserve(9);
     headers.push_back({"content-type", std::string(kStructuredContentType)});
     headers.push_back({"ce_specversion", std::string(kSpecVersion)});
     headers.push_back({"ce_id", event.id});
@@ -84,12 +84,35 @@ std::vector<Header> kafka_headers(const CloudEvent& event) {
     headers.push_back({"ce_type", event.type});
     if (!event.subject.empty()) headers.push_back({"ce_subject", event.subject});
     if (!event.time.empty()) headers.push_back({"ce_time", event.time});
+    if (event.extensions.is_object()) {
+        for (const char* name : {"traceparent", "tracestate"}) {
+            auto it = event.extensions.find(name);
+            if (it != event.extensions.end() && it->is_string())
+                headers.push_back({name, it->get<std::string>()});
+        }
+    }
     return headers;
 }
 
 OutgoingMessage kafka_message(std::string topic, std::string key, const CloudEvent& event) {
     return OutgoingMessage{std::move(topic), std::move(key), serialize(event),
                            kafka_headers(event)};
+}
+
+void set_trace(CloudEvent& event, const std::optional<TraceContext>& trace) {
+    if (!trace) return;
+    event.extensions["traceparent"] = trace->traceparent();
+    if (!trace->tracestate.empty()) event.extensions["tracestate"] = trace->tracestate;
+}
+
+std::optional<TraceContext> trace_of(const CloudEvent& event) {
+    if (!event.extensions.is_object()) return std::nullopt;
+    auto text = [&](const char* name) -> std::optional<std::string_view> {
+        auto it = event.extensions.find(name);
+        if (it == event.extensions.end() || !it->is_string()) return std::nullopt;
+        return it->get_ref<const std::string&>();
+    };
+    return trace_context_from_headers(text("traceparent"), text("tracestate"));
 }
 
 CloudEvent cloud_event_from_json(const nlohmann::json& json) {

@@ -13,6 +13,7 @@ CloudEvent logged_event(const Event& event) {
     ce.subject = event.trigger_id.to_string();
     ce.time = format_rfc3339(event.triggered_at);
     ce.data = to_json(event);
+    set_trace(ce, event.trace);
     return ce;
 }
 
@@ -41,6 +42,7 @@ OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDeliv
                {"last_error", dead.last_error},
                {"target_url", dead.target_url},
                {"event", to_json(dead.event)}};
+    set_trace(ce, dead.event.trace);
     return kafka_message(topics.deliveries_dead(), dead.event.id.to_string(), ce);
 }
 

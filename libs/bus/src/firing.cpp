@@ -14,6 +14,7 @@ OutgoingMessage make_firing_message(const Topics& topics, const Event& event,
     ce.subject = event.trigger_id.to_string();
     ce.time = format_rfc3339(event.triggered_at);
     ce.data = firing_to_json(event);
+    set_trace(ce, event.trace);
     return kafka_message(topics.trigger_fired(), event.trigger_id.to_string(), ce);
 }
 
@@ -25,7 +26,9 @@ Event parse_firing_message(const Message& message) {
         throw ValidationError(
             std::vector<FieldError>{{"/type", "must be " + std::string(kTriggerFiredType)}});
     try {
-        return firing_from_json(ce.data);
+        Event event = firing_from_json(ce.data);
+        event.trace = trace_of(ce);
+        return event;
     } catch (const ValidationError& e) {
         std::vector<FieldError> errors;
         for (const auto& f : e.errors()) errors.push_back({"/data" + f.pointer, f.message});

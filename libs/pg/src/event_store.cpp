@@ -18,7 +18,7 @@ using nlohmann::json;
 const std::string kColumns =
     "id, trigger_id, trigger_name, trigger_type, source, is_test, payload, scheduled_for, "
     "triggered_at, logged_at, " +
-    detail::kEffectiveArchivedAt + " AS archived_at";
+    detail::kEffectiveArchivedAt + " AS archived_at, traceparent, tracestate";
 // Positions in kColumns, so that reading a row looks nothing up by name.
 enum Column : int {
     kId,
@@ -31,7 +31,9 @@ enum Column : int {
     kScheduledFor,
     kTriggeredAt,
     kLoggedAt,
-    kArchivedAt
+    kArchivedAt,
+    kTraceparent,
+    kTracestate
 };
 
 // Which conditions of a filter where_clause writes.
@@ -93,6 +95,11 @@ Event row_to_event(const Result& r, int i) {
     e.triggered_at = detail::timestamp_at(r, i, kTriggeredAt);
     e.logged_at = detail::optional_timestamp_at(r, i, kLoggedAt);
     e.archived_at = detail::optional_timestamp_at(r, i, kArchivedAt);
+    if (!r.is_null(i, kTraceparent)) {
+        std::optional<std::string_view> state;
+        if (!r.is_null(i, kTracestate)) state = r.text(i, kTracestate);
+        e.trace = trace_context_from_headers(r.text(i, kTraceparent), state);
+    }
     return e;
 }
 
@@ -144,28 +151,33 @@ namespace detail {
 std::string event_rows_json(const std::vector<Event>& events) {
     json rows = json::array();
     for (const Event& e : events) {
-        rows.push_back({{"id", e.id.to_string()},
-                        {"trigger_id", e.trigger_id.to_string()},
-                        {"trigger_name", e.trigger_name},
-                        {"trigger_type", to_string(e.trigger_type)},
-                        {"source", e.source},
-                        {"is_test", e.is_test},
-                        {"payload", e.payload},
-                        {"scheduled_for",
-                         e.scheduled_for ? json(format_rfc3339(*e.scheduled_for)) : json(nullptr)},
-                        {"triggered_at", format_rfc3339(e.triggered_at)}});
+        rows.push_back(
+            {{"id", e.id.to_string()},
+             {"trigger_id", e.trigger_id.to_string()},
+             {"trigger_name", e.trigger_name},
+             {"trigger_type", to_string(e.trigger_type)},
+             {"source", e.source},
+             {"is_test", e.is_test},
+             {"payload", e.payload},
+             {"scheduled_for",
+              e.scheduled_for ? json(format_rfc3339(*e.scheduled_for)) : json(nullptr)},
+             {"triggered_at", format_rfc3339(e.triggered_at)},
+             {"traceparent", e.trace ? json(e.trace->traceparent()) : json(nullptr)},
+             {"tracestate", e.trace && !e.trace->tracestate.empty() ? json(e.trace->tracestate)
+                                                                    : json(nullptr)}});
     }
     return rows.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 const std::string kInsertEventRows = R"(
     INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
-                        scheduled_for, triggered_at)
+                        scheduled_for, triggered_at, traceparent, tracestate)
     SELECT id, trigger_id, trigger_name, trigger_type, source, is_test,
-           coalesce(payload, 'null'::json), scheduled_for, triggered_at
+           coalesce(payload, 'null'::json), scheduled_for, triggered_at, traceparent, tracestate
     FROM json_to_recordset($1::json) AS x(
         id uuid, trigger_id uuid, trigger_name text, trigger_type text, source text,
-        is_test boolean, payload json, scheduled_for timestamptz, triggered_at timestamptz)
+        is_test boolean, payload json, scheduled_for timestamptz, triggered_at timestamptz,
+        traceparent text, tracestate text)
     ON CONFLICT (id, triggered_at) DO NOTHING)";
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/payload_schema.hpp"
+#include "etp/domain/trace_context.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/idempotency_store.hpp"
@@ -28,9 +29,59 @@ prometheus::Counter& fire_counter(std::string_view outcome) {
     return family.Add({{"outcome", std::string(outcome)}});
 }
 
-Event new_event(const TriggerId& id, const TriggerSpec& spec, std::string_view source, bool is_test,
-                json payload) {
+// The trace a request's event travels in: the request's own (W3C traceparent, and tracestate with
+// repeated headers joined by ','), continued with a span of the gateway's; a new trace when the
+// request has none, an invalid one or several traceparent headers (the standard's rules: never a
+// 400 for it).
+TraceContext request_trace(const net::Request& req) {
+    std::size_t parents = 0;
+    std::string_view parent;
+    std::optional<std::string> state;
+    for (const auto& [name, value] : req.headers) {
+        if (net::iequals(name, "traceparent")) {
+            ++parents;
+            parent = value;
+        } else if (net::iequals(name, "tracestate")) {
+            state = state ? *state + "," + value : value;
+        }
+    }
+    if (parents == 1) {
+        std::optional<std::string_view> state_view;
+        if (state) state_view = *state;
+        if (auto context = trace_context_from_headers(parent, state_view)) return context->child();
+    }
+    return new_trace();
+}
+
+// What the answer and the log line say about a firing, without a copy of its payload.
+struct Fired {
+    EventId id;
+    TriggerId trigger_id;
+    std::string source;
+    std::optional<TraceContext> trace;
+
+    explicit Fired(const Event& event)
+        : id(event.id), trigger_id(event.trigger_id), source(event.source), trace(event.trace) {}
+
+    // The answer names the trace the event travels in, so a caller without a tracer learns it.
+    void set_trace_header(net::Response& res) const {
+        if (trace) res.set_header("traceparent", trace->traceparent());
+    }
+
+    // One debug line per event Kafka took (LOG_LEVEL=debug): an event found by its trace id.
+    void log_line() const {
+        if (!log::enabled(log::Level::kDebug)) return;
+        log::debug("event fired", {{"event_id", id.to_string()},
+                                   {"trigger_id", trigger_id.to_string()},
+                                   {"source", source},
+                                   {"trace_id", trace ? trace->trace_id_hex() : ""}});
+    }
+};
+
+Event new_event(const net::Request& req, const TriggerId& id, const TriggerSpec& spec,
+                std::string_view source, bool is_test, json payload) {
     Event event;
+    event.trace = request_trace(req);
     event.triggered_at = now_utc();
     // The id carries the firing time (UUID v7), so ids sort like the log.
     event.id = EventId{new_uuid_v7(
@@ -56,6 +107,7 @@ void publish(GatewayContext& ctx, const Event& event) {
     static prometheus::Counter& unavailable = fire_counter("unavailable");
     try {
         ctx.producer.produce_sync(bus::make_firing_message(ctx.topics, event, "api-gateway"));
+        Fired(event).log_line();
     } catch (const Error& e) {
         unavailable.Increment();
         throw bus_unavailable(e.what());
@@ -69,19 +121,22 @@ void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& re
     static prometheus::Counter& unavailable = fire_counter("unavailable");
     if (accepted.is_null()) accepted = {{"event_id", event.id.to_string()}};
     try {
-        ctx.producer.produce(bus::make_firing_message(ctx.topics, event, "api-gateway"),
-                             [reply, accepted = std::move(accepted),
-                              on_accepted = std::move(on_accepted)](std::optional<Error> error) {
-                                 net::Response res;
-                                 if (error) {
-                                     unavailable.Increment();
-                                     reply_problem(res, bus_unavailable(error->what()).problem());
-                                 } else {
-                                     on_accepted();
-                                     reply_json(res, 202, accepted);
-                                 }
-                                 reply(std::move(res));
-                             });
+        ctx.producer.produce(
+            bus::make_firing_message(ctx.topics, event, "api-gateway"),
+            [reply, accepted = std::move(accepted), on_accepted = std::move(on_accepted),
+             fired = Fired(event)](std::optional<Error> error) {
+                net::Response res;
+                if (error) {
+                    unavailable.Increment();
+                    reply_problem(res, bus_unavailable(error->what()).problem());
+                } else {
+                    on_accepted();
+                    fired.log_line();
+                    reply_json(res, 202, accepted);
+                }
+                fired.set_trace_header(res);
+                reply(std::move(res));
+            });
     } catch (const Error& e) {
         unavailable.Increment();
         throw bus_unavailable(e.what());
@@ -185,7 +240,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             validate_payload(cached->schema, payload);
 
             std::string request_sha256 = key ? payload_sha256(payload) : "";
-            Event event = new_event(id, spec, kSourceApi, false, std::move(payload));
+            Event event = new_event(req, id, spec, kSourceApi, false, std::move(payload));
             if (!key) {
                 // Answered from the delivery report: no thread waits for Kafka's ack.
                 return publish_async(ctx, event, reply, [] { accepted.Increment(); });
@@ -206,6 +261,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             tx.commit();
             accepted.Increment();
             reply_accepted(res, event.id);
+            Fired(event).set_trace_header(res);
             reply(std::move(res));
         });
 
@@ -221,7 +277,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                               errors.push_back({"/trigger", "unknown field"});
                           if (!errors.empty()) throw ValidationError(std::move(errors));
                           validate_payload(cached->schema, payload);
-                          Event event = new_event(id, cached->trigger.spec, kSourceTest, true,
+                          Event event = new_event(req, id, cached->trigger.spec, kSourceTest, true,
                                                   std::move(payload));
                           publish_async(ctx, event, reply, [] { tests.Increment(); });
                       });
@@ -251,8 +307,8 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                 validate_payload(PayloadSchema::compile(spec->api_schema, "/trigger/api_schema"),
                                  payload);
             // An unsaved trigger has no id of its own: each test gets a fresh one.
-            Event event =
-                new_event(TriggerId{new_uuid_v7()}, *spec, kSourceTest, true, std::move(payload));
+            Event event = new_event(req, TriggerId{new_uuid_v7()}, *spec, kSourceTest, true,
+                                    std::move(payload));
             // No trigger row holds this target, so the firing carries it to the dispatcher; its
             // secret never travels on Kafka: it is stored, sealed, for the dispatcher to take
             // when it logs the event. A definition without a secret signs with a new one, shown

@@ -324,6 +324,14 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
         event.payload = payload;
         // The commit time, not the capture time: a replay carries the same (id, triggered_at).
         event.triggered_at = txn_info_.commit_time;
+        // From the event id, so a replayed change is in the same trace too.
+        event.trace = trace_for_event(event.id);
+        if (log::enabled(log::Level::kDebug))
+            log::debug("event fired", {{"event_id", event.id.to_string()},
+                                       {"trigger_id", event.trigger_id.to_string()},
+                                       {"source", event.source},
+                                       {"lsn", pg::format_lsn(change_lsn)},
+                                       {"trace_id", event.trace->trace_id_hex()}});
         produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false);
     }
 }

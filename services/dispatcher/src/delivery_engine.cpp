@@ -96,6 +96,12 @@ bus::OutgoingMessage from_outbox(pg::OutboxMessage message) {
     return out;
 }
 
+// The trace an event travels in; one logged before traces were kept gets the one derived from its
+// id, the same for every attempt.
+TraceContext trace_of_event(const Event& event) {
+    return event.trace ? *event.trace : trace_for_event(event.id);
+}
+
 // An I/O thread's loop. Completion handlers catch their own errors; one escaping is a bug.
 void run_io(boost::asio::io_context& io) noexcept {
     try {
@@ -272,8 +278,20 @@ std::vector<DeliveryEngine::Launch> DeliveryEngine::take_launches_locked() {
 void DeliveryEngine::launch(std::vector<Launch> launches) {
     for (auto& l : launches) {
         const Job& job = l.job;
-        WebhookRequest webhook{job.url,   job.settings->target,         job.settings->secrets,
-                               *job.body, job.key.event_id.to_string(), job.event->is_test};
+        // Each attempt is a span of its own in the event's trace.
+        WebhookRequest webhook{job.url,
+                               job.settings->target,
+                               job.settings->secrets,
+                               *job.body,
+                               job.key.event_id.to_string(),
+                               job.event->is_test,
+                               trace_of_event(*job.event).child()};
+        if (log::enabled(log::Level::kDebug))
+            log::debug("webhook attempt", {{"event_id", job.key.event_id.to_string()},
+                                           {"delivery", job.key.number},
+                                           {"attempt", job.attempts_done + 1},
+                                           {"trace_id", webhook.trace->trace_id_hex()},
+                                           {"span_id", webhook.trace->parent_id_hex()}});
         net::ClientRequest request = make_webhook_request(webhook);
         Timestamp started = now_utc();
         client_->async_send(
@@ -426,6 +444,7 @@ void DeliveryEngine::claim_due() {
         std::map<EventId, std::shared_ptr<const Event>> by_id;
         std::map<EventId, std::shared_ptr<const std::string>> bodies;
         for (auto& e : events) {
+            e.trace = trace_of_event(e);
             auto id = e.id;
             by_id[id] = std::make_shared<const Event>(std::move(e));
         }
@@ -480,9 +499,11 @@ void DeliveryEngine::abandon(const pg::ClaimedDelivery& claimed, const std::stri
     auto conn = pool_.acquire();
     pg::DeliveryQueue::abandon(*conn, claimed.key, reason, message);
     count_delivery("dead");
-    log::warn("delivery abandoned", {{"event_id", claimed.key.event_id.to_string()},
-                                     {"delivery", claimed.key.number},
-                                     {"reason", reason}});
+    log::warn("delivery abandoned",
+              {{"event_id", claimed.key.event_id.to_string()},
+               {"delivery", claimed.key.number},
+               {"reason", reason},
+               {"trace_id", event ? trace_of_event(*event).trace_id_hex() : std::string()}});
 }
 
 void DeliveryEngine::recorder() noexcept {
@@ -612,7 +633,8 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
             log::warn("delivery dead", {{"event_id", o.key.event_id.to_string()},
                                         {"delivery", o.key.number},
                                         {"attempts", o.attempt},
-                                        {"error", o.error.value_or("")}});
+                                        {"error", o.error.value_or("")},
+                                        {"trace_id", trace_of_event(*f.event).trace_id_hex()}});
         }
         if (o.status == "pending") count_delivery("retried");
     }

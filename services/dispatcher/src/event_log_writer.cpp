@@ -111,6 +111,9 @@ std::vector<Event> EventLogWriter::write_until_done(const std::vector<bus::Messa
     for (const auto& message : batch) {
         try {
             events.push_back(bus::parse_firing_message(message));
+            // A firing without a (valid) trace, from an older or outside producer, is logged
+            // in the trace derived from its id: every event has one from here on.
+            if (!events.back().trace) events.back().trace = trace_for_event(events.back().id);
         } catch (const ValidationError& e) {
             // A message no producer of ours could have written; it is logged and skipped so it
             // cannot block the partition.
@@ -153,8 +156,14 @@ void EventLogWriter::log(std::vector<Event>& events, std::chrono::milliseconds l
     metrics().logged.Increment(static_cast<double>(logged.inserted));
     metrics().duplicates.Increment(static_cast<double>(events.size()) -
                                    static_cast<double>(logged.inserted));
+    const bool debug = log::enabled(log::Level::kDebug);
     for (std::size_t i = 0; i < events.size(); ++i) {
         events[i].logged_at = logged.logged_at[i];
+        if (debug)
+            log::debug("event logged",
+                       {{"event_id", events[i].id.to_string()},
+                        {"trigger_id", events[i].trigger_id.to_string()},
+                        {"trace_id", events[i].trace ? events[i].trace->trace_id_hex() : ""}});
         if (logged.delivery_queued[i]) handoffs.push_back({{events[i].id, 1}, events[i]});
     }
 }
@@ -193,6 +202,8 @@ void EventLogWriter::write_one_by_one(std::vector<Event>& events, std::chrono::m
                     log::error("firing rejected by the event log; skipped",
                                {{"event_id", one.front().id.to_string()},
                                 {"trigger_id", one.front().trigger_id.to_string()},
+                                {"trace_id", one.front().trace ? one.front().trace->trace_id_hex()
+                                                               : std::string()},
                                 {"error", e.what()}});
                     break;
                 }

@@ -17,7 +17,7 @@ bool reserved_header(std::string_view name) {
     const std::string n = net::ascii_lower(name);
     return n == "content-type" || n == "content-length" || n == "host" || n == "webhook-id" ||
            n == "webhook-timestamp" || n == "webhook-signature" || n == "etp-test" ||
-           n == "transfer-encoding" || n == "connection";
+           n == "transfer-encoding" || n == "connection" || n == "traceparent" || n == "tracestate";
 }
 
 }  // namespace
@@ -55,6 +55,11 @@ net::ClientRequest make_webhook_request(const WebhookRequest& request) {
                                  webhook::signature_header(request.secrets, request.webhook_id,
                                                            timestamp, request.body));
     if (request.is_test) req.headers.emplace_back("etp-test", "true");
+    if (request.trace) {
+        req.headers.emplace_back("traceparent", request.trace->traceparent());
+        if (!request.trace->tracestate.empty())
+            req.headers.emplace_back("tracestate", request.trace->tracestate);
+    }
     req.body = request.body;
     return req;
 }

@@ -6,6 +6,7 @@
 // then connects only to addresses the policy saw). Pure; thread-safe.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct WebhookRequest {
     const std::string& body;
     std::string webhook_id;
     bool is_test = false;
+    // The attempt's trace context, sent as traceparent (and tracestate when not empty): the
+    // event's trace with a span id of the attempt's own (TraceContext::child()).
+    std::optional<TraceContext> trace;
 };
 
 inline constexpr std::size_t kKeptResponseBytes = 1024;  // kept for the attempt log
@@ -33,7 +37,8 @@ inline constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;  // then the con
 std::string webhook_body(const Event& event, const Target& target);
 
 // Signed now (webhook-timestamp is the current time). Content-Type is
-// application/cloudevents+json for a CloudEvent body, application/json otherwise.
+// application/cloudevents+json for a CloudEvent body, application/json otherwise. The target's
+// own headers never replace the platform's (traceparent and tracestate among them).
 net::ClientRequest make_webhook_request(const WebhookRequest& request);
 
 // Refuses loopback, private and similar addresses (webhook::is_private_address) unless

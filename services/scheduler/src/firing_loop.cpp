@@ -35,6 +35,8 @@ Event firing_of(const pg::DueSchedule& row, const pg::StoredSchedule& stored, Ti
     e.scheduled_for = slot;
     // The slot, not the clock: a slot fired again is the same event (id and partition key).
     e.triggered_at = slot;
+    // From the event id, so a slot fired again is in the same trace too.
+    e.trace = trace_for_event(e.id);
     return e;
 }
 
@@ -172,8 +174,14 @@ std::size_t FiringLoop::fire_batch() {
                 ++acks->outstanding;
             }
             try {
+                const Event event = firing_of(row, *stored, slot);
+                if (log::enabled(log::Level::kDebug))
+                    log::debug("event fired", {{"event_id", event.id.to_string()},
+                                               {"trigger_id", event.trigger_id.to_string()},
+                                               {"source", event.source},
+                                               {"trace_id", event.trace->trace_id_hex()}});
                 producer_.produce(
-                    bus::make_firing_message(topics_, firing_of(row, *stored, slot), "scheduler"),
+                    bus::make_firing_message(topics_, event, "scheduler"),
                     [acks, slot](std::optional<Error> error) {
                         if (!error) {
                             metrics().fires.Increment();

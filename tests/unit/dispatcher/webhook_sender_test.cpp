@@ -72,8 +72,9 @@ net::ClientRequest make_webhook(const std::string& url, Target target,
     target.url = url;
     auto parsed = net::parse_url(url);
     REQUIRE(parsed);
-    WebhookRequest request{*parsed, target, secrets, body, "0190aaaa-0000-7000-8000-000000000001",
-                           is_test};
+    WebhookRequest request{
+        *parsed, target,      secrets, body, "0190aaaa-0000-7000-8000-000000000001",
+        is_test, std::nullopt};
     return make_webhook_request(request);
 }
 

@@ -3,11 +3,13 @@
 // time, datacontenttype, data, <extensions>}.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "etp/bus/message.hpp"
+#include "etp/domain/trace_context.hpp"
 
 namespace etp::bus {
 
@@ -34,9 +36,16 @@ inline constexpr std::string_view kStructuredContentType =
 
 // content-type (kStructuredContentType), ce_specversion, ce_id, ce_source, ce_type, and
 // ce_subject / ce_time when the event has them: the same values as serialize(event) holds.
-// Extensions are not mapped.
+// Of the extensions only the distributed-tracing ones are mapped, as the W3C headers
+// `traceparent` and `tracestate` (when the event has them as strings).
 std::vector<Header> kafka_headers(const CloudEvent& event);
 // The message every CloudEvent goes to Kafka as: serialize(event) as the value, kafka_headers.
 OutgoingMessage kafka_message(std::string topic, std::string key, const CloudEvent& event);
+
+// The CloudEvents distributed-tracing extension: `traceparent` and, when not empty,
+// `tracestate`. Nothing is set for nullopt.
+void set_trace(CloudEvent& event, const std::optional<TraceContext>& trace);
+// The event's trace: nullopt when it has no traceparent or an invalid one.
+std::optional<TraceContext> trace_of(const CloudEvent& event);
 
 }  // namespace etp::bus

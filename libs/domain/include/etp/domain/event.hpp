@@ -8,6 +8,7 @@
 
 #include "etp/domain/ids.hpp"
 #include "etp/domain/time.hpp"
+#include "etp/domain/trace_context.hpp"
 #include "etp/domain/trigger.hpp"
 
 namespace etp {
@@ -32,6 +33,9 @@ struct Event {
     // dispatcher could look up; carries the secret, so it travels in the firing message and
     // never in the API representation.
     std::optional<Target> target;
+    // The W3C trace the firing belongs to; its parent-id is the span that fired. Carried as
+    // the CloudEvent's distributed-tracing extension, not in the data.
+    std::optional<TraceContext> trace;
     // Set by the event log only.
     std::optional<Timestamp> logged_at;
     std::optional<Timestamp> archived_at;
