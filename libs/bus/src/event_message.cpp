@@ -5,6 +5,12 @@
 namespace etp::bus {
 namespace {
 
+// Every logged event is in a trace: one fired without (an older or outside producer) is in the
+// trace derived from its id.
+std::optional<TraceContext> logged_trace(const Event& event) {
+    return event.trace ? event.trace : trace_for_event(event.id);
+}
+
 CloudEvent logged_event(const Event& event) {
     CloudEvent ce;
     ce.id = event.id.to_string();
@@ -13,7 +19,7 @@ CloudEvent logged_event(const Event& event) {
     ce.subject = event.trigger_id.to_string();
     ce.time = format_rfc3339(event.triggered_at);
     ce.data = to_json(event);
-    set_trace(ce, event.trace);
+    set_trace(ce, logged_trace(event));
     return ce;
 }
 
@@ -42,7 +48,7 @@ OutgoingMessage make_dead_delivery_message(const Topics& topics, const DeadDeliv
                {"last_error", dead.last_error},
                {"target_url", dead.target_url},
                {"event", to_json(dead.event)}};
-    set_trace(ce, dead.event.trace);
+    set_trace(ce, logged_trace(dead.event));
     return kafka_message(topics.deliveries_dead(), dead.event.id.to_string(), ce);
 }
 

@@ -93,7 +93,9 @@ TEST_CASE("kafka_headers carries content-type and every ce_ attribute with the b
                          {"ce_source", "/etp/api-gateway"},
                          {"ce_type", "etp.trigger.fired"},
                          {"ce_subject", "7f1e7c4a-0c2b-4b8e-9d3f-2a1b0c9d8e7f"},
-                         {"ce_time", "2024-03-01T12:00:00.123Z"}});
+                         {"ce_time", "2024-03-01T12:00:00.123Z"},
+                         // The distributed-tracing extension, as the W3C header names it.
+                         {"traceparent", "00-abc-def-01"}});
     // content-type comes first, as the binding's examples show it.
     CHECK(bus::kafka_headers(event).front().key == "content-type");
 }
@@ -107,7 +109,7 @@ TEST_CASE("kafka_headers leaves out ce_time and ce_subject when the event has no
     CHECK(headers.count("ce_time") == 0);
     CHECK(headers.count("ce_subject") == 0);
     CHECK(headers.at("ce_id") == event.id);
-    CHECK(headers.size() == 5);
+    CHECK(headers.size() == 6);  // with traceparent
 }
 
 TEST_CASE("kafka_message is the structured-mode message: the whole CloudEvent as value",
@@ -170,4 +172,55 @@ TEST_CASE("a deleted trigger is a tombstone: its id as key, no value, no headers
     CHECK(message.key == id.to_string());
     CHECK_FALSE(message.value.has_value());
     CHECK(message.headers.empty());
+}
+
+TEST_CASE("an event's trace travels as the distributed-tracing extension and W3C headers",
+          "[kafka_binding][trace]") {
+    const bus::Topics topics("etp.");
+    Event e = sample_event();
+    auto trace = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    REQUIRE(trace);
+    trace->tracestate = "congo=t61rcWkgMzE";
+    e.trace = trace;
+    const std::vector<bus::OutgoingMessage> messages = {
+        bus::make_firing_message(topics, e, "api-gateway"), bus::make_event_message(topics, e),
+        bus::make_dead_delivery_message(topics, {e, 1, 8, 503, "HTTP 503", "https://x.test/"})};
+    for (const auto& message : messages) {
+        INFO(message.topic);
+        const json body = json::parse(*message.value);
+        CHECK(body.at("traceparent") == trace->traceparent());
+        CHECK(body.at("tracestate") == "congo=t61rcWkgMzE");
+        const auto headers = by_name(message.headers);
+        CHECK(headers.at("traceparent") == trace->traceparent());
+        CHECK(headers.at("tracestate") == "congo=t61rcWkgMzE");
+    }
+    // The dispatcher reads it back from the firing.
+    bus::Message received;
+    received.value = messages.front().value;
+    Event parsed = bus::parse_firing_message(received);
+    CHECK(parsed.trace == e.trace);
+
+    // No tracestate: neither attribute nor header; no trace: no traceparent either.
+    e.trace->tracestate.clear();
+    auto without_state = bus::make_firing_message(topics, e, "api-gateway");
+    CHECK_FALSE(json::parse(*without_state.value).contains("tracestate"));
+    CHECK(by_name(without_state.headers).count("tracestate") == 0);
+    e.trace.reset();
+    auto untraced = bus::make_firing_message(topics, e, "api-gateway");
+    CHECK_FALSE(json::parse(*untraced.value).contains("traceparent"));
+    CHECK(by_name(untraced.headers).count("traceparent") == 0);
+    received.value = untraced.value;
+    CHECK_FALSE(bus::parse_firing_message(received).trace);
+}
+
+TEST_CASE("a firing with an invalid traceparent attribute parses without a trace",
+          "[kafka_binding][trace]") {
+    const bus::Topics topics("etp.");
+    const auto message = bus::make_firing_message(topics, sample_event(), "api-gateway");
+    json body = json::parse(*message.value);
+    body["traceparent"] = "00-00000000000000000000000000000000-b7ad6b7169203331-01";
+    body["tracestate"] = "congo=1";
+    bus::Message received;
+    received.value = body.dump();
+    CHECK_FALSE(bus::parse_firing_message(received).trace);
 }

@@ -50,6 +50,10 @@ TEST_CASE("etp.trigger.fired messages match their schema, with and without a tar
     auto s = schema("etp.trigger.fired");
     auto message = bus::make_firing_message(topics, e, "scheduler");
     CHECK(problems(s->validate(json::parse(*message.value))) == "");
+    e.trace = new_trace();
+    e.trace->tracestate = "congo=t61rcWkgMzE";
+    message = bus::make_firing_message(topics, e, "api-gateway");
+    CHECK(problems(s->validate(json::parse(*message.value))) == "");
     Target target;
     target.url = "https://example.com/hook";
     target.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -68,6 +72,8 @@ TEST_CASE("etp.event.logged messages match their schema and are keyed by trigger
     CHECK(problems(schema("etp.event.logged")->validate(value)) == "");
     CHECK(value["id"] == e.id.to_string());
     CHECK(value["data"]["payload"] == e.payload);
+    // Logged without a trace, it is in the one derived from the event id.
+    CHECK(value["traceparent"] == trace_for_event(e.id).traceparent());
     // The schema is strict enough to catch a broken message.
     value["data"].erase("triggered_at");
     CHECK_FALSE(schema("etp.event.logged")->validate(value).empty());

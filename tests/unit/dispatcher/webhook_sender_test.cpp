@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "etp/domain/webhook_signature.hpp"
+#include "etp/net/message.hpp"
 #include "etp/testing/hostile_receiver.hpp"
 
 using namespace etp;
@@ -400,4 +401,33 @@ TEST_CASE("cancel_all ends requests in flight at once") {
             return c.size() == 1 && c[0].closed_by_client;
         },
         5s));
+}
+
+TEST_CASE("an attempt carries its trace context; a target's own traceparent does not replace it") {
+    auto parsed = net::parse_url("http://127.0.0.1:9/hook");
+    REQUIRE(parsed);
+    Target target;
+    target.url = "http://127.0.0.1:9/hook";
+    target.headers = {{"traceparent", "00-11111111111111111111111111111111-2222222222222222-01"},
+                      {"TraceState", "forged=1"}};
+    auto trace = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    REQUIRE(trace);
+    trace->tracestate = "congo=t61rcWkgMzE";
+    const std::vector<std::string> secrets;
+    const std::string body = "{}";
+    auto header_values = [](const net::ClientRequest& req, const std::string& name) {
+        std::vector<std::string> out;
+        for (const auto& [k, v] : req.headers)
+            if (net::iequals(k, name)) out.push_back(v);
+        return out;
+    };
+    WebhookRequest traced{*parsed, target, secrets, body, "id", false, trace};
+    auto req = make_webhook_request(traced);
+    CHECK(header_values(req, "traceparent") == std::vector<std::string>{trace->traceparent()});
+    CHECK(header_values(req, "tracestate") == std::vector<std::string>{"congo=t61rcWkgMzE"});
+
+    WebhookRequest untraced{*parsed, target, secrets, body, "id", false, std::nullopt};
+    req = make_webhook_request(untraced);
+    CHECK(header_values(req, "traceparent").empty());
+    CHECK(header_values(req, "tracestate").empty());
 }

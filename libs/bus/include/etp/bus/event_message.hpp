@@ -4,7 +4,8 @@
 // of its webhooks and the value on etp.events (keyed by trigger id). A delivery that ran out of
 // attempts is an "etp.delivery.dead" CloudEvent on etp.deliveries.dead, keyed by event id.
 // Retention's pass summaries share etp.events with the logged events. Every message here carries
-// the CloudEvents Kafka headers (kafka_message).
+// the CloudEvents Kafka headers (kafka_message). Logged and dead events carry their trace
+// (event.trace, else trace_for_event of the id) as traceparent / tracestate.
 
 #include <cstdint>
 #include <optional>
