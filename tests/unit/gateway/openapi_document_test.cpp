@@ -17,6 +17,7 @@
 #include "docs_routes.hpp"
 #include "etp/domain/error.hpp"
 #include "etp/domain/event.hpp"
+#include "etp/domain/trace_context.hpp"
 #include "etp/domain/trigger.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "http_support.hpp"
@@ -616,4 +617,37 @@ TEST_CASE("documented defaults are the domain's defaults") {
                                   1, etp::now_utc(), etp::now_utc()});
     CHECK(stored_cdc.at("cdc").at("operations") ==
           schema("Cdc").at("properties").at("operations").at("default"));
+}
+
+TEST_CASE("the routes that fire take W3C trace context and answer with the event's traceparent") {
+    const std::set<std::string> firing = {"fireTrigger", "testTrigger", "testUnsavedTrigger"};
+    for (const auto& op : operations()) {
+        const std::string id = op.node->value("operationId", "");
+        INFO(id);
+        const json* traceparent = parameter(*op.node, "traceparent");
+        const json* tracestate = parameter(*op.node, "tracestate");
+        if (!firing.contains(id)) {
+            CHECK(traceparent == nullptr);
+            continue;
+        }
+        REQUIRE(traceparent != nullptr);
+        REQUIRE(tracestate != nullptr);
+        CHECK(traceparent->at("in") == "header");
+        CHECK(tracestate->at("in") == "header");
+        // An invalid one starts a new trace: it is never required, never a 400.
+        CHECK(traceparent->value("required", false) == false);
+        CHECK(tracestate->value("required", false) == false);
+        CHECK(etp::parse_traceparent(traceparent->at("example").get<std::string>()));
+        CHECK(etp::clean_tracestate(tracestate->at("example").get<std::string>()) ==
+              tracestate->at("example"));
+
+        const json& accepted = resolve(op.node->at("responses").at("202"));
+        REQUIRE(accepted.contains("headers"));
+        const json& header = resolve(accepted.at("headers").at("traceparent"));
+        const std::regex pattern(header.at("schema").at("pattern").get<std::string>());
+        // What the gateway answers with matches the documented pattern.
+        for (int i = 0; i < 5; ++i)
+            CHECK(std::regex_match(etp::new_trace().traceparent(), pattern));
+        CHECK(std::regex_match(header.at("example").get<std::string>(), pattern));
+    }
 }
