@@ -91,12 +91,15 @@ Fired fire(const std::string& path, const httplib::Headers& headers, const json&
     return f;
 }
 
-// The fields of a traceparent that must be one: {trace-id, parent-id}.
-std::pair<std::string, std::string> fields(const std::string& traceparent) {
-    auto parsed = etp::parse_traceparent(traceparent);
-    INFO("traceparent '" << traceparent << "'");
-    REQUIRE(parsed);
-    CHECK(parsed->traceparent() == traceparent);  // version 00, lower case, as sent on
+// The fields of a traceparent that must be valid: {trace-id, parent-id}; empty when it is not
+// (the check fails, and the test goes on to its other checks).
+std::pair<std::string, std::string> fields(const std::optional<std::string>& traceparent) {
+    INFO("traceparent '" << traceparent.value_or("(none)") << "'");
+    CHECK(traceparent);
+    auto parsed = etp::parse_traceparent(traceparent.value_or(""));
+    CHECK(parsed);
+    if (!parsed) return {};
+    CHECK(parsed->traceparent() == *traceparent);  // version 00, lower case, as sent on
     return {parsed->trace_id_hex(), parsed->parent_id_hex()};
 }
 
@@ -167,9 +170,7 @@ TEST_CASE("a fire request's traceparent travels to Kafka, the log and every webh
     std::set<std::string> spans;
     for (const auto& r : requests) {
         INFO("attempt " << r.index_on_path);
-        auto header = r.header("traceparent");
-        REQUIRE(header);
-        auto [trace, span] = fields(*header);
+        auto [trace, span] = fields(r.header("traceparent"));
         CHECK(trace == kCallerTrace);
         CHECK(span != kCallerSpan);
         CHECK(span != gateway_span);
@@ -193,10 +194,9 @@ TEST_CASE("a fire request's traceparent travels to Kafka, the log and every webh
         CHECK(value.value("traceparent", "") == f.traceparent);
         CHECK(value.value("tracestate", "") == "congo=t61rcWkgMzE");
         CHECK(etp::e2e::cloud_event_header_problems(*message) == "");
+        if (topic == "etp.events")
+            CHECK(etp::e2e::schema_problems("etp.event.logged", value) == "");
     }
-    CHECK(etp::e2e::schema_problems("etp.event.logged",
-                                    json::parse(*find_message("etp.events", f.event_id)->value)) ==
-          "");
 
     // The event log keeps it (a retry after a restart reloads it from there).
     auto row = etp::e2e::db().exec("SELECT traceparent, tracestate FROM events WHERE id = $1",
@@ -249,9 +249,7 @@ TEST_CASE("a request without a traceparent, or with an invalid one, starts a new
         REQUIRE(got);
         for (const auto& r : receiver.requests("/new")) {
             if (r.header("webhook-id") != f.event_id) continue;
-            auto header = r.header("traceparent");
-            REQUIRE(header);
-            CHECK(fields(*header).first == trace);
+            CHECK(fields(r.header("traceparent")).first == trace);
             // An invalid traceparent's tracestate is dropped with it.
             CHECK_FALSE(r.header("tracestate"));
         }
@@ -266,9 +264,7 @@ TEST_CASE("a test firing continues the caller's trace") {
     REQUIRE(f.status == 202);
     CHECK(fields(f.traceparent).first == kCallerTrace);
     auto requests = wait_requests(receiver, "/test", 1);
-    auto header = requests.front().header("traceparent");
-    REQUIRE(header);
-    CHECK(fields(*header).first == kCallerTrace);
+    CHECK(fields(requests.front().header("traceparent")).first == kCallerTrace);
 }
 
 TEST_CASE("a scheduled firing's webhook carries the trace derived from its event id") {
@@ -283,13 +279,11 @@ TEST_CASE("a scheduled firing's webhook carries the trace derived from its event
                   with_key(), "", "application/json");
     std::set<std::string> traces;
     for (const auto& r : requests) {
-        auto header = r.header("traceparent");
-        REQUIRE(header);
         auto event_id = etp::EventId::parse(r.header("webhook-id").value_or(""));
         REQUIRE(event_id);
         // Replays of the slot (same event id) are in the same trace.
         const std::string derived = etp::trace_for_event(*event_id).trace_id_hex();
-        CHECK(fields(*header).first == derived);
+        CHECK(fields(r.header("traceparent")).first == derived);
         traces.insert(derived);
         CHECK(etp::e2e::eventually(
             [&] {
