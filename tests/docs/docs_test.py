@@ -51,7 +51,6 @@ PENDING_PAGES = {
     "docs/etpctl.md",
     "docs/change-capture-debezium.md",
     "docs/change-capture-snapshot.md",
-    "docs/tracing.md",
 }
 
 
