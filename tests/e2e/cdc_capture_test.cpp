@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "cdc_support.hpp"
+#include "etp/bus/consumer.hpp"
+#include "etp/domain/trace_context.hpp"
 #include "message_contract.hpp"
 
 using namespace std::chrono_literals;
@@ -62,6 +64,21 @@ std::string notes_of(const CdcRecord& r) {
     const json& after = r.value.value("after", json());
     if (!after.is_object() || !after.contains("notes") || !after["notes"].is_string()) return "";
     return after["notes"];
+}
+
+// The etp.trigger.fired message of an event (CloudEvent id), read from the start.
+std::optional<etp::bus::Message> find_firing(const std::string& event_id) {
+    etp::bus::ConsumerConfig config;
+    config.brokers = etp::testing::KafkaBroker::shared().bootstrap();
+    config.group_id = "cdc-firing-" + event_id;
+    config.topics = {"etp.trigger.fired"};
+    etp::bus::Consumer consumer(config);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (auto& m : consumer.poll(500, 500ms))
+            if (m.header("ce_id") == event_id) return m;
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -212,6 +229,19 @@ TEST_CASE("cdc triggers fire when table, operations and filter match, and only t
     CHECK(event["trigger"]["id"] == down_id);
     CHECK(event["source"] == "cdc");
     CHECK(event["payload"]["after"]["status"] == "down");
+
+    // Its trace is derived from the event id, so a replayed change is in the same trace
+    // (docs/tracing.md): cdc-capture puts it on the firing, and the event log keeps it.
+    const std::string down_event = down[0]["id"];
+    const std::string derived =
+        etp::trace_for_event(*etp::EventId::parse(down_event)).traceparent();
+    auto firing = find_firing(down_event);
+    REQUIRE(firing);
+    CHECK(firing->header("traceparent") == derived);
+    CHECK(json::parse(firing->value.value_or("{}")).value("traceparent", "") == derived);
+    auto traced = db().exec("SELECT traceparent FROM events WHERE id = $1", {down_event});
+    REQUIRE(traced.rows() == 1);
+    CHECK(traced.text(0, 0) == derived);
 
     // And the changes themselves on etp.cdc.changes, the one that fired included.
     auto monitors = of_table(
