@@ -17,7 +17,7 @@ inline void collect_refs(const nlohmann::json& node, const std::string& where,
             if (key == "$ref" && value.is_string())
                 out.emplace_back(where, value.get<std::string>());
             else
-                collect_refs(value, where + "/" + key, out);
+                collect_refs(value, std::string(where).append("/").append(key), out);
         }
     } else if (node.is_array()) {
         for (std::size_t i = 0; i < node.size(); ++i)

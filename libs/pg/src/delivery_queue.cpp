@@ -201,12 +201,12 @@ std::vector<Event> DeliveryQueue::load_events(Connection& conn,
 void DeliveryQueue::renew(Connection& conn, const std::vector<DeliveryKey>& keys,
                           std::chrono::milliseconds lease) {
     if (keys.empty()) return;
-    static const std::string sql = R"(
+    static const std::string kSql = R"(
         UPDATE deliveries d SET next_attempt_at = now() + $2::interval
         FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, number int)
         WHERE d.event_id = x.event_id AND d.number = x.number AND )" +
-                                   kStillPending;
-    conn.exec_prepared(sql, {key_rows_json(keys), interval(lease)});
+                                    kStillPending;
+    conn.exec_prepared(kSql, {key_rows_json(keys), interval(lease)});
 }
 
 void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& outcomes,
@@ -242,7 +242,7 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
         ON CONFLICT (event_id, number, attempt) DO NOTHING)",
                        {param});
     // Returns the deliveries this statement ended dead: their messages go into the outbox.
-    static const std::string update_sql = R"(
+    static const std::string kUpdateSql = R"(
         WITH updated AS (
             UPDATE deliveries d
             SET status = x.status, attempts = greatest(d.attempts, x.attempt),
@@ -256,7 +256,7 @@ void DeliveryQueue::record(Connection& conn, const std::vector<AttemptOutcome>& 
                                           kStillPending + R"(
             RETURNING d.event_id, d.number, d.status)
         SELECT event_id::text AS event_id, number FROM updated WHERE status = 'dead')";
-    auto ended_dead = conn.exec_prepared(update_sql, {param});
+    auto ended_dead = conn.exec_prepared(kUpdateSql, {param});
     if (!dead_letters.empty()) {
         std::set<DeliveryKey> ended;
         for (int i = 0; i < ended_dead.rows(); ++i)

@@ -294,10 +294,11 @@ void DeliveryEngine::launch(std::vector<Launch> launches) {
                                            {"span_id", webhook.trace->parent_id_hex()}});
         net::ClientRequest request = make_webhook_request(webhook);
         Timestamp started = now_utc();
-        client_->async_send(
-            std::move(request),
-            [this, origin = std::move(l.origin), job = std::move(l.job),
-             started](net::ClientResponse response) { on_answer(origin, job, started, response); });
+        client_->async_send(std::move(request),
+                            [this, origin = std::move(l.origin), job = std::move(l.job),
+                             started](const net::ClientResponse& response) {
+                                on_answer(origin, job, started, response);
+                            });
     }
 }
 

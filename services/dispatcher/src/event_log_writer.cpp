@@ -220,6 +220,7 @@ void EventLogWriter::publish_until_done(const std::vector<Event>& events) {
     // Every logged event of the batch, replays included: a crash after logging but before
     // publishing must not lose the publication, so consumers may see a repeat (same id).
     std::vector<const Event*> todo;
+    todo.reserve(events.size());
     for (const Event& e : events) todo.push_back(&e);
     auto backoff = std::chrono::milliseconds(100);
     while (!todo.empty()) {

@@ -31,8 +31,8 @@ std::string read_text(const std::string& path) {
 }
 
 const json& doc() {
-    static const json parsed = json::parse(read_text(ETP_ASYNCAPI_JSON));
-    return parsed;
+    static const json kDoc = json::parse(read_text(ETP_ASYNCAPI_JSON));
+    return kDoc;
 }
 
 // "#/components/messages/x" -> the node, or nullptr when it does not resolve.
@@ -99,7 +99,7 @@ TEST_CASE("every AsyncAPI reference resolves; operations send or receive their c
     CHECK(refs.size() > 20);
     for (const auto& [where, ref] : refs) {
         INFO(where << " -> " << ref);
-        if (ref.rfind("#", 0) == 0)
+        if (ref.rfind('#', 0) == 0)
             CHECK(lookup(ref) != nullptr);
         else
             CHECK(ref.rfind("kafka/", 0) == 0);  // only payload schemas live outside

@@ -160,7 +160,8 @@ TEST_CASE("the gateway's create-time check and the client's connect-time check a
           "example.com\\@127.0.0.1", "2130706433", "0x7f.1", "0x7f000001", "0177.0.0.1",
           "017700000001", "127.1", "0", "localhost", "LOCALHOST", "LocalHost", "[::1]",
           "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[fe80::1%25lo]"}) {
-        std::string url = "http://" + host + ":" + port + "/hook";
+        std::string url = "http://";
+        url.append(host).append(":").append(port).append("/hook");
         INFO(url);
         auto parsed = net::parse_url(url);
         REQUIRE(parsed);
@@ -173,7 +174,8 @@ TEST_CASE("the gateway's create-time check and the client's connect-time check a
     // Refused at create time although this resolver does not read them as addresses (others
     // do): the client does not reach the server with them either.
     for (const std::string host : {"127.0.0.1.", "localhost.", "2130706433."}) {
-        std::string url = "http://" + host + ":" + port + "/hook";
+        std::string url = "http://";
+        url.append(host).append(":").append(port).append("/hook");
         INFO(url);
         CHECK(net::is_private_host(*net::parse_url(url)));
         CHECK_FALSE(sent(url).status);

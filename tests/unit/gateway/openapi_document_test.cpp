@@ -29,8 +29,8 @@ using nlohmann::json;
 namespace {
 
 const json& doc() {
-    static const json parsed = json::parse(etp::gateway::openapi_json());
-    return parsed;
+    static const json kDoc = json::parse(etp::gateway::openapi_json());
+    return kDoc;
 }
 
 // "#/components/schemas/Trigger" -> the node, or nullptr when it does not resolve.

@@ -23,6 +23,7 @@ class Uuid {
     const std::array<std::uint8_t, 16>& bytes() const noexcept { return bytes_; }
     bool is_nil() const noexcept { return *this == Uuid{}; }
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the defaulted comparison.
     auto operator<=>(const Uuid&) const = default;
 
  private:
@@ -46,6 +47,7 @@ struct Id {
         return std::nullopt;
     }
     std::string to_string() const { return value.to_string(); }
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the defaulted comparison.
     auto operator<=>(const Id&) const = default;
 };
 

@@ -21,6 +21,7 @@ namespace etp::pg {
 struct DeliveryKey {
     EventId event_id;
     std::int64_t number = 1;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the defaulted comparison.
     auto operator<=>(const DeliveryKey&) const = default;
 };
 
