@@ -40,6 +40,9 @@ TEST_CASE("A problem+json answer shows its status, detail and each failing field
           "  /colour: unknown field");
     CHECK(describe_error(404, R"({"title":"Not Found","status":404,"detail":"no trigger x"})") ==
           "404 Not Found: no trigger x");
+    CHECK(describe_error(
+              422, R"({"status":422,"detail":"d","errors":[{"pointer":"","message":"m"}]})") ==
+          "422: d\n  (the body): m");
 }
 
 TEST_CASE("Another error body is shown as it is, cut short", "[http]") {

@@ -96,7 +96,9 @@ std::string describe_error(int status, std::string_view body) {
         if (problem.contains("errors") && problem["errors"].is_array()) {
             for (const auto& error : problem["errors"]) {
                 if (!error.is_object()) continue;
-                out += "\n  " + error.value("pointer", std::string("?")) + ": " +
+                // "" points at the whole body.
+                auto pointer = error.value("pointer", std::string());
+                out += "\n  " + (pointer.empty() ? std::string("(the body)") : pointer) + ": " +
                        error.value("message", std::string());
             }
         }
