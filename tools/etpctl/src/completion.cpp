@@ -72,7 +72,7 @@ std::string bash_completion(const CommandTable& table) {
     std::set<std::string> file_options;
     for (const auto& command : table.commands) {
         for (const auto& option : command.options) {
-            if (option.value_name == "FILE") file_options.insert("--" + option.name);
+            if (option.value_name == "FILE") add_spellings(file_options, option);
         }
     }
     if (!file_options.empty()) {

@@ -139,10 +139,13 @@ Reply GatewayClient::send(const Request& request) const {
 
     auto result = client.send(req);
     if (!result) {
+        const bool no_connection = result.error() == httplib::Error::Connection ||
+                                   result.error() == httplib::Error::ConnectionTimeout;
         throw CommandFailed("cannot reach the gateway at " + settings_.url + ": " +
                             transport_problem(result.error()) +
-                            " (is it running? the URL comes from --url, ETP_GATEWAY_URL or "
-                            ".run/env)");
+                            (no_connection ? " (is it running? the URL comes from --url, "
+                                             "ETP_GATEWAY_URL or .run/env)"
+                                           : ""));
     }
     const int status = result->status;
     const bool accepted = std::find(request.also_accepted.begin(), request.also_accepted.end(),
@@ -154,9 +157,12 @@ Reply GatewayClient::send(const Request& request) const {
     if (!result->body.empty()) {
         reply.body = nlohmann::json::parse(result->body, nullptr, false);
         if (reply.body.is_discarded()) {
-            throw CommandFailed(
-                "the gateway answered " + status_line(status) +
-                " with a body that is not JSON: " + result->body.substr(0, kShownBodyBytes));
+            auto start = result->body.substr(0, kShownBodyBytes);
+            std::replace_if(
+                start.begin(), start.end(),
+                [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
+            throw CommandFailed("the gateway answered " + status_line(status) +
+                                " with a body that is not JSON: " + start);
         }
     }
     return reply;
