@@ -238,6 +238,53 @@ TEST_CASE("secrets rotate and list, schedules preview, health", "[etpctl]") {
     CHECK_THAT(health.out, Contains("status:") && Contains("ok"));
 }
 
+TEST_CASE("A webhook's deliveries, a redelivery and a test of an unsaved definition", "[etpctl]") {
+    // Port 9 (discard) refuses: the delivery fails and stays pending with its error.
+    const auto file = write_file(
+        "refused.json",
+        R"({"name": "etpctl refused", "type": "api", "target": {"url": "http://127.0.0.1:9/h"}})");
+    const std::string id = etpctl_json({"triggers", "create", "-f", file})["id"];
+    const std::string event = etpctl_json({"triggers", "fire", id})["event_id"];
+    // Until the dispatcher logged it, the event is a 404.
+    const auto attempted = [&] {
+        const auto got = etpctl({"events", "get", event, "-o", "json"});
+        if (got.exit_code != 0) return false;
+        const auto e = json::parse(got.out);
+        return !e["deliveries"].empty() && e["deliveries"][0]["attempt_count"] >= 1;
+    };
+    REQUIRE(eventually(attempted, 30s));
+    auto shown = etpctl({"events", "get", event});
+    REQUIRE(shown.exit_code == 0);
+    CHECK_THAT(shown.out, Contains("DELIVERY") && Contains("LAST_ERROR"));
+    CHECK_THAT(shown.out, Contains("\n1         pending"));
+
+    auto redelivered = etpctl({"events", "redeliver", event});
+    REQUIRE(redelivered.exit_code == 0);
+    CHECK(redelivered.out == "event " + event + ": delivery 2 queued\n");
+    REQUIRE(eventually(
+        [&] {
+            return etpctl_json({"events", "get", event})["deliveries"].size() == 2;
+        },
+        30s));
+
+    const auto draft = write_file(
+        "draft.json",
+        R"({"name": "etpctl draft", "type": "api", "target": {"url": "http://127.0.0.1:9/d"}})");
+    const auto tested =
+        etpctl_json({"triggers", "test", "--definition", draft, "-d", R"({"draft": true})"});
+    CHECK(tested["secret"].get<std::string>().starts_with("whsec_"));
+    const std::string test_event = tested["event_id"];
+    REQUIRE(eventually([&] { return etpctl({"events", "get", test_event}).exit_code == 0; }, 30s));
+    const auto logged = etpctl_json({"events", "get", test_event});
+    CHECK(logged["is_test"] == true);
+    CHECK(logged["payload"] == json{{"draft", true}});
+    CHECK(logged["trigger"]["name"] == "etpctl draft");
+
+    // Neither an ID nor --definition, or both: usage.
+    CHECK(etpctl({"triggers", "test"}).exit_code == 2);
+    CHECK(etpctl({"triggers", "test", id, "--definition", draft}).exit_code == 2);
+}
+
 TEST_CASE("events tail --follow prints new events of its trigger until SIGTERM", "[etpctl]") {
     const auto file = write_file("tailed.json", R"({"name": "etpctl tailed", "type": "api"})");
     const std::string id = etpctl_json({"triggers", "create", "-f", file})["id"];
