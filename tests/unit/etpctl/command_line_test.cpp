@@ -84,7 +84,7 @@ TEST_CASE("A repeatable option collects its values; another given twice is refus
                       Contains("--name given twice"));
 }
 
-TEST_CASE("-- ends the options: a value that starts with a dash is an argument", "[args]") {
+TEST_CASE("A double dash ends the options: a value starting with a dash is an argument", "[args]") {
     const auto line = parse({"schedules", "preview", "--", "-5"});
     CHECK(line.args == std::vector<std::string>{"-5"});
 }
