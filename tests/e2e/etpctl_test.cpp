@@ -30,7 +30,7 @@ Env configured() {
     return {{"ETP_GATEWAY_URL", gateway_url()}, {"ETP_API_KEY", etp::e2e::kAdminKey}};
 }
 
-CommandResult etpctl(const std::vector<std::string>& args, Env env = configured()) {
+CommandResult etpctl(const std::vector<std::string>& args, const Env& env = configured()) {
     auto result = etp::testing::run_command(ETPCTL_BIN, args, env, 60s);
     UNSCOPED_INFO("etpctl exit " << result.exit_code << "\nstdout:\n"
                                  << result.out << "\nstderr:\n"
@@ -47,13 +47,13 @@ json etpctl_json(std::vector<std::string> args) {
 }
 
 std::filesystem::path temp_dir() {
-    static const auto dir = [] {
+    static const auto kDir = [] {
         auto d = std::filesystem::temp_directory_path() /
                  ("etp-e2e-etpctl-" + std::to_string(::getpid()));
         std::filesystem::create_directories(d);
         return d;
     }();
-    return dir;
+    return kDir;
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
@@ -297,6 +297,7 @@ TEST_CASE("events tail --follow prints new events of its trigger until SIGTERM",
         {"events", "tail", "--follow", "--trigger", id, "--interval", "0.2", "-o", "json"});
     tail.start();
     std::vector<std::string> fired;
+    fired.reserve(3);
     for (int i = 0; i < 3; ++i) {
         fired.push_back(
             etpctl_json({"triggers", "fire", id, "-d", json{{"n", i}}.dump()})["event_id"]);

@@ -13,7 +13,7 @@ using etp::ctl::resolve_settings;
 
 namespace {
 
-etp::ctl::EnvLookup env_of(std::map<std::string, std::string> values) {
+etp::ctl::EnvLookup env_of(const std::map<std::string, std::string>& values) {
     return [values](const std::string& name) -> std::optional<std::string> {
         auto it = values.find(name);
         if (it == values.end()) return std::nullopt;

@@ -17,11 +17,11 @@ using etp::ctl::UsageError;
 namespace {
 
 const etp::ctl::CommandTable& table() {
-    static const auto t = make_command_table();
-    return t;
+    static const auto kTable = make_command_table();
+    return kTable;
 }
 
-etp::ctl::ParsedCommandLine parse(std::vector<std::string> args) {
+etp::ctl::ParsedCommandLine parse(const std::vector<std::string>& args) {
     return parse_command_line(table(), args);
 }
 
@@ -32,7 +32,7 @@ struct Ran {
 };
 
 // run() with an empty environment, no .run/env, and a gateway that cannot be reached.
-Ran run(std::vector<std::string> args) {
+Ran run(const std::vector<std::string>& args) {
     std::ostringstream out, err;
     etp::ctl::Environment environment{
         [](const std::string&) -> std::optional<std::string> { return std::nullopt; },

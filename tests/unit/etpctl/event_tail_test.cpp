@@ -15,6 +15,7 @@ json event(const std::string& id, const std::string& at) {
 
 std::vector<std::string> ids(const std::vector<json>& events) {
     std::vector<std::string> out;
+    out.reserve(events.size());
     for (const auto& e : events) out.push_back(e["id"]);
     return out;
 }

@@ -70,13 +70,13 @@ std::optional<std::string> ParsedCommandLine::value(const std::string& option) c
 }
 
 const std::vector<OptionSpec>& global_options() {
-    static const std::vector<OptionSpec> options = {
+    static const std::vector<OptionSpec> kOptions = {
         {"url", 0, "URL", "the gateway (else ETP_GATEWAY_URL, else .run/env)"},
         {"key", 0, "KEY", "the API key (else ETP_API_KEY, else .run/env's ETP_ADMIN_KEY)"},
         {"output", 'o', "FORMAT", "table (default, for people) or json (for scripts)"},
         {"help", 'h', "", "this help"},
     };
-    return options;
+    return kOptions;
 }
 
 ParsedCommandLine parse_command_line(const CommandTable& table,
@@ -155,9 +155,10 @@ ParsedCommandLine parse_command_line(const CommandTable& table,
             table.commands.begin(), table.commands.end(),
             [&](const CommandSpec& c) { return c.group == group_name && c.name == token; });
         if (command == table.commands.end()) {
-            throw UsageError("unknown command '" +
-                             (group_name.empty() ? token : group_name + " " + token) + "'" +
-                             see_help(parsed));
+            std::string message = "unknown command '";
+            if (!group_name.empty()) message += group_name + " ";
+            message += token + "'" + see_help(parsed);
+            throw UsageError(message);
         }
         parsed.command = &*command;
     }
