@@ -46,14 +46,20 @@ json etpctl_json(std::vector<std::string> args) {
     return json::parse(result.out);
 }
 
-std::filesystem::path temp_dir() {
-    static const auto kDir = [] {
-        auto d = std::filesystem::temp_directory_path() /
-                 ("etp-e2e-etpctl-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(d);
-        return d;
-    }();
-    return kDir;
+// Files the commands read (definitions, payloads, a .run/env), removed at exit.
+struct TempDir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("etp-e2e-etpctl-" + std::to_string(::getpid()));
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+const std::filesystem::path& temp_dir() {
+    static const TempDir kDir;
+    return kDir.path;
 }
 
 std::string write_file(const std::string& name, const std::string& text) {

@@ -72,7 +72,7 @@ std::optional<std::string> ParsedCommandLine::value(const std::string& option) c
 const std::vector<OptionSpec>& global_options() {
     static const std::vector<OptionSpec> kOptions = {
         {"url", 0, "URL", "the gateway (else ETP_GATEWAY_URL, else .run/env)"},
-        {"key", 0, "KEY", "the API key (else ETP_API_KEY, else .run/env's ETP_ADMIN_KEY)"},
+        {"key", 0, "KEY", "the API key (else ETP_API_KEY or ETP_ADMIN_KEY, else .run/env)"},
         {"output", 'o', "FORMAT", "table (default, for people) or json (for scripts)"},
         {"help", 'h', "", "this help"},
     };
