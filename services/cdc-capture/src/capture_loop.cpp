@@ -176,9 +176,8 @@ void CaptureLoop::session() {
     if (options_.before_streaming) options_.before_streaming(*source_);
 
     auto slot = source_->exec(
-        "SELECT coalesce(wal_status, '') AS wal_status, "
-        "coalesce(pg_wal_lsn_diff(confirmed_flush_lsn, '0/0'), 0)::bigint AS confirmed "
-        "FROM pg_replication_slots WHERE slot_name = $1",
+        "SELECT coalesce(wal_status, '') AS wal_status FROM pg_replication_slots "
+        "WHERE slot_name = $1",
         {options_.slot});
     if (slot.rows() == 0 && ever_confirmed_ != 0) {
         const std::string problem = "replication slot " + options_.slot +
@@ -202,7 +201,12 @@ void CaptureLoop::session() {
     if (stream_->ensure_slot()) log::info("created replication slot", {{"slot", options_.slot}});
     // Everything before the slot's confirmed position was committed: the first transaction's
     // source.sequence starts there.
-    last_commit_lsn_ = slot.rows() > 0 ? static_cast<pg::Lsn>(slot.integer(0, "confirmed")) : 0;
+    auto confirmed = source_->exec(
+        "SELECT coalesce(pg_wal_lsn_diff(confirmed_flush_lsn, '0/0'), 0)::bigint AS confirmed "
+        "FROM pg_replication_slots WHERE slot_name = $1",
+        {options_.slot});
+    last_commit_lsn_ =
+        confirmed.rows() > 0 ? static_cast<pg::Lsn>(confirmed.integer(0, "confirmed")) : 0;
 
     tracker_ = std::make_shared<Tracker>();
     stream_->start(0);
