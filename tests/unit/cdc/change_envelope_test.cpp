@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "capture_loop.hpp"
@@ -389,4 +390,33 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     bad = envelopes[3];
     bad["source"]["sequence"] = json::array({"1", "2"});  // a string holding an array
     CHECK(problems(bad) != "");
+}
+
+TEST_CASE("per-table topics are <prefix>.<schema>.<table> with Kafka's characters only", "[cdc]") {
+    CHECK(table_topic("inventory", "public.monitors") == "inventory.public.monitors");
+    CHECK(table_topic("etp", "Sales Data.order$items") == "etp.Sales_Data.order_items");
+}
+
+TEST_CASE("CDC_SERVER_NAME and CDC_TOPIC_PREFIX must be usable in topic names", "[cdc]") {
+    auto problems = [](std::map<std::string, std::string> env) {
+        CdcCaptureConfig config;
+        auto spec = make_config_spec(config);
+        bool help = false;
+        std::string out;
+        for (const auto& p : spec.parse(
+                 [&env](std::string_view name) -> std::optional<std::string> {
+                     auto it = env.find(std::string(name));
+                     if (it == env.end()) return std::nullopt;
+                     return it->second;
+                 },
+                 {}, &help))
+            out += p + "\n";
+        return out;
+    };
+    CHECK(problems({}) == "");
+    CHECK(problems({{"CDC_SERVER_NAME", "a b"}}).find("CDC_SERVER_NAME") != std::string::npos);
+    CHECK(problems({{"CDC_TOPIC_PREFIX", "x/y"}}).find("CDC_TOPIC_PREFIX") != std::string::npos);
+    CHECK(problems({{"CDC_TOPIC_MODE", "tables"}}).find("CDC_TOPIC_MODE") != std::string::npos);
+    CHECK(problems({{"CDC_VALUE_ENCODING", "avro"}}).find("CDC_VALUE_ENCODING") !=
+          std::string::npos);
 }
