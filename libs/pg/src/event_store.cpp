@@ -1,7 +1,5 @@
 #include "etp/pg/event_store.hpp"
 
-#include <charconv>
-
 #include "binary_values.hpp"
 #include "etp/domain/error.hpp"
 #include "event_rows.hpp"
@@ -124,28 +122,6 @@ ListedEvent row_to_listed(const Result& r, int i) {
 
 }  // namespace
 
-std::string EventCursor::encode() const {
-    return std::to_string(triggered_at.time_since_epoch().count()) + "_" + id.to_string();
-}
-
-namespace {
-constexpr std::int64_t kLastCursorMicros = 253'402'300'799'999'999;  // 9999-12-31T23:59:59.999999Z
-}  // namespace
-
-std::optional<EventCursor> EventCursor::decode(std::string_view text) {
-    std::size_t sep = text.find('_');
-    if (sep == std::string_view::npos || sep == 0 || sep > 20) return std::nullopt;
-    std::int64_t micros = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + sep, micros);
-    if (ec != std::errc{} || ptr != text.data() + sep || micros < 0) return std::nullopt;
-    // Past 9999-12-31T23:59:59.999999Z the time has no RFC 3339 form (and near INT64_MAX
-    // turning it into a date overflows): no event is ever there.
-    if (micros > kLastCursorMicros) return std::nullopt;
-    auto id = EventId::parse(text.substr(sep + 1));
-    if (!id) return std::nullopt;
-    return EventCursor{Timestamp(std::chrono::microseconds(micros)), *id};
-}
-
 namespace detail {
 
 std::string event_rows_json(const std::vector<Event>& events) {
@@ -219,7 +195,7 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
     const std::string where = where_clause(rest, params);
     std::string cursor;
     if (after) {
-        params.push_back(format_rfc3339(after->triggered_at));
+        params.push_back(format_rfc3339(after->at));
         params.push_back(after->id.to_string());
         cursor = " AND (triggered_at, id) < ($" + std::to_string(params.size() - 1) +
                  "::timestamptz, $" + std::to_string(params.size()) + "::uuid)";
@@ -277,7 +253,7 @@ EventPage EventStore::list(Connection& conn, const EventFilter& filter, std::int
         // few rows does a second statement read the older hours. Both are prepared; their text
         // changes once an hour (the connection's statement cache retires old ones).
         using std::chrono::hours;
-        const Timestamp top = after ? after->triggered_at : now_utc();
+        const Timestamp top = after ? after->at : now_utc();
         const Timestamp lo = std::chrono::floor<hours>(top) - hours(1);
         const std::string since = " AND triggered_at >= '" + format_rfc3339(lo) + "'::timestamptz";
         const std::string until =

@@ -266,21 +266,30 @@ std::optional<Trigger> TriggerStore::get_for_update(Connection& conn, const Trig
 }
 
 TriggerPage TriggerStore::list(Connection& conn, const TriggerFilter& filter, std::int64_t page,
-                               std::int64_t page_size) {
+                               std::int64_t page_size, const std::optional<TriggerCursor>& after) {
     Params params = {filter.type ? Param(std::string(to_string(*filter.type))) : std::nullopt,
                      filter.active ? Param(*filter.active ? "true" : "false") : std::nullopt,
-                     filter.name_contains ? Param(*filter.name_contains) : std::nullopt,
-                     std::to_string(page_size), std::to_string((page - 1) * page_size)};
+                     filter.name_contains ? Param(*filter.name_contains) : std::nullopt};
     // strpos, not LIKE: the text is matched as it is, '%' and '_' included.
     constexpr std::string_view kWhere =
         "WHERE ($1::text IS NULL OR t.type = $1) AND ($2::boolean IS NULL OR t.active = $2) "
         "AND ($3::text IS NULL OR strpos(lower(t.name), lower($3)) > 0)";
+    std::string where(kWhere);
+    if (after) {
+        params.push_back(format_rfc3339(after->at));
+        params.push_back(after->id.to_string());
+        where += " AND (t.created_at, t.id) < ($4::timestamptz, $5::uuid)";
+    }
+    // One row more than the page tells whether a next page exists.
+    const std::string limit = " LIMIT " + std::to_string(page_size + 1) +
+                              (after ? "" : " OFFSET " + std::to_string((page - 1) * page_size));
     Result rows =
-        conn.exec(select_joined(std::string(kWhere) +
-                                " ORDER BY t.created_at DESC, t.id DESC LIMIT $4 OFFSET $5"),
-                  params);
+        conn.exec(select_joined(where + " ORDER BY t.created_at DESC, t.id DESC" + limit), params);
     TriggerPage out;
-    for (int i = 0; i < rows.rows(); ++i) out.items.push_back(row_to_trigger(rows, i));
+    for (int i = 0; i < rows.rows() && static_cast<std::int64_t>(out.items.size()) < page_size; ++i)
+        out.items.push_back(row_to_trigger(rows, i));
+    if (rows.rows() > page_size && !out.items.empty())
+        out.next = TriggerCursor{out.items.back().created_at, out.items.back().id};
     params.resize(3);
     out.total =
         conn.exec("SELECT count(*) FROM triggers t " + std::string(kWhere), params).integer(0, 0);

@@ -103,7 +103,7 @@ void add_api_key_routes(HttpServer& server, GatewayContext& ctx) {
         }
         json items = json::array();
         for (const auto& k : keys) items.push_back(key_to_json(k));
-        reply_json(res, 200, {{"items", items}});
+        reply_json(res, 200, {{"items", items}, {"has_more", false}, {"next_cursor", nullptr}});
     });
 
     server.del(R"(/api/v1/api-keys/([^/]+))", Scope::kAdmin,

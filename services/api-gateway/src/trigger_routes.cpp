@@ -177,21 +177,31 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
             filter.name_contains = name_param(req);
             std::int64_t page = query_int(req, "page", 1, 1, 1'000'000);
             std::int64_t page_size = query_int(req, "page_size", 50, 1, 500);
+            std::optional<pg::TriggerCursor> cursor;
+            if (auto text = query_text(req, "cursor")) {
+                cursor = pg::TriggerCursor::decode(*text);
+                if (!cursor)
+                    throw bad_query("cursor", "must be a next_cursor from an earlier page");
+                if (req.has_param("page"))
+                    throw bad_query("page", "cannot be combined with cursor");
+            }
             pg::TriggerPage result;
             std::map<std::string, std::vector<std::string>> warnings;
             {
                 auto conn = ctx.pool.acquire();
-                result = pg::TriggerStore::list(*conn, filter, page, page_size);
+                result = pg::TriggerStore::list(*conn, filter, page, page_size, cursor);
                 warnings = cdc_capture_warnings(*conn, cdc_tables_of(result.items));
             }
             json items = json::array();
             for (const auto& t : result.items)
                 items.push_back(with_capture_warnings(trigger_json_for(t, scopes), t, warnings));
-            reply_json(res, 200,
-                       {{"items", items},
-                        {"page", page},
-                        {"page_size", page_size},
-                        {"total", result.total}});
+            json body = {{"items", items},
+                         {"has_more", result.next.has_value()},
+                         {"next_cursor", result.next ? json(result.next->encode()) : json(nullptr)},
+                         {"page_size", page_size},
+                         {"total", result.total}};
+            if (!cursor) body["page"] = page;
+            reply_json(res, 200, body);
         });
 
     server.get(R"(/api/v1/triggers/([^/]+))", Scope::kRead,

@@ -11,6 +11,7 @@
 
 #include "etp/domain/event.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/page_cursor.hpp"
 
 namespace etp::pg {
 
@@ -21,16 +22,9 @@ enum class EventStatus { kActive, kArchived, kAll };
 // that exists is one more in the plan of each listing that reaches the newest events.
 inline constexpr std::chrono::hours kPartitionsAhead{4};
 
-// A position in the newest-first order: the last item of a page. Pages that continue from a
-// cursor are stable while new events arrive.
-struct EventCursor {
-    Timestamp triggered_at;
-    EventId id;
-
-    std::string encode() const;
-    // Nullopt unless "<microseconds since 1970>_<event id>" with a time up to the year 9999.
-    static std::optional<EventCursor> decode(std::string_view text);
-};
+// A position in the newest-first order: the last event of a page (PageCursor::at is its
+// triggered_at).
+using EventCursor = PageCursor<EventId>;
 
 // The event log's key: the id and the partition key.
 struct EventKey {

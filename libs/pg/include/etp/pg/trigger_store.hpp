@@ -17,6 +17,7 @@
 
 #include "etp/domain/trigger.hpp"
 #include "etp/pg/connection.hpp"
+#include "etp/pg/page_cursor.hpp"
 #include "etp/pg/trigger_secret_store.hpp"
 
 namespace etp::pg {
@@ -27,9 +28,14 @@ struct TriggerFilter {
     std::optional<std::string> name_contains;  // case-insensitive substring of the name
 };
 
+// A position in the newest-first order: the last trigger of a page (PageCursor::at is its
+// created_at).
+using TriggerCursor = PageCursor<TriggerId>;
+
 struct TriggerPage {
     std::vector<Trigger> items;
-    std::int64_t total = 0;
+    std::int64_t total = 0;             // all triggers matching the filter
+    std::optional<TriggerCursor> next;  // set when more items follow
 };
 
 // A new trigger's first webhook signing secret, sealed (TriggerSecretStore::seal).
@@ -57,9 +63,11 @@ class TriggerStore {
     // Like get, and locks the row until the caller's transaction ends: serialises changes that
     // depend on the trigger's state, such as those of its secrets.
     static std::optional<Trigger> get_for_update(Connection& conn, const TriggerId& id);
-    // Newest first; page is 1-based.
+    // Newest first: the page_size triggers after `after` when given, else page `page`
+    // (1-based).
     static TriggerPage list(Connection& conn, const TriggerFilter& filter, std::int64_t page,
-                            std::int64_t page_size);
+                            std::int64_t page_size,
+                            const std::optional<TriggerCursor>& after = std::nullopt);
     // Replaces the definition (version + 1) and locks the row until the caller's transaction
     // ends. nullopt when the trigger does not exist.
     static std::optional<Trigger> replace(Connection& conn, const TriggerId& id,
