@@ -15,6 +15,10 @@
 // WAL. A Kafka failure or a lost connection ends the session; the next one resumes from the
 // confirmed position, so changes are repeated, never skipped.
 //
+// With `snapshots`, a table not snapshotted yet is read (snapshot.hpp) before any streamed
+// change of it is published, and streamed changes its snapshot already contains are skipped;
+// published tables are checked for new ones every second.
+//
 // start()/stop() from the owner's thread; check() and leader() from any thread.
 
 #include <atomic>
@@ -37,6 +41,7 @@
 #include "etp/pg/replication_stream.hpp"
 #include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
+#include "snapshot.hpp"
 
 namespace etp::cdc_capture {
 
@@ -54,6 +59,9 @@ struct CaptureOptions {
     // Runs on the source connection once the lock is held, before streaming starts (creates and
     // updates the publication). May throw: the session then fails and is retried.
     std::function<void(pg::Connection& source)> before_streaming;
+    // Initial snapshots of newly captured tables (snapshot.hpp); none when null.
+    TableSnapshots* snapshots = nullptr;
+    std::size_t snapshot_batch = 1000;  // rows per FETCH
 };
 
 // uuid v5 of (source system, database, commit LSN, position, trigger).
@@ -85,7 +93,15 @@ class CaptureLoop : public service::Component {
     const RelationInfo& relation(std::uint32_t id) const;
     void remember_relation(pg::pgoutput::Relation relation);
     void publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn);
-    void produce_tracked(bus::OutgoingMessage message, bool is_change);
+    // `txn`: the transaction the message belongs to (the open one when null).
+    void produce_tracked(bus::OutgoingMessage message, bool is_change,
+                         std::shared_ptr<Transaction> txn = nullptr);
+    // Reads `table`'s rows and publishes them as op r (or records it as not read under
+    // CDC_SNAPSHOT=never); returns once Kafka acknowledged them all. The stream waits meanwhile.
+    void snapshot_table(const std::string& table);
+    // Waits (for back-pressure or acknowledgements) while a snapshot runs: keeps the replication
+    // connection alive, ends the session on a delivery failure or stop.
+    void snapshot_wait(const std::function<bool()>& done);
     void advance();
     void heartbeat();
     void set_problem(std::optional<std::string> problem);
@@ -121,6 +137,8 @@ class CaptureLoop : public service::Component {
     std::map<std::uint32_t, RelationInfo> relations_;
     pg::Lsn ever_confirmed_ = 0;  // across sessions: a slot that vanishes after this was lost
     std::chrono::steady_clock::time_point next_heartbeat_{};
+    std::chrono::steady_clock::time_point next_snapshot_check_{};
+    std::chrono::steady_clock::time_point last_snapshot_status_{};
 };
 
 }  // namespace etp::cdc_capture

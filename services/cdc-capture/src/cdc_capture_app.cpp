@@ -4,6 +4,7 @@
 #include "cdc_refresh.hpp"
 #include "etp/bus/topics.hpp"
 #include "etp/service/service_host.hpp"
+#include "snapshot.hpp"
 
 namespace etp::cdc_capture {
 
@@ -31,6 +32,9 @@ int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shu
     capture_options.max_in_flight = static_cast<std::size_t>(config.max_in_flight);
     capture_options.stop_ack_wait = config.common.shutdown_timeout / 2;
     capture_options.before_streaming = [&refresh](pg::Connection& conn) { refresh.sync(conn); };
+    TableSnapshots snapshots(host.pool(), config.publication,
+                             parse_snapshot_mode(config.snapshot).value_or(SnapshotMode::kInitial));
+    capture_options.snapshots = &snapshots;
     CaptureLoop capture(capture_options, triggers, host.producer(), topics);
     capture_ptr = &capture;
 

@@ -95,6 +95,10 @@ RowChange delete_change(const pg::pgoutput::Delete& del) {
 
 RowChange truncate_change() { return {'t', nullptr, false, nullptr}; }
 
+RowChange read_change(const pg::pgoutput::Tuple& row, bool last) {
+    return {'r', nullptr, false, &row, last ? "last" : "true"};
+}
+
 std::string change_key(const RelationInfo& rel, const RowChange& change) {
     std::string key = "{\"table\":";
     pg::append_json_string(key, rel.table);
@@ -152,7 +156,9 @@ std::string envelope_text(const RelationInfo& rel, const RowChange& change,
     out += ",\"lsn\":" + std::to_string(change_lsn);
     out += ",\"txId\":" + std::to_string(txn.xid);
     out += ",\"ts_ms\":" + std::to_string(millis(txn.commit_time));
-    out += "},\"ts_ms\":" + std::to_string(millis(now));
+    out += ",\"snapshot\":\"";
+    out += change.snapshot ? change.snapshot : "false";
+    out += "\"},\"ts_ms\":" + std::to_string(millis(now));
     if (!unchanged.empty()) {
         out += ",\"unchanged_toast\":[";
         for (std::size_t i = 0; i < unchanged.size(); ++i) {

@@ -139,8 +139,27 @@ TEST_CASE("the envelope carries source position, transaction and times", "[cdc]"
                               {"table", "monitors"},
                               {"lsn", 0x16B374D848ULL},
                               {"txId", 4711},
-                              {"ts_ms", 1795395600250LL}});
+                              {"ts_ms", 1795395600250LL},
+                              {"snapshot", "false"}});
     CHECK(e["ts_ms"] == 1795395601000LL);
+}
+
+TEST_CASE("a snapshot row is an r with the row as after and source.snapshot set", "[cdc]") {
+    const auto rel = monitors();
+    const po::Tuple row{text("7"), text("up"), null(), text("{\"a\": 1}"), null()};
+    const auto e = envelope(rel, read_change(row, false));
+    INFO(e.dump());
+    CHECK(e["op"] == "r");
+    CHECK(e["before"].is_null());
+    CHECK(e["after"]["id"] == 7);
+    CHECK(e["after"]["tags"] == json{{"a", 1}});
+    CHECK(e["source"]["snapshot"] == "true");
+    CHECK(envelope(rel, read_change(row, true))["source"]["snapshot"] == "last");
+    CHECK(json::parse(change_key(rel, read_change(row, false))) ==
+          json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
+    const auto document = filter_document(rel, read_change(row, false));
+    CHECK(document["op"] == "r");
+    CHECK(document["after"]["status"] == "up");
 }
 
 TEST_CASE("text values are escaped and invalid UTF-8 does not break the envelope", "[cdc]") {
@@ -243,10 +262,13 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     del.old_row = {text("9"), null(), null(), null(), null()};
     del.old_is_key_only = true;
 
-    const std::vector<json> envelopes = {
-        envelope(full, insert_change(insert)), envelope(full, update_change(update)),
-        envelope(key_only, update_change(update_without_old)),
-        envelope(key_only, delete_change(del)), envelope(full, truncate_change())};
+    const std::vector<json> envelopes = {envelope(full, insert_change(insert)),
+                                         envelope(full, update_change(update)),
+                                         envelope(key_only, update_change(update_without_old)),
+                                         envelope(key_only, delete_change(del)),
+                                         envelope(full, truncate_change()),
+                                         envelope(full, read_change(insert.row, false)),
+                                         envelope(full, read_change(insert.row, true))};
     for (const auto& e : envelopes) {
         INFO(e.dump());
         CHECK(problems(e) == "");
@@ -262,5 +284,8 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     CHECK(problems(bad) != "");
     bad = envelopes[3];
     bad["source"].erase("lsn");
+    CHECK(problems(bad) != "");
+    bad = envelopes[5];
+    bad["source"]["snapshot"] = "false";  // a snapshot row says it is one
     CHECK(problems(bad) != "");
 }
