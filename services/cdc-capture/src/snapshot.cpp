@@ -206,6 +206,7 @@ TableSnapshots::TableSnapshots(pg::Pool& platform, std::string publication, Snap
     : platform_(platform), publication_(std::move(publication)), mode_(mode) {}
 
 void TableSnapshots::load(pg::Connection& source, const std::string& slot) {
+    tables_.clear();
     auto conn = platform_.acquire();
     auto records = pg::CdcSnapshotStore::load(*conn, publication_);
     if (records.empty()) {
@@ -221,7 +222,6 @@ void TableSnapshots::load(pg::Connection& source, const std::string& slot) {
         pg::CdcSnapshotStore::mark(*conn, publication_, {kTrackingMarker}, "tracking");
         records = pg::CdcSnapshotStore::load(*conn, publication_);
     }
-    tables_.clear();
     for (const auto& r : records) {
         if (r.table == kTrackingMarker || r.state == "running") continue;
         Done done;
