@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -266,4 +267,62 @@ TEST_CASE("a cdc trigger fires once per snapshot row only when its operations li
     CHECK(logged_count(reads_id) == static_cast<std::size_t>(kRows));
     delete_trigger(reads_id);
     delete_trigger(others["id"]);
+}
+
+TEST_CASE("a snapshot cut short by a crash is taken again and its firings are logged once") {
+    constexpr const char* kDb = "cdc_snapshot_kill";
+    constexpr const char* kSlot = "etp_e2e_cdc_snapshot_kill";
+    constexpr int kRows = 20000;
+    platform();
+    auto& cluster = etp::testing::PgCluster::shared();
+    cluster.create_database(kDb);
+    const auto source = cluster.url(kDb);
+    psql(source,
+         "create table snap_big (id bigint primary key, flag boolean, label text); "
+         "insert into snap_big select g, g % 10 = 0, 'row ' || g from generate_series(1, " +
+             std::to_string(kRows) + ") g");
+    // Every tenth row fires: 2,000 events.
+    const json reads = create_cdc_trigger("big read", "public.snap_big", {"read"},
+                                          json{{"after", {{"flag", {true}}}}});
+    const std::string reads_id = reads["id"];
+
+    auto capture = make_cdc_capture(source, kSlot, {{"CDC_MAX_IN_FLIGHT", "500"}});
+    REQUIRE(capture.start_and_wait());
+    // Kill once some rows are on Kafka and the snapshot is not finished.
+    auto some_read = [](const std::vector<CdcRecord>& records) {
+        return std::count_if(records.begin(), records.end(),
+                             [](const auto& r) { return r.value["op"] == "r"; }) >= 200;
+    };
+    wait_changes(kDb, some_read, 60s);
+    capture.process->kill9();
+    const bool finished_before_kill =
+        capture.process->output().find("table snapshot finished") != std::string::npos;
+    CHECK_FALSE(finished_before_kill);
+    REQUIRE(capture.start_and_wait());
+
+    auto ids_read = [](const std::vector<CdcRecord>& records) {
+        std::map<std::int64_t, int> ids;
+        for (const auto& r : records)
+            if (r.value["op"] == "r") ++ids[r.value["after"]["id"].get<std::int64_t>()];
+        return ids;
+    };
+    const auto records = wait_changes(
+        kDb, [&](const auto& r) { return ids_read(r).size() >= static_cast<std::size_t>(kRows); },
+        180s);
+    const auto ids = ids_read(records);
+    CHECK(ids.size() == static_cast<std::size_t>(kRows));  // every row, at least once
+    const auto repeated =
+        std::count_if(ids.begin(), ids.end(), [](auto& e) { return e.second > 1; });
+    INFO("rows published twice (the interrupted attempt's): " << repeated);
+    CHECK(repeated > 0);
+
+    eventually([&] { return logged_count(reads_id) >= kRows / 10; }, 120s);
+    std::this_thread::sleep_for(2s);
+    auto counts = db().exec(
+        "SELECT count(*), count(DISTINCT payload->'after'->>'id') FROM events "
+        "WHERE trigger_id = $1",
+        {reads_id});
+    CHECK(counts.integer(0, 0) == kRows / 10);
+    CHECK(counts.integer(0, 1) == kRows / 10);
+    delete_trigger(reads_id);
 }

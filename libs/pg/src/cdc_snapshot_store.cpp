@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql_time.hpp"
+
 namespace etp::pg {
 
 std::vector<CdcSnapshotRecord> CdcSnapshotStore::load(Connection& conn,
@@ -30,15 +32,17 @@ void CdcSnapshotStore::mark(Connection& conn, const std::string& publication,
         {publication, nlohmann::json(tables).dump(), state});
 }
 
-std::int64_t CdcSnapshotStore::start(Connection& conn, const std::string& publication,
-                                     const std::string& table) {
+CdcSnapshotStore::Started CdcSnapshotStore::start(Connection& conn, const std::string& publication,
+                                                  const std::string& table) {
     auto r = conn.exec(
         "INSERT INTO cdc_snapshots (publication, table_name, state) VALUES ($1, $2, 'running') "
         "ON CONFLICT (publication, table_name) DO UPDATE SET state = 'running', "
-        "xid_snapshot = NULL, snapshot_lsn = NULL, row_count = 0, started_at = now(), "
-        "finished_at = NULL RETURNING id",
+        "xid_snapshot = NULL, snapshot_lsn = NULL, row_count = 0, "
+        "started_at = CASE WHEN cdc_snapshots.state = 'running' THEN cdc_snapshots.started_at "
+        "ELSE now() END, finished_at = NULL RETURNING id, " +
+            detail::micros_of("started_at", "started_us"),
         {publication, table});
-    return r.integer(0, 0);
+    return {r.integer(0, "id"), detail::from_micros(r.integer(0, "started_us"))};
 }
 
 void CdcSnapshotStore::finish(Connection& conn, const std::string& publication,

@@ -445,7 +445,7 @@ void CaptureLoop::snapshot_table(const std::string& table) {
         return;
     }
     auto& reader = *opened;
-    const auto snapshot_id = snapshots.start(table);
+    const auto [snapshot_id, started_at] = snapshots.start(table);
     const auto& rel = reader.relation();
     log::info("table snapshot started", {{"table", table},
                                          {"snapshot_id", snapshot_id},
@@ -492,7 +492,9 @@ void CaptureLoop::snapshot_table(const std::string& table) {
                 event.trigger_type = TriggerType::kCdc;
                 event.source = std::string(kSourceCdc);
                 event.payload = payload;
-                event.triggered_at = info.commit_time;
+                // The first attempt's start: a repeated snapshot carries the same (id,
+                // triggered_at), so the event log keeps each row's firing once.
+                event.triggered_at = started_at;
                 produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false,
                                 txn);
             }

@@ -268,7 +268,7 @@ void TableSnapshots::mark_gone(const std::string& table) {
     log::warn("table to snapshot no longer exists; not read", {{"table", table}});
 }
 
-std::int64_t TableSnapshots::start(const std::string& table) {
+pg::CdcSnapshotStore::Started TableSnapshots::start(const std::string& table) {
     auto conn = platform_.acquire();
     return pg::CdcSnapshotStore::start(*conn, publication_, table);
 }

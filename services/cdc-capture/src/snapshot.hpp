@@ -23,6 +23,7 @@
 
 #include "change_envelope.hpp"
 #include "etp/domain/ids.hpp"
+#include "etp/pg/cdc_snapshot_store.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/pool.hpp"
 
@@ -114,8 +115,9 @@ class TableSnapshots {
     void mark_never(const std::string& table);
     // `table` no longer exists in the source: recorded as not read.
     void mark_gone(const std::string& table);
-    // A snapshot of `table` starts; returns its id (the same when it is repeated).
-    std::int64_t start(const std::string& table);
+    // A snapshot of `table` starts; returns its id and start time (the same when an
+    // interrupted one is repeated: the firings of its rows keep their event ids and times).
+    pg::CdcSnapshotStore::Started start(const std::string& table);
     // All rows of the snapshot were acknowledged by Kafka.
     void finish(const std::string& table, const XidSnapshot& xids, pg::Lsn lsn, std::int64_t rows);
 

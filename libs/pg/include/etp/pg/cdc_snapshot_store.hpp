@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "etp/domain/time.hpp"
 #include "etp/pg/connection.hpp"
 
 namespace etp::pg {
@@ -28,9 +29,14 @@ class CdcSnapshotStore {
     // `state` (never, existing, gone: not read; tracking for the publication's marker).
     static void mark(Connection& conn, const std::string& publication,
                      const std::vector<std::string>& tables, const std::string& state);
-    // `table`'s snapshot starts (again): state running; returns its id, the same for a repeat.
-    static std::int64_t start(Connection& conn, const std::string& publication,
-                              const std::string& table);
+    struct Started {
+        std::int64_t id = 0;
+        Timestamp started_at;
+    };
+    // `table`'s snapshot starts (again): state running. Its id and start time, the same when
+    // an interrupted (still running) snapshot is repeated.
+    static Started start(Connection& conn, const std::string& publication,
+                         const std::string& table);
     // `table`'s snapshot is complete: state done with its position.
     static void finish(Connection& conn, const std::string& publication, const std::string& table,
                        const std::string& xid_snapshot, const std::string& lsn, std::int64_t rows);
