@@ -418,15 +418,18 @@ void CaptureLoop::heartbeat() {
 void CaptureLoop::snapshot_wait(const std::function<bool()>& done) {
     while (!done()) {
         tracker_->wait(std::chrono::milliseconds(100), done);
-        tracker_->throw_if_failed();
-        // The stream is not read meanwhile: tell the server this client is alive.
-        if (Clock::now() - last_snapshot_status_ >= std::chrono::seconds(1)) {
-            stream_->send_status();
-            last_snapshot_status_ = Clock::now();
-        }
-        if (stop_.requested())
-            throw Error(ErrorKind::kUnavailable, "stopped during a table snapshot");
+        snapshot_keepalive();
     }
+}
+
+void CaptureLoop::snapshot_keepalive() {
+    tracker_->throw_if_failed();
+    // The stream is not read meanwhile: tell the server this client is alive.
+    if (Clock::now() - last_snapshot_status_ >= std::chrono::seconds(1)) {
+        stream_->send_status();
+        last_snapshot_status_ = Clock::now();
+    }
+    if (stop_.requested()) throw Error(ErrorKind::kUnavailable, "stopped during a table snapshot");
 }
 
 void CaptureLoop::snapshot_table(const std::string& table) {
@@ -500,6 +503,7 @@ void CaptureLoop::snapshot_table(const std::string& table) {
             }
             ++rows;
         }
+        snapshot_keepalive();
         batch = std::move(next);
     }
     reader.close();

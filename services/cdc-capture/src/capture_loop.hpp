@@ -99,9 +99,11 @@ class CaptureLoop : public service::Component {
     // Reads `table`'s rows and publishes them as op r (or records it as not read under
     // CDC_SNAPSHOT=never); returns once Kafka acknowledged them all. The stream waits meanwhile.
     void snapshot_table(const std::string& table);
-    // Waits (for back-pressure or acknowledgements) while a snapshot runs: keeps the replication
-    // connection alive, ends the session on a delivery failure or stop.
+    // Waits (for back-pressure or acknowledgements) while a snapshot runs.
     void snapshot_wait(const std::function<bool()>& done);
+    // Between batches and waits of a snapshot: a standby status update every second, and the
+    // session ends on a delivery failure or stop.
+    void snapshot_keepalive();
     void advance();
     void heartbeat();
     void set_problem(std::optional<std::string> problem);
