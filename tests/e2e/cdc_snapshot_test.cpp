@@ -19,9 +19,7 @@ using namespace etp::e2e;
 
 namespace {
 
-std::int64_t id_of(const CdcRecord& r) {
-    return json::parse(r.key).at("key").at("id").get<std::int64_t>();
-}
+std::int64_t id_of(const CdcRecord& r) { return json::parse(r.key).at("id").get<std::int64_t>(); }
 
 // One table's records by row id, each in topic order (a row's changes share a partition).
 std::map<std::int64_t, std::vector<json>> by_id(const std::vector<CdcRecord>& records,

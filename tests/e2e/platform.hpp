@@ -64,7 +64,7 @@ struct Service {
     }
 };
 
-inline Service make_service(const std::string& name, testing::Env extra = {}) {
+inline Service make_service(const std::string& name, const testing::Env& extra = {}) {
     Service s;
     s.admin_port = testing::free_port();
     testing::Env env = base_env();

@@ -3,6 +3,7 @@
 // harness's own verifier), with the target's headers; failures retry or die as the status says,
 // and the event's deliveries, etp.deliveries.dead and etp.events show what happened.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -569,4 +570,167 @@ TEST_CASE("a slow target does not hold up a fast target's deliveries") {
     CHECK(slow_in_flight > 0);         // the slow target was still busy meanwhile
     CHECK(slow_received < kSlow);      // and the fast events did not wait for all of it
     CHECK(slow.max_in_flight() <= 8);  // DELIVERY_PER_TARGET
+}
+
+TEST_CASE("target.body data sends the event alone, a template the receiver's own shape, signed") {
+    WebhookReceiver receiver;
+    const json data_trigger =
+        create_webhook_trigger("webhook body data", receiver.url("/data"), {{"body", "data"}});
+    // A Discord-style message; other placeholders keep their JSON types.
+    const json tmpl = {
+        {"content", "{{trigger.name}} fired: {{payload.amount}} {{payload.currency}}"},
+        {"amount", "{{payload.amount}}"},
+        {"missing", "{{payload.nothing}}"},
+        {"event", {{"id", "{{id}}"}, {"at", "{{triggered_at}}"}}}};
+    const json template_trigger =
+        create_webhook_trigger("webhook body template", receiver.url("/discord"), {{"body", tmpl}});
+    INFO(template_trigger.dump());
+    CHECK(template_trigger["target"]["body"] == tmpl);
+    CHECK(json::parse(api()
+                          .get("/api/v1/triggers/" + template_trigger["id"].get<std::string>())
+                          ->body)["target"]["body"] == tmpl);
+
+    const json payload = {{"amount", 12.5}, {"currency", "EUR"}};
+    const std::string data_event = fire(data_trigger["id"], payload);
+    const std::string template_event = fire(template_trigger["id"], payload);
+
+    auto data_got = receiver.wait_for_count("/data", 1, 30s);
+    REQUIRE(data_got.size() == 1);
+    INFO(data_got[0].body);
+    CHECK(media_type(data_got[0].header("content-type")) == "application/json");
+    CHECK(data_got[0].header("webhook-id") == data_event);
+    CHECK(verify_webhook(data_got[0], {data_trigger["target"]["secret"].get<std::string>()}).ok);
+    json shown = get_event(data_event);
+    shown.erase("deliveries");
+    CHECK(json::parse(data_got[0].body) == shown);
+
+    auto got = receiver.wait_for_count("/discord", 1, 30s);
+    REQUIRE(got.size() == 1);
+    INFO(got[0].body);
+    CHECK(media_type(got[0].header("content-type")) == "application/json");
+    CHECK(got[0].header("webhook-id") == template_event);
+    const auto signature =
+        verify_webhook(got[0], {template_trigger["target"]["secret"].get<std::string>()});
+    INFO("signature: " << signature.problem);
+    CHECK(signature.ok);
+    json body = json::parse(got[0].body);  // not const: a missing key is null, not an abort
+    CHECK(body["content"] == "webhook body template fired: 12.5 EUR");
+    CHECK(body["amount"] == 12.5);
+    CHECK(body["missing"].is_null());
+    CHECK(body["event"]["id"] == template_event);
+    CHECK(body["event"]["at"] == get_event(template_event)["triggered_at"]);
+    CHECK(wait_event(template_event, delivery_is(1, "succeeded"))["deliveries"][0]["status"] ==
+          "succeeded");
+}
+
+TEST_CASE("a body template with an unknown placeholder is a 400 naming its string") {
+    auto res = api().post("/api/v1/triggers",
+                          {{"name", "webhook bad template"},
+                           {"type", "api"},
+                           {"target",
+                            {{"url", "https://example.com/hook"},
+                             {"body", {{"embeds", {{{"title", "{{trigger.secret}}"}}}}}}}}});
+    REQUIRE(res);
+    INFO(res->body);
+    CHECK(res->status == 400);
+    const json problem = json::parse(res->body);
+    REQUIRE(problem["errors"].size() == 1);
+    CHECK(problem["errors"][0]["pointer"] == "/target/body/embeds/0/title");
+    CHECK(problem["errors"][0]["message"].get<std::string>().find("{{trigger.secret}}") !=
+          std::string::npos);
+}
+
+TEST_CASE("a new trigger without retry gets the standard schedule and a 15 s timeout") {
+    const json created = create_trigger({{"name", "webhook standard retry"},
+                                         {"type", "api"},
+                                         {"target", {{"url", "https://example.com/hook"}}}});
+    INFO(created.dump());
+    const json shown =
+        json::parse(api().get("/api/v1/triggers/" + created["id"].get<std::string>())->body);
+    CHECK(shown["retry"] == json::parse(R"({"max_attempts": 8,
+        "schedule": [5, 300, 1800, 7200, 18000, 36000, 36000]})"));
+    CHECK(shown["target"]["timeout_ms"] == 15000);
+    CHECK(shown["target"]["body"] == "cloudevent");
+}
+
+TEST_CASE("a retry schedule spaces the attempts by its waits, then the delivery is dead") {
+    WebhookReceiver receiver;
+    receiver.respond("/down", [](const ReceivedRequest&) { return Reply{503, {}, "down"}; });
+    const json created = create_trigger({{"name", "webhook schedule"},
+                                         {"type", "api"},
+                                         {"target", {{"url", receiver.url("/down")}}},
+                                         {"retry", {{"schedule", {1, 3}}}}});
+    CHECK(created["retry"] == json::parse(R"({"max_attempts": 3, "schedule": [1, 3]})"));
+    const std::string event_id = fire(created["id"], json::object());
+
+    auto got = receiver.wait_for_count("/down", 3, 30s);
+    REQUIRE(got.size() >= 3);
+    const auto first_gap = millis(got[1].received_steady - got[0].received_steady);
+    const auto second_gap = millis(got[2].received_steady - got[1].received_steady);
+    INFO("gaps: " << first_gap << " ms, " << second_gap << " ms");
+    // 1 s and 3 s, each ±20 %, plus up to a poll interval (500 ms) and the attempt itself.
+    CHECK(first_gap >= 780);
+    CHECK(first_gap <= 2500);
+    CHECK(second_gap >= 2380);
+    CHECK(second_gap <= 4500);
+
+    const json event = wait_event(event_id, delivery_is(1, "dead"));
+    INFO(event.dump(2));
+    CHECK(event["deliveries"][0]["status"] == "dead");
+    CHECK(event["deliveries"][0]["attempt_count"] == 3);
+    std::this_thread::sleep_for(2s);
+    CHECK(receiver.requests("/down").size() == 3);
+}
+
+TEST_CASE("410 Gone disables the trigger's target until a PUT; nothing is sent meanwhile") {
+    WebhookReceiver receiver;
+    std::atomic<bool> gone{true};
+    receiver.respond("/gone", [&gone](const ReceivedRequest&) {
+        return gone ? Reply{410, {}, "gone"} : Reply{};
+    });
+    const json definition = {{"name", "webhook gone"},
+                             {"type", "api"},
+                             {"target", {{"url", receiver.url("/gone")}}},
+                             {"retry", {{"schedule", {1, 1}}}}};
+    const json created = create_trigger(definition);
+    const std::string trigger_id = created["id"];
+    CHECK_FALSE(created["target"].contains("disabled"));
+
+    const std::string first = fire(trigger_id, {{"n", 1}});
+    const json event = wait_event(first, delivery_is(1, "dead"));
+    INFO(event.dump(2));
+    CHECK(event["deliveries"][0]["attempt_count"] == 1);
+    CHECK(event["deliveries"][0]["attempts"][0]["http_status"] == 410);
+
+    json shown;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    do {
+        shown = json::parse(api().get("/api/v1/triggers/" + trigger_id)->body);
+        if (shown["target"].contains("disabled")) break;
+        std::this_thread::sleep_for(100ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    INFO(shown.dump(2));
+    REQUIRE(shown["target"].contains("disabled"));
+    CHECK(shown["target"]["disabled"]["reason"] == "410 Gone from " + receiver.url("/gone"));
+    CHECK(shown["target"]["disabled"]["at"].is_string());
+
+    // Logged, but not delivered.
+    const std::string second = fire(trigger_id, {{"n", 2}});
+    wait_event(second, [](const json&) { return true; });
+    std::this_thread::sleep_for(2s);
+    CHECK(get_event(second)["deliveries"].empty());
+    CHECK(receiver.requests("/gone").size() == 1);
+
+    // A PUT clears it; the next event is delivered again.
+    gone = false;
+    auto put = api().raw().Put(("/api/v1/triggers/" + trigger_id).c_str(), definition.dump(),
+                               "application/json");
+    REQUIRE(put);
+    INFO(put->body);
+    REQUIRE(put->status == 200);
+    CHECK_FALSE(json::parse(put->body)["target"].contains("disabled"));
+    const std::string third = fire(trigger_id, {{"n", 3}});
+    auto got = receiver.wait_for_count("/gone", 2, 30s);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].header("webhook-id") == third);
 }

@@ -1,5 +1,5 @@
 // etp-topics: creates the platform's Kafka topics that are missing and reports the ones that
-// differ from proto/kafka/topics.json. See --help and README.md (Topics).
+// differ from proto/kafka/topics.json. See --help and docs/kafka-topics.md.
 
 #include <exception>
 #include <iostream>

@@ -183,7 +183,7 @@ export function TriggerDetail({ id, can }) {
         ${t.type === 'api' && html`<dt>payload schema</dt><dd><pre>${json(t.api_schema)}</pre></dd>`}
         ${t.type === 'scheduled' && html`<dt>payload</dt><dd><pre>${json(t.payload)}</pre></dd>`}
         <dt>target</dt><dd>${t.target ? html`${t.target.method} <code>${t.target.url}</code> (timeout ${t.target.timeout_ms} ms)` : 'none'}</dd>
-        <dt>retry</dt><dd>${t.retry.max_attempts} attempts, backoff ${t.retry.initial_backoff_ms}–${t.retry.max_backoff_ms} ms</dd>
+        <dt>retry</dt><dd>${t.retry.schedule ? `${t.retry.max_attempts} attempts, waits ${t.retry.schedule.join(', ')} s` : `${t.retry.max_attempts} attempts, backoff ${t.retry.initial_backoff_ms}–${t.retry.max_backoff_ms} ms`}</dd>
         <dt>version</dt><dd>${t.version}, updated ${time(t.updated_at)}</dd>
       </dl>
       ${can.write && html`<div class="actions">
@@ -212,7 +212,8 @@ const EMPTY = {
   recurring: true, misfire: 'fire_once', start_at: '', end_at: '', payload: '{}',
   api_schema: '',
   cdc_table: '', cdc_ops: ['insert', 'update', 'delete'], cdc_filter: '',
-  hasTarget: false, target_url: '', target_method: 'POST', target_headers: '{}', target_timeout_ms: '10000', target_secret: '',
+  hasTarget: false, target_url: '', target_method: 'POST', target_headers: '{}', target_timeout_ms: '15000', target_secret: '',
+  target_body: undefined, retry_schedule: null,
   retry_max_attempts: '8', retry_initial_backoff_ms: '1000', retry_max_backoff_ms: '600000',
 };
 
@@ -243,10 +244,15 @@ function fromTrigger(t) {
     f.target_method = t.target.method;
     f.target_headers = json(t.target.headers || {});
     f.target_timeout_ms = String(t.target.timeout_ms);
+    f.target_body = t.target.body;  // kept as is: the form does not edit it
   }
   f.retry_max_attempts = String(t.retry.max_attempts);
-  f.retry_initial_backoff_ms = String(t.retry.initial_backoff_ms);
-  f.retry_max_backoff_ms = String(t.retry.max_backoff_ms);
+  // A schedule is kept as is (the backoff fields then keep their defaults and are not sent).
+  f.retry_schedule = t.retry.schedule || null;
+  if (!t.retry.schedule) {
+    f.retry_initial_backoff_ms = String(t.retry.initial_backoff_ms);
+    f.retry_max_backoff_ms = String(t.retry.max_backoff_ms);
+  }
   return f;
 }
 
@@ -295,8 +301,9 @@ function toBody(f) {
       timeout_ms: num(f.target_timeout_ms),
     };
     if (f.target_secret.trim()) body.target.secret = f.target_secret.trim();
+    if (f.target_body !== undefined) body.target.body = f.target_body;
   }
-  body.retry = {
+  body.retry = f.retry_schedule ? { schedule: f.retry_schedule } : {
     max_attempts: num(f.retry_max_attempts),
     initial_backoff_ms: num(f.retry_initial_backoff_ms),
     max_backoff_ms: num(f.retry_max_backoff_ms),

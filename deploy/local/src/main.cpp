@@ -1,4 +1,5 @@
-// etp-dev-broker: the development Kafka broker (librdkafka's mock cluster). See README.md.
+// etp-dev-broker: the development Kafka broker (librdkafka's mock cluster). See
+// docs/configuration.md (scripts/run).
 
 #include <csignal>
 #include <cstdio>

@@ -149,7 +149,8 @@ void Producer::Impl::produce(OutgoingMessage message, DeliveryCallback done) {
     for (;;) {
         err =
             rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
-                              RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+                              RD_KAFKA_V_KEY(message.null_key ? nullptr : message.key.data(),
+                                             message.null_key ? 0 : message.key.size()),
                               RD_KAFKA_V_VALUE(value, value_size),
                               RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(callback.get()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);

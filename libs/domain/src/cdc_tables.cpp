@@ -26,7 +26,7 @@ std::vector<std::string> parse_cdc_tables(const std::string& list) {
         const auto last = item.find_last_not_of(" \t");
         item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
         if (!item.empty()) {
-            if (item.find('.') == std::string::npos) item = "public." + item;
+            if (item.find('.') == std::string::npos) item.insert(0, "public.");
             const auto dot = item.find('.');
             if (dot == 0 || dot + 1 == item.size() || item.find('.', dot + 1) != std::string::npos)
                 throw Error(ErrorKind::kInvalidInput,

@@ -136,6 +136,16 @@ Verdict classify_status(int http_status) {
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::int64_t attempts_done,
                                         double random01) {
+    if (!(random01 >= 0.0)) random01 = 0.0;
+    if (random01 >= 1.0) random01 = std::nextafter(1.0, 0.0);
+    if (!policy.schedule_seconds.empty()) {
+        // The delay before attempt attempts_done + 1, ±20 %; past the list's end its last one.
+        std::size_t i = static_cast<std::size_t>(std::clamp<std::int64_t>(
+            attempts_done - 1, 0, static_cast<std::int64_t>(policy.schedule_seconds.size()) - 1));
+        double base = static_cast<double>(std::max<std::int64_t>(policy.schedule_seconds[i], 0));
+        return std::chrono::milliseconds{
+            static_cast<std::int64_t>(std::llround(base * 1000.0 * (0.8 + 0.4 * random01)))};
+    }
     std::int64_t initial = std::max<std::int64_t>(policy.initial_backoff_ms, 0);
     std::int64_t max = std::max<std::int64_t>(policy.max_backoff_ms, 0);
     std::int64_t doublings = std::max<std::int64_t>(attempts_done, 1) - 1;
@@ -148,9 +158,8 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::int64_t 
         ceiling = max;
     else
         ceiling = initial << doublings;
-    // NaN and values outside [0, 1) would put the delay outside [0, ceiling].
-    if (!(random01 >= 0.0)) random01 = 0.0;
-    if (random01 >= 1.0) random01 = std::nextafter(1.0, 0.0);
+    // (NaN and values outside [0, 1), clamped above, would put the delay outside
+    // [0, ceiling].)
     // floor(r * (ceiling + 1)) draws each whole millisecond in [0, ceiling] equally often.
     double ms = std::floor(random01 * (static_cast<double>(ceiling) + 1.0));
     // Compared as doubles first: near 2^63 the product can round past what int64 holds.

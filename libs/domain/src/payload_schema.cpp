@@ -52,7 +52,6 @@ constexpr std::size_t kMaxPayloadDepth = 128;
 constexpr std::size_t kMaxPatternPropertyName = 256;
 // Longest string checked against a date/time `format`: valid ones are far shorter.
 constexpr std::size_t kMaxFormatLength = 64;
-constexpr std::size_t kMaxListedViolations = PayloadSchema::kMaxListedViolations;
 // valijson records every violation it finds (one or two per item of a long array, each with
 // its path) before it returns; it is stopped once it has recorded this many (see StopCollecting).
 constexpr std::size_t kMaxRecordedViolations = 1000;
@@ -577,10 +576,10 @@ std::shared_ptr<const PayloadSchema> PayloadSchema::compile(const json& schema,
             valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
             auto unique_items = std::make_unique<UniqueItemsBuilder>();
             parser.addConstraintBuilder(kUniqueItemsKeyword, unique_items.get());
-            unique_items.release();  // the parser owns it once added
+            static_cast<void>(unique_items.release());  // the parser owns it once added
             auto stop = std::make_unique<StopCollectingBuilder>();
             parser.addConstraintBuilder(kStopKeyword, stop.get());
-            stop.release();
+            static_cast<void>(stop.release());  // likewise
             valijson::adapters::NlohmannJsonAdapter adapter(impl->for_parser);
             // No fetch function: a remote $ref (already refused above) would throw, not fetch.
             parser.populateSchema(adapter, impl->schema);

@@ -215,6 +215,10 @@ std::optional<Target> parse_target(const json& node, const std::string& pointer,
         else
             t.secret = std::move(secret);
     }
+    if (const json* body = r.raw("body")) {
+        if (auto parsed = parse_webhook_body(*body, r.pointer_of("body"), errors))
+            t.body = std::move(*parsed);
+    }
     r.reject_unknown();
     return t;
 }
@@ -226,6 +230,35 @@ RetryPolicy parse_retry(const json& node, const std::string& pointer,
     JsonReader r(node, pointer, errors);
     RetryPolicy p;
     if (!r.is_object()) return p;
+    if (const json* schedule = r.raw("schedule")) {
+        if (*schedule == "standard") {
+            p = standard_retry_schedule();
+        } else if (schedule->is_array() && !schedule->empty() &&
+                   schedule->size() <= kMaxScheduleLength) {
+            for (std::size_t i = 0; i < schedule->size(); ++i) {
+                const json& d = (*schedule)[i];
+                if (d.is_number_integer() && d.get<std::int64_t>() >= 0 &&
+                    d.get<std::int64_t>() <= kMaxScheduleDelaySeconds)
+                    p.schedule_seconds.push_back(d.get<std::int64_t>());
+                else
+                    errors.push_back({r.pointer_of("schedule") + "/" + std::to_string(i),
+                                      "must be a whole number of seconds from 0 to " +
+                                          std::to_string(kMaxScheduleDelaySeconds)});
+            }
+        } else {
+            r.fail("schedule", "must be \"standard\" or a list of 1 to " +
+                                   std::to_string(kMaxScheduleLength) +
+                                   " delays in seconds before each retry");
+        }
+        p.max_attempts = static_cast<std::int64_t>(p.schedule_seconds.size()) + 1;
+        if (auto v = r.integer("max_attempts", false, 1, 50); v && *v != p.max_attempts)
+            r.fail("max_attempts", "must be 1 + the schedule's length (" +
+                                       std::to_string(p.max_attempts) + ") when set");
+        for (const char* key : {"initial_backoff_ms", "max_backoff_ms"})
+            if (r.raw(key)) r.fail(key, "cannot be combined with schedule");
+        r.reject_unknown();
+        return p;
+    }
     if (auto v = r.integer("max_attempts", false, 1, 50)) p.max_attempts = *v;
     if (auto v = r.integer("initial_backoff_ms", false, 10, 3'600'000)) p.initial_backoff_ms = *v;
     if (auto v = r.integer("max_backoff_ms", false, 10, 86'400'000)) p.max_backoff_ms = *v;
@@ -373,7 +406,10 @@ TriggerSpec parse_trigger_spec(const json& body) {
     }
     if (const json* target = r.raw("target"))
         spec.target = parse_target(*target, "/target", errors);
-    if (const json* retry = r.raw("retry")) spec.retry = parse_retry(*retry, "/retry", errors);
+    if (const json* retry = r.raw("retry"))
+        spec.retry = parse_retry(*retry, "/retry", errors);
+    else
+        spec.retry = standard_retry_schedule();
     r.reject_unknown();
     if (!errors.empty()) throw ValidationError(std::move(errors));
     return spec;
@@ -399,8 +435,18 @@ json cdc_to_json(const CdcSpec& c) {
 }
 
 json target_to_json(const Target& t) {
-    return {
-        {"url", t.url}, {"method", t.method}, {"headers", t.headers}, {"timeout_ms", t.timeout_ms}};
+    return {{"url", t.url},
+            {"method", t.method},
+            {"headers", t.headers},
+            {"timeout_ms", t.timeout_ms},
+            {"body", webhook_body_to_json(t.body)}};
+}
+
+RetryPolicy standard_retry_schedule() {
+    RetryPolicy p;
+    p.schedule_seconds = {5, 300, 1'800, 7'200, 18'000, 36'000, 36'000};
+    p.max_attempts = static_cast<std::int64_t>(p.schedule_seconds.size()) + 1;
+    return p;
 }
 
 std::string redact_url_userinfo(std::string_view url) {
@@ -431,6 +477,8 @@ Target redact_target(const Target& target) {
 }
 
 json retry_to_json(const RetryPolicy& r) {
+    if (!r.schedule_seconds.empty())
+        return {{"max_attempts", r.max_attempts}, {"schedule", r.schedule_seconds}};
     return {{"max_attempts", r.max_attempts},
             {"initial_backoff_ms", r.initial_backoff_ms},
             {"max_backoff_ms", r.max_backoff_ms}};
@@ -460,6 +508,9 @@ json to_json(const Trigger& t) {
     if (s.type == TriggerType::kApi) j["api_schema"] = s.api_schema;
     if (s.cdc) j["cdc"] = cdc_to_json(*s.cdc);
     j["target"] = s.target ? target_to_json(*s.target) : nlohmann::json(nullptr);
+    if (s.target && t.target_disabled)
+        j["target"]["disabled"] = {{"at", format_rfc3339(t.target_disabled->at)},
+                                   {"reason", t.target_disabled->reason}};
     return j;
 }
 

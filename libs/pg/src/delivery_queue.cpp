@@ -141,7 +141,8 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const secrets::SecretBox
         LEFT JOIN staged s ON s.event_id = x.event_id
         WHERE x.target IS NOT NULL
            OR x.trigger_id IN (SELECT t.id FROM triggers t
-                               WHERE t.id = ANY($3::uuid[]) AND t.target IS NOT NULL)
+                               WHERE t.id = ANY($3::uuid[]) AND t.target IS NOT NULL
+                                 AND t.target_disabled_at IS NULL)
         ON CONFLICT (event_id, number) DO NOTHING
         RETURNING event_id)",
         {rows.dump(-1, ' ', false, json::error_handler_t::replace), interval(lease),

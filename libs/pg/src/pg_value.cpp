@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -272,6 +273,83 @@ class ArrayParser {
     std::size_t pos_ = 0;
 };
 
+// Debezium's encodings (append_value_debezium_json).
+
+int two_digits(std::string_view s, std::size_t at) {
+    return (s[at] - '0') * 10 + (s[at + 1] - '0');
+}
+
+// "HH:MM:SS[.f…]" (at most six fraction digits) → microseconds of the day; 24:00:00 allowed.
+std::optional<std::int64_t> micros_of_day(std::string_view t) {
+    if (t.size() < 8 || t[2] != ':' || t[5] != ':') return std::nullopt;
+    for (std::size_t i : {0, 1, 3, 4, 6, 7})
+        if (!is_digit(t[i])) return std::nullopt;
+    const int h = two_digits(t, 0), m = two_digits(t, 3), s = two_digits(t, 6);
+    if (h > 24 || m > 59 || s > 60) return std::nullopt;
+    std::int64_t micros = ((h * 60LL + m) * 60 + s) * 1000000;
+    if (t.size() > 8) {
+        const auto fraction = t.substr(9);
+        if (t[8] != '.' || fraction.size() > 6 || !all_digits(fraction)) return std::nullopt;
+        std::int64_t f = 0;
+        for (char c : fraction) f = f * 10 + (c - '0');
+        for (auto n = fraction.size(); n < 6; ++n) f *= 10;
+        micros += f;
+    }
+    return micros;
+}
+
+// "YYYY-MM-DD" → days since 1970-01-01.
+std::optional<std::int64_t> epoch_days(std::string_view d) {
+    if (d.size() != 10 || d[4] != '-' || d[7] != '-') return std::nullopt;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (!is_digit(d[i])) return std::nullopt;
+    const std::chrono::year_month_day ymd{
+        std::chrono::year{two_digits(d, 0) * 100 + two_digits(d, 2)},
+        std::chrono::month{static_cast<unsigned>(two_digits(d, 5))},
+        std::chrono::day{static_cast<unsigned>(two_digits(d, 8))}};
+    if (!ymd.ok()) return std::nullopt;
+    return std::chrono::sys_days(ymd).time_since_epoch().count();
+}
+
+// time(p)/timestamp(p) with p of 0 to 3 are millisecond types in Debezium's adaptive mode.
+bool millisecond_precision(std::int32_t type_modifier) {
+    return type_modifier >= 0 && type_modifier <= 3;
+}
+
+// "\x0a1B…" (bytea_output=hex) → base64; nullopt for any other form.
+std::optional<std::string> hex_to_base64(std::string_view text) {
+    if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0)
+        return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string bytes;
+    bytes.reserve((text.size() - 2) / 2);
+    for (std::size_t i = 2; i < text.size(); i += 2) {
+        const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        bytes.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        const auto b = [&](std::size_t k) {
+            return k < bytes.size() ? static_cast<unsigned char>(bytes[k]) : 0u;
+        };
+        const unsigned n = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<std::uint32_t> array_element_type(std::uint32_t array_type_oid) {
@@ -378,6 +456,52 @@ void append_value_json(std::string& out, std::uint32_t type_oid, std::string_vie
             break;
     }
     out += value_to_json(type_oid, text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void append_value_debezium_json(std::string& out, std::uint32_t type_oid,
+                                std::int32_t type_modifier, std::string_view text) {
+    switch (type_oid) {
+        case oid::kTimestamp: {
+            const auto parts = split_iso_datetime(text);
+            if (!parts || !parts->rest.empty()) break;
+            const auto days = epoch_days(parts->date);
+            const auto micros = micros_of_day(parts->time);
+            if (!days || !micros) break;
+            const std::int64_t value = *days * 86400000000LL + *micros;
+            // Integer division truncates toward zero; epoch milliseconds floor.
+            const std::int64_t millis = value / 1000 - (value % 1000 < 0 ? 1 : 0);
+            out += std::to_string(millisecond_precision(type_modifier) ? millis : value);
+            return;
+        }
+        case oid::kDate:
+            if (const auto days = epoch_days(text)) {
+                out += std::to_string(*days);
+                return;
+            }
+            break;
+        case oid::kTime:
+            if (const auto micros = micros_of_day(text)) {
+                out +=
+                    std::to_string(millisecond_precision(type_modifier) ? *micros / 1000 : *micros);
+                return;
+            }
+            break;
+        case oid::kJson:
+        case oid::kJsonb:
+            append_json_string(out, text);
+            return;
+        case oid::kBytea:
+            if (const auto base64 = hex_to_base64(text)) {
+                out += '"';
+                out += *base64;
+                out += '"';
+                return;
+            }
+            break;
+        default:
+            break;
+    }
+    append_value_json(out, type_oid, text);
 }
 
 }  // namespace etp::pg

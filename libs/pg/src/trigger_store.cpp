@@ -17,7 +17,8 @@ using nlohmann::json;
 // planned the row and while the trigger is active: an unplanned row's old value is stale.
 constexpr std::string_view kColumns = R"(
     t.id, t.name, t.type, t.active, t.schedule, t.payload, t.api_schema, t.cdc, t.target,
-    t.retry, t.version,
+    t.retry, t.version, t.target_disabled_reason,
+    (extract(epoch from t.target_disabled_at) * 1000000)::bigint AS target_disabled_us,
     (extract(epoch from t.created_at) * 1000000)::bigint AS created_us,
     (extract(epoch from t.updated_at) * 1000000)::bigint AS updated_us,
     s.trigger_id IS NOT NULL AS has_schedule,
@@ -68,6 +69,8 @@ Trigger row_to_trigger(const Result& r, int row) {
                                          detail::optional_micros(r, row, "last_slot_us"),
                                          detail::optional_micros(r, row, "completed_us")};
     }
+    if (auto at = detail::optional_micros(r, row, "target_disabled_us"))
+        t.target_disabled = TargetDisabled{*at, std::string(r.text(row, "target_disabled_reason"))};
     return t;
 }
 
@@ -190,7 +193,7 @@ std::optional<Trigger> TriggerStore::replace(Connection& conn, const TriggerId& 
             UPDATE triggers SET name = $2, type = $3, active = $4, schedule = $5::jsonb,
                    payload = $6::jsonb, api_schema = $7::jsonb, cdc = $8::jsonb,
                    target = $9::jsonb, retry = $10::jsonb, version = version + 1,
-                   updated_at = now()
+                   updated_at = now(), target_disabled_at = NULL, target_disabled_reason = NULL
             WHERE id = $1
             RETURNING *),
         unscheduled AS (
@@ -233,6 +236,15 @@ std::optional<Trigger> TriggerStore::set_active(Connection& conn, const TriggerI
                                   {id.to_string(), active ? "true" : "false"});
     if (r.rows() == 0) return std::nullopt;
     return row_to_trigger(r, 0);
+}
+
+bool TriggerStore::disable_target(Connection& conn, const TriggerId& id,
+                                  const std::string& reason) {
+    return conn.exec(
+                   "UPDATE triggers SET target_disabled_at = now(), target_disabled_reason = $2 "
+                   "WHERE id = $1 AND target IS NOT NULL AND target_disabled_at IS NULL",
+                   {id.to_string(), reason})
+               .affected_rows() == 1;
 }
 
 bool TriggerStore::remove(Connection& conn, const TriggerId& id) {

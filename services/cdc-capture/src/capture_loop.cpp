@@ -71,6 +71,16 @@ struct CaptureLoop::Tracker {
     }
 };
 
+std::string table_topic(const std::string& prefix, const std::string& table) {
+    std::string topic = prefix + "." + table;
+    for (char& c : topic) {
+        const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!allowed) c = '_';
+    }
+    return topic;
+}
+
 CaptureLoop::CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers,
                          bus::Producer& producer, const bus::Topics& topics)
     : options_(std::move(options)), triggers_(triggers), producer_(producer), topics_(topics) {}
@@ -192,6 +202,14 @@ void CaptureLoop::session() {
         throw Error(ErrorKind::kUnavailable, problem);
     }
     if (stream_->ensure_slot()) log::info("created replication slot", {{"slot", options_.slot}});
+    // Everything before the slot's confirmed position was committed: the first transaction's
+    // source.sequence starts there.
+    auto confirmed = source_->exec(
+        "SELECT coalesce(pg_wal_lsn_diff(confirmed_flush_lsn, '0/0'), 0)::bigint AS confirmed "
+        "FROM pg_replication_slots WHERE slot_name = $1",
+        {options_.slot});
+    last_commit_lsn_ =
+        confirmed.rows() > 0 ? static_cast<pg::Lsn>(confirmed.integer(0, "confirmed")) : 0;
 
     tracker_ = std::make_shared<Tracker>();
     stream_->start(0);
@@ -239,13 +257,17 @@ void CaptureLoop::handle(const pg::XLogData& data) {
         txn_->commit_time = begin->commit_time;
         txn_commit_lsn_ = begin->final_lsn;
         txn_position_ = 0;
-        txn_info_ = {stream_->identity().dbname, begin->xid, begin->commit_time};
+        txn_published_ = 0;
+        txn_table_changes_.clear();
+        txn_info_ = {stream_->identity().dbname, begin->xid, begin->commit_time, begin->final_lsn,
+                     last_commit_lsn_};
         txn_triggers_ = triggers_.get();
         transactions_.push_back(txn_);
     } else if (auto* commit = std::get_if<po::Commit>(&message)) {
         if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: Commit without Begin");
         txn_->end_lsn = commit->end_lsn;
         txn_->committed = true;
+        last_commit_lsn_ = commit->commit_lsn;
         txn_.reset();
         txn_triggers_.reset();
     } else if (auto* rel = std::get_if<po::Relation>(&message)) {
@@ -317,16 +339,44 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
                 if (trigger.matches(change.op_name(), document)) fired.push_back(&trigger);
         }
     }
-    auto envelope = envelope_text(rel, change, txn_info_, change_lsn, now_utc());
-    // The firings' payload is the envelope as a json value; parsed only when something fired.
+    // A truncate keeps its position (event ids of later changes stay as they were) but is
+    // published only when asked for, as Debezium skips truncates by default.
+    if (change.op == 't' && !options_.emit_truncate) return;
+    ChangePosition at;
+    at.lsn = change_lsn;
+    at.total_order = ++txn_published_;
+    at.data_collection_order = ++txn_table_changes_[rel.table];
+    const auto now = now_utc();
+    auto envelope = envelope_text(rel, change, txn_info_, at, now, options_.envelope);
+    // The firings' payload is the envelope as a json value, always with friendly values (those
+    // the filters matched); parsed only when something fired.
     nlohmann::json payload;
-    if (!fired.empty()) payload = nlohmann::json::parse(envelope);
+    if (!fired.empty()) {
+        if (options_.envelope.encoding == ValueEncoding::kFriendly) {
+            payload = nlohmann::json::parse(envelope);
+        } else {
+            auto friendly = options_.envelope;
+            friendly.encoding = ValueEncoding::kFriendly;
+            payload =
+                nlohmann::json::parse(envelope_text(rel, change, txn_info_, at, now, friendly));
+        }
+    }
+    const auto topic = topic_of(rel);
+    auto key = change_key(rel, change, options_.envelope.encoding);
     // A Debezium-style envelope, not a CloudEvent: its content type says so to header readers.
-    produce_tracked({topics_.cdc_changes(),
-                     change_key(rel, change),
-                     std::move(envelope),
-                     {{"content-type", "application/json"}}},
-                    true);
+    bus::OutgoingMessage message{topic,
+                                 key.value_or(""),
+                                 std::move(envelope),
+                                 {{"content-type", "application/json"},
+                                  {"etp-table", rel.table},
+                                  {"etp-op", std::string(change.op_name())}}};
+    message.null_key = !key;
+    produce_tracked(std::move(message), true);
+    if (change.op == 'd' && options_.tombstones && key) {
+        // Lets a compacted topic drop the row: the same key, no value.
+        bus::OutgoingMessage tombstone{topic, *key, std::nullopt, {{"etp-table", rel.table}}};
+        produce_tracked(std::move(tombstone), true, false);
+    }
     for (const auto* trigger : fired) {
         Event event;
         event.id = cdc_event_id(stream_->identity().system_id, txn_info_.db, txn_commit_lsn_,
@@ -342,36 +392,47 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
     }
 }
 
-void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change,
+std::string CaptureLoop::topic_of(const RelationInfo& rel) {
+    if (!options_.topic_per_table) return topics_.cdc_changes();
+    auto it = table_topics_.find(rel.table);
+    if (it != table_topics_.end()) return it->second;
+    auto topic = table_topic(options_.topic_prefix, rel.table);
+    if (options_.ensure_topic) options_.ensure_topic(topic);
+    return table_topics_.emplace(rel.table, std::move(topic)).first->second;
+}
+
+void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted,
                                   std::shared_ptr<Transaction> txn) {
     auto tracker = tracker_;
     if (!txn) txn = txn_;
     ++txn->pending;
     ++tracker->in_flight;
     try {
-        producer_.produce(std::move(message), [tracker, txn, is_change](std::optional<Error> err) {
-            --txn->pending;
-            --tracker->in_flight;
-            if (err) {
-                std::lock_guard lock(tracker->mutex);
-                if (!tracker->failure) tracker->failure = err->what();
-                tracker->failed = true;
-            }
-            if (err || tracker->waiting) {
-                // Taking the mutex orders this wake-up after the waiter's predicate check.
-                { std::lock_guard lock(tracker->mutex); }
-                tracker->acked.notify_all();
-            }
-            if (err) return;
-            if (is_change && txn->snapshot) {
-                metrics().snapshot_rows.Increment();
-            } else if (is_change) {
-                metrics().changes.Increment();
-                metrics().capture_lag.Observe(seconds_since(txn->commit_time));
-            } else {
-                metrics().firings.Increment();
-            }
-        });
+        producer_.produce(std::move(message),
+                          [tracker, txn, is_change, counted](std::optional<Error> err) {
+                              --txn->pending;
+                              --tracker->in_flight;
+                              if (err) {
+                                  std::lock_guard lock(tracker->mutex);
+                                  if (!tracker->failure) tracker->failure = err->what();
+                                  tracker->failed = true;
+                              }
+                              if (err || tracker->waiting) {
+                                  // Taking the mutex orders this wake-up after the waiter's
+                                  // predicate check.
+                                  { std::lock_guard lock(tracker->mutex); }
+                                  tracker->acked.notify_all();
+                              }
+                              if (err || !counted) return;
+                              if (is_change && txn->snapshot) {
+                                  metrics().snapshot_rows.Increment();
+                              } else if (is_change) {
+                                  metrics().changes.Increment();
+                                  metrics().capture_lag.Observe(seconds_since(txn->commit_time));
+                              } else {
+                                  metrics().firings.Increment();
+                              }
+                          });
     } catch (...) {
         --txn->pending;
         --tracker->in_flight;
@@ -457,10 +518,17 @@ void CaptureLoop::snapshot_table(const std::string& table) {
     auto txn = std::make_shared<Transaction>();
     txn->commit_time = reader.taken_at();
     txn->snapshot = true;
-    const TransactionInfo info{stream_->identity().dbname, reader.xid(), reader.taken_at()};
+    TransactionInfo info;
+    info.db = stream_->identity().dbname;
+    info.xid = reader.xid();
+    info.commit_time = reader.taken_at();
+    // A snapshot read has no transaction block (total_order 0), as in Debezium.
+    ChangePosition at;
+    at.lsn = reader.lsn();
     const auto triggers = triggers_.get();
     const auto* candidates = triggers->for_table(table);
     const auto* needs = triggers->needs_of(table);
+    const auto topic = topic_of(rel);
     last_snapshot_status_ = Clock::now();
 
     std::int64_t rows = 0;
@@ -469,23 +537,37 @@ void CaptureLoop::snapshot_table(const std::string& table) {
         auto next = reader.fetch(options_.snapshot_batch);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             snapshot_wait([this] { return tracker_->in_flight < options_.max_in_flight; });
-            const auto change = read_change(batch[i], next.empty() && i + 1 == batch.size());
+            const auto change = read_change(batch[i]);
+            at.snapshot = next.empty() && i + 1 == batch.size() ? "last" : "true";
             std::vector<const CdcTrigger*> fired;
             if (candidates) {
                 const auto document = filter_document(rel, change, needs);
                 for (const auto& trigger : *candidates)
                     if (trigger.matches(change.op_name(), document)) fired.push_back(&trigger);
             }
-            auto key = change_key(rel, change);
-            auto envelope = envelope_text(rel, change, info, reader.lsn(), now_utc());
+            auto key = change_key(rel, change, options_.envelope.encoding);
+            const auto now = now_utc();
+            auto envelope = envelope_text(rel, change, info, at, now, options_.envelope);
+            // As for streamed changes: firings carry friendly values.
             nlohmann::json payload;
-            if (!fired.empty()) payload = nlohmann::json::parse(envelope);
-            const auto row_key = rel.key_columns.empty() ? "#" + std::to_string(rows) : key;
-            produce_tracked({topics_.cdc_changes(),
-                             key,
-                             std::move(envelope),
-                             {{"content-type", "application/json"}}},
-                            true, txn);
+            if (!fired.empty()) {
+                auto friendly = options_.envelope;
+                friendly.encoding = ValueEncoding::kFriendly;
+                payload = nlohmann::json::parse(
+                    options_.envelope.encoding == ValueEncoding::kFriendly
+                        ? envelope
+                        : envelope_text(rel, change, info, at, now, friendly));
+            }
+            const auto row_key =
+                rel.key_columns.empty() || !key ? "#" + std::to_string(rows) : *key;
+            bus::OutgoingMessage message{topic,
+                                         key.value_or(""),
+                                         std::move(envelope),
+                                         {{"content-type", "application/json"},
+                                          {"etp-table", rel.table},
+                                          {"etp-op", std::string(change.op_name())}}};
+            message.null_key = !key;
+            produce_tracked(std::move(message), true, true, txn);
             for (const auto* trigger : fired) {
                 Event event;
                 event.id = snapshot_event_id(stream_->identity().system_id, info.db, table,
@@ -499,7 +581,7 @@ void CaptureLoop::snapshot_table(const std::string& table) {
                 // triggered_at), so the event log keeps each row's firing once.
                 event.triggered_at = started_at;
                 produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false,
-                                txn);
+                                true, txn);
             }
             ++rows;
         }

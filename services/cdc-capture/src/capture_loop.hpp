@@ -5,19 +5,23 @@
 // slot name); an instance that cannot get it waits, retrying every second, and takes over when
 // the holder's session ends. While it holds the lock it streams.
 //
-// Every Insert, Update, Delete and Truncate becomes one message on etp.cdc.changes, and one
-// message on etp.trigger.fired for each active cdc trigger whose table, operations and filter
-// match (event id from the source, the commit LSN, the change's position in its transaction and
-// the trigger, so a replayed change is the same event). Messages are produced asynchronously;
-// a transaction's end LSN is confirmed to PostgreSQL only when Kafka acknowledged every message
-// of it and of every transaction before it. When nothing is in flight, the position of the
-// latest heartbeat or keepalive is confirmed too, so a slot whose tables are idle does not pin
-// WAL. A Kafka failure or a lost connection ends the session; the next one resumes from the
-// confirmed position, so changes are repeated, never skipped.
+// Every Insert, Update and Delete (and Truncate when emit_truncate) becomes one message on
+// etp.cdc.changes (or, with topic_per_table, on <topic_prefix>.<schema>.<table>, created when
+// missing through ensure_topic) keyed by the row's primary key, with the headers etp-table
+// (schema.table) and etp-op; with tombstones a delete is followed by a message with the same
+// key and a null value. And one message on etp.trigger.fired for each active cdc trigger whose
+// table, operations and filter match (event id from the source, the commit LSN, the change's
+// position in its transaction and the trigger, so a replayed change is the same event). Messages
+// are produced asynchronously; a transaction's end LSN is confirmed to PostgreSQL only when Kafka
+// acknowledged every message of it and of every transaction before it. When nothing is in flight,
+// the position of the latest heartbeat or keepalive is confirmed too, so a slot whose tables are
+// idle does not pin WAL. A Kafka failure or a lost connection ends the session; the next one
+// resumes from the confirmed position, so changes are repeated, never skipped.
 //
 // With `snapshots`, a table not snapshotted yet is read (snapshot.hpp) before any streamed
 // change of it is published, and streamed changes its snapshot already contains are skipped;
-// published tables are checked for new ones every second.
+// published tables are checked for new ones every second. Its rows (op r) go to the table's
+// topic with the key, headers and value encoding of streamed changes, and transaction null.
 //
 // start()/stop() from the owner's thread; check() and leader() from any thread.
 
@@ -59,10 +63,25 @@ struct CaptureOptions {
     // Runs on the source connection once the lock is held, before streaming starts (creates and
     // updates the publication). May throw: the session then fails and is retried.
     std::function<void(pg::Connection& source)> before_streaming;
+
+    EnvelopeOptions envelope;
+    bool emit_truncate = false;
+    bool tombstones = false;
+    // One topic per table, <topic_prefix>.<schema>.<table> (characters Kafka does not allow in
+    // a topic name become '_'); else etp.cdc.changes.
+    bool topic_per_table = false;
+    std::string topic_prefix = "etp";
+    // Called on the loop's thread before the first message to a per-table topic (once per topic
+    // and process); may throw: the session then fails and is retried.
+    std::function<void(const std::string& topic)> ensure_topic;
     // Initial snapshots of newly captured tables (snapshot.hpp); none when null.
     TableSnapshots* snapshots = nullptr;
     std::size_t snapshot_batch = 1000;  // rows per FETCH
 };
+
+// The topic of a table in topic_per_table mode: `prefix`.`table` ("schema.table"), each
+// character outside [A-Za-z0-9._-] replaced by '_'.
+std::string table_topic(const std::string& prefix, const std::string& table);
 
 // uuid v5 of (source system, database, commit LSN, position, trigger).
 EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Lsn commit_lsn,
@@ -93,9 +112,12 @@ class CaptureLoop : public service::Component {
     const RelationInfo& relation(std::uint32_t id) const;
     void remember_relation(pg::pgoutput::Relation relation);
     void publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn);
-    // `txn`: the transaction the message belongs to (the open one when null).
-    void produce_tracked(bus::OutgoingMessage message, bool is_change,
+    // `counted` false: acknowledged like the others, but neither a change nor a firing in the
+    // metrics (a tombstone). `txn`: the transaction the message belongs to (the open one when
+    // null).
+    void produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted = true,
                          std::shared_ptr<Transaction> txn = nullptr);
+    std::string topic_of(const RelationInfo& rel);
     // Reads `table`'s rows and publishes them as op r (or records it as not read under
     // CDC_SNAPSHOT=never); returns once Kafka acknowledged them all. The stream waits meanwhile.
     void snapshot_table(const std::string& table);
@@ -136,6 +158,10 @@ class CaptureLoop : public service::Component {
     TransactionInfo txn_info_;
     pg::Lsn txn_commit_lsn_ = 0;
     std::size_t txn_position_ = 0;
+    std::size_t txn_published_ = 0;                         // transaction.total_order
+    std::map<std::string, std::size_t> txn_table_changes_;  // transaction.data_collection_order
+    pg::Lsn last_commit_lsn_ = 0;                           // source.sequence[0]
+    std::map<std::string, std::string> table_topics_;       // table → its topic, ensured
     std::map<std::uint32_t, RelationInfo> relations_;
     pg::Lsn ever_confirmed_ = 0;  // across sessions: a slot that vanishes after this was lost
     std::chrono::steady_clock::time_point next_heartbeat_{};

@@ -20,6 +20,13 @@ struct CdcCaptureConfig {
     std::chrono::milliseconds status_interval{10000};
     std::int64_t max_in_flight = 50000;
     std::string snapshot = "initial";  // CDC_SNAPSHOT: initial or never
+    // The change messages (docs/change-capture-debezium.md).
+    std::string server_name = "etp";          // CDC_SERVER_NAME: source.name
+    std::string topic_mode = "single";        // CDC_TOPIC_MODE: single | table
+    std::string topic_prefix;                 // CDC_TOPIC_PREFIX; "" → server_name
+    std::string value_encoding = "friendly";  // CDC_VALUE_ENCODING: friendly | debezium
+    std::string emit_truncate = "false";      // CDC_EMIT_TRUNCATE
+    std::string tombstones = "false";         // CDC_TOMBSTONES
 };
 
 runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config);

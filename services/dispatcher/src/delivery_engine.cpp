@@ -10,6 +10,7 @@
 #include "etp/domain/error.hpp"
 #include "etp/pg/outbox.hpp"
 #include "etp/pg/transaction.hpp"
+#include "etp/pg/trigger_store.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/runtime/metrics.hpp"
 
@@ -176,6 +177,7 @@ void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved)
     std::vector<Job> jobs;
     jobs.reserve(handoffs.size());
     BatchSettings lookups(pool_, *options_.secret_box);
+    std::map<EventId, std::shared_ptr<const std::string>> cloudevents;
     for (auto& h : handoffs) {
         Job job;
         job.key = h.key;
@@ -191,8 +193,8 @@ void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved)
         }
         if (!settings) continue;  // target removed since logging; the poller will settle it
         job.settings = std::move(settings);
-        job.body = std::make_shared<const std::string>(bus::serialize_logged_event(h.event));
         job.event = std::make_shared<const Event>(std::move(h.event));
+        set_body(job, cloudevents);
         jobs.push_back(std::move(job));
     }
     std::vector<Launch> launches;
@@ -206,12 +208,31 @@ void DeliveryEngine::submit(std::vector<Handoff> handoffs, std::size_t reserved)
     launch(std::move(launches));
 }
 
+void DeliveryEngine::set_body(Job& job,
+                              std::map<EventId, std::shared_ptr<const std::string>>& cloudevents) {
+    if (job.settings->target.body.format == BodyFormat::kCloudEvent) {
+        auto& body = cloudevents[job.event->id];
+        if (!body)
+            body = std::make_shared<const std::string>(bus::serialize_logged_event(*job.event));
+        job.body = body;
+        return;
+    }
+    try {
+        job.body =
+            std::make_shared<const std::string>(webhook_body(*job.event, job.settings->target));
+    } catch (const std::exception& e) {
+        job.body_error = std::string("body not built: ") + e.what();
+    }
+}
+
 void DeliveryEngine::enqueue_locked(Job job) {
     auto url = net::parse_url(job.settings->target.url);
     held_.insert(job.key);
-    if (!url) {
+    if (!url || !job.body_error.empty()) {
         net::ClientResponse none;
-        none.error = "target URL cannot be used: " + job.settings->target.url;
+        none.error = !job.body_error.empty()
+                         ? job.body_error
+                         : "target URL cannot be used: " + job.settings->target.url;
         finished_.push_back(decide(job, now_utc(), none, true));
         finished_cv_.notify_one();
         return;
@@ -423,20 +444,17 @@ void DeliveryEngine::claim_due() {
             std::shared_ptr<const DeliverySettings> settings;
             settings = c.target ? lookups.inline_for(c.key, *c.target) : lookups.get(c.trigger_id);
             if (!settings) {
-                abandon(c, "the trigger was deleted or no longer has a target",
+                abandon(c,
+                        "the trigger was deleted, no longer has a target or its target is disabled",
                         event->second.get());
                 continue;
             }
-            auto& body = bodies[c.key.event_id];
-            if (!body)
-                body = std::make_shared<const std::string>(
-                    bus::serialize_logged_event(*event->second));
             Job job;
             job.key = c.key;
             job.event = event->second;
-            job.body = body;
             job.settings = std::move(settings);
             job.attempts_done = c.attempts;
+            set_body(job, bodies);
             jobs.push_back(std::move(job));
         }
         std::vector<Launch> launches;
@@ -585,6 +603,7 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
                                     options_.lease / 4, std::chrono::milliseconds(100))});
         }
     }
+    disable_gone_targets(batch);
     for (const auto& f : batch) {
         const auto& o = f.outcome;
         if (o.status == "succeeded") count_delivery("succeeded");
@@ -600,6 +619,24 @@ void DeliveryEngine::flush_finished(std::vector<Finished>& batch) {
     std::lock_guard lock(mutex_);
     for (const auto& f : batch) held_.erase(f.outcome.key);
     metrics().in_memory.Set(static_cast<double>(held_.size()));
+}
+
+void DeliveryEngine::disable_gone_targets(const std::vector<Finished>& batch) {
+    for (const auto& f : batch) {
+        // An unsaved definition's test has no trigger to disable.
+        if (f.outcome.http_status != 410 || f.event->target) continue;
+        const std::string reason = "410 Gone from " + f.target_url;
+        try {
+            auto conn = pool_.acquire();
+            if (pg::TriggerStore::disable_target(*conn, f.event->trigger_id, reason))
+                log::warn("webhook target disabled",
+                          {{"trigger_id", f.event->trigger_id.to_string()}, {"reason", reason}});
+        } catch (const std::exception& e) {
+            // The next 410 tries again.
+            log::warn("webhook target not disabled",
+                      {{"trigger_id", f.event->trigger_id.to_string()}, {"error", e.what()}});
+        }
+    }
 }
 
 void DeliveryEngine::renew_leases() {

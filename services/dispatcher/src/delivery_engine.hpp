@@ -87,6 +87,7 @@ class DeliveryEngine : public service::Component {
         pg::DeliveryKey key;
         std::shared_ptr<const Event> event;
         std::shared_ptr<const std::string> body;
+        std::string body_error;  // set when the body cannot be built: the delivery ends dead
         std::shared_ptr<const DeliverySettings> settings;
         net::Url url;
         std::int64_t attempts_done = 0;
@@ -111,6 +112,10 @@ class DeliveryEngine : public service::Component {
         Job job;
     };
 
+    // The job's body (the CloudEvent shared per event through `cloudevents`, a template
+    // rendered per trigger), or body_error when it cannot be built.
+    static void set_body(Job& job,
+                         std::map<EventId, std::shared_ptr<const std::string>>& cloudevents);
     void poller() noexcept;
     void recorder() noexcept;
     void publisher() noexcept;
@@ -131,6 +136,8 @@ class DeliveryEngine : public service::Component {
     void claim_due();
     void abandon(const pg::ClaimedDelivery& claimed, const std::string& reason, const Event* event);
     void flush_finished(std::vector<Finished>& batch);
+    // A 410 Gone disables its trigger's target (TriggerStore::disable_target); best effort.
+    void disable_gone_targets(const std::vector<Finished>& batch);
     void renew_leases();
     // Renews the leases when lease/3 has passed since the last renewal (recorder thread).
     void renew_leases_when_due();

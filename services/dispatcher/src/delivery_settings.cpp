@@ -21,7 +21,7 @@ std::shared_ptr<const DeliverySettings> BatchSettings::get(const TriggerId& id) 
     std::shared_ptr<const DeliverySettings> settings;
     auto conn = pool_.acquire();
     auto trigger = pg::TriggerStore::get(*conn, id);
-    if (trigger && trigger->spec.target) {
+    if (trigger && trigger->spec.target && !trigger->target_disabled) {
         auto s = std::make_shared<DeliverySettings>();
         s->target = *trigger->spec.target;
         s->retry = trigger->spec.retry;

@@ -27,8 +27,8 @@ struct DeliverySettings {
 class BatchSettings {
  public:
     BatchSettings(pg::Pool& pool, const secrets::SecretBox& box) : pool_(pool), box_(box) {}
-    // Null when the trigger is gone or has no target. Throws etp::Error when PostgreSQL fails
-    // or a stored secret does not decrypt.
+    // Null when the trigger is gone, has no target, or its target is disabled (410 Gone). Throws
+    // etp::Error when PostgreSQL fails or a stored secret does not decrypt.
     std::shared_ptr<const DeliverySettings> get(const TriggerId& id);
     // The settings of an unsaved definition's test: the target the delivery carries, and its
     // secret as stored with the delivery (never carried by the firing message).

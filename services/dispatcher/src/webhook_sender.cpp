@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "etp/bus/event_message.hpp"
 #include "etp/domain/delivery_policy.hpp"
 #include "etp/domain/webhook_signature.hpp"
 #include "etp/net/message.hpp"
@@ -21,6 +22,18 @@ bool reserved_header(std::string_view name) {
 
 }  // namespace
 
+std::string webhook_body(const Event& event, const Target& target) {
+    switch (target.body.format) {
+        case BodyFormat::kCloudEvent:
+            return bus::serialize_logged_event(event);
+        case BodyFormat::kData:
+            return to_json(event).dump();
+        case BodyFormat::kTemplate:
+            return render_webhook_body(target.body.template_json, to_json(event));
+    }
+    return bus::serialize_logged_event(event);
+}
+
 net::ClientRequest make_webhook_request(const WebhookRequest& request) {
     net::ClientRequest req;
     req.method = request.target.method;
@@ -31,7 +44,9 @@ net::ClientRequest make_webhook_request(const WebhookRequest& request) {
     auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    req.headers.emplace_back("Content-Type", "application/cloudevents+json");
+    req.headers.emplace_back("Content-Type", request.target.body.format == BodyFormat::kCloudEvent
+                                                 ? "application/cloudevents+json"
+                                                 : "application/json");
     req.headers.emplace_back("User-Agent", "etp-dispatcher/1");
     req.headers.emplace_back("webhook-id", request.webhook_id);
     req.headers.emplace_back("webhook-timestamp", std::to_string(timestamp));

@@ -1,9 +1,9 @@
 #pragma once
-// What one webhook attempt sends: the event's CloudEvent, signed per Standard Webhooks, with
-// the target's own headers, as a request for the net client; and the client's settings for
-// webhooks: bounded answers, and an address policy that refuses a host when any address it
-// resolves to is loopback or private, unless private targets are allowed (the client then
-// connects only to addresses the policy saw). Pure; thread-safe.
+// What one webhook attempt sends: the event's CloudEvent (or the body the target asks for), signed
+// per Standard Webhooks, with the target's own headers, as a request for the net client; and the
+// client's settings for webhooks: bounded answers, and an address policy that refuses a host when
+// any address it resolves to is loopback or private, unless private targets are allowed (the client
+// then connects only to addresses the policy saw). Pure; thread-safe.
 
 #include <cstddef>
 #include <string>
@@ -27,7 +27,13 @@ inline constexpr std::size_t kKeptResponseBytes = 1024;  // kept for the attempt
 inline constexpr std::size_t kMaxResponseHeaderBytes = 16 * 1024;
 inline constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;  // then the connection drops
 
-// Signed now (webhook-timestamp is the current time).
+// What a webhook of `event` to `target` carries, as target.body says: the logged event's
+// CloudEvent, the event alone (its `data`), or the target's template rendered over the event.
+// Throws etp::Error when a rendered template exceeds kMaxRenderedBodyBytes.
+std::string webhook_body(const Event& event, const Target& target);
+
+// Signed now (webhook-timestamp is the current time). Content-Type is
+// application/cloudevents+json for a CloudEvent body, application/json otherwise.
 net::ClientRequest make_webhook_request(const WebhookRequest& request);
 
 // Refuses loopback, private and similar addresses (webhook::is_private_address) unless

@@ -1,7 +1,9 @@
 #include "change_envelope.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "capture_loop.hpp"
@@ -44,11 +46,29 @@ RelationInfo monitors(char identity = 'f') {
 
 }  // namespace
 
-const TransactionInfo kTxn{"monitors", 4711, *parse_rfc3339("2026-11-23T01:00:00.250Z")};
+const TransactionInfo kTxn{"monitors", 4711, *parse_rfc3339("2026-11-23T01:00:00.250Z"),
+                           0x16B374D900ULL, 0x16B374D000ULL};
 const Timestamp kNow = *parse_rfc3339("2026-11-23T01:00:01Z");
+const ChangePosition kAt{0x16B374D848ULL, 2, 1};
+const EnvelopeOptions kFriendly{"0.1.0", "etp", ValueEncoding::kFriendly};
+const EnvelopeOptions kDebezium{"0.1.0", "inventory", ValueEncoding::kDebezium};
 
-json envelope(const RelationInfo& rel, const RowChange& change) {
-    return json::parse(envelope_text(rel, change, kTxn, 0x16B374D848ULL, kNow));
+json envelope(const RelationInfo& rel, const RowChange& change,
+              const EnvelopeOptions& options = kFriendly) {
+    return json::parse(envelope_text(rel, change, kTxn, kAt, kNow, options));
+}
+
+// A snapshot row as cdc-capture publishes it: no transaction block, source.snapshot `marker`.
+json snapshot_envelope(const RelationInfo& rel, const po::Tuple& row, std::string_view marker,
+                       const EnvelopeOptions& options = kFriendly) {
+    const ChangePosition at{0x16B374D848ULL, 0, 0, marker};
+    return json::parse(envelope_text(rel, read_change(row), kTxn, at, kNow, options));
+}
+
+json key_of(const RelationInfo& rel, const RowChange& change,
+            ValueEncoding encoding = ValueEncoding::kFriendly) {
+    auto key = change_key(rel, change, encoding);
+    return key ? json::parse(*key) : json();
 }
 
 TEST_CASE("an insert becomes op c with a typed after and no before", "[cdc]") {
@@ -64,8 +84,7 @@ TEST_CASE("an insert becomes op c with a typed after and no before", "[cdc]") {
                              {"cost", "12.50"},
                              {"tags", json::array({"a", 1})},
                              {"notes", nullptr}});
-    CHECK(json::parse(change_key(rel, change)) ==
-          json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
+    CHECK(change_key(rel, change) == R"({"id":7})");
     CHECK_FALSE(e.contains("unchanged_toast"));
 }
 
@@ -108,25 +127,30 @@ TEST_CASE("a delete with only the key sent has a before of the key columns only"
     CHECK(e["op"] == "d");
     CHECK(e["before"] == json{{"id", 9}});
     CHECK(e["after"].is_null());
-    CHECK(json::parse(change_key(rel, change)) ==
-          json{{"table", "public.monitors"}, {"key", {{"id", 9}}}});
+    CHECK(key_of(rel, change) == json{{"id", 9}});
 }
 
-TEST_CASE("a truncate is keyed by its table alone", "[cdc]") {
+TEST_CASE("a truncate has no key", "[cdc]") {
     const auto rel = monitors();
     const auto e = envelope(rel, truncate_change());
     CHECK(e["op"] == "t");
     CHECK(e["before"].is_null());
     CHECK(e["after"].is_null());
-    CHECK(json::parse(change_key(rel, truncate_change())) == json{{"table", "public.monitors"}});
+    CHECK(change_key(rel, truncate_change()) == std::nullopt);
 }
 
-TEST_CASE("a table without a key is keyed by its table alone", "[cdc]") {
+TEST_CASE("a table without a key has no key", "[cdc]") {
     auto rel = monitors();
     rel.key_columns.clear();
     po::Insert insert{rel.relation.id, {text("1"), text("up"), null(), text("{}"), null()}};
-    CHECK(json::parse(change_key(rel, insert_change(insert))) ==
-          json{{"table", "public.monitors"}});
+    CHECK(change_key(rel, insert_change(insert)) == std::nullopt);
+}
+
+TEST_CASE("a composite key lists its columns in key order", "[cdc]") {
+    auto rel = monitors();
+    rel.key_columns = {1, 0};
+    po::Insert insert{rel.relation.id, {text("3"), text("up"), null(), text("{}"), null()}};
+    CHECK(change_key(rel, insert_change(insert)) == R"({"status":"up","id":3})");
 }
 
 TEST_CASE("the envelope carries source position, transaction and times", "[cdc]") {
@@ -134,32 +158,134 @@ TEST_CASE("the envelope carries source position, transaction and times", "[cdc]"
     po::Insert insert{rel.relation.id, {text("7"), text("up"), null(), text("{}"), null()}};
     const auto e = envelope(rel, insert_change(insert));
     CHECK(e["after"]["id"] == 7);
-    CHECK(e["source"] == json{{"db", "monitors"},
+    CHECK(e["source"] == json{{"version", "0.1.0"},
+                              {"connector", "postgresql"},
+                              {"name", "etp"},
+                              {"ts_ms", 1795395600250LL},
+                              {"snapshot", "false"},
+                              {"db", "monitors"},
+                              {"sequence", R"(["97500057600","97500059720"])"},
                               {"schema", "public"},
                               {"table", "monitors"},
-                              {"lsn", 0x16B374D848ULL},
                               {"txId", 4711},
-                              {"ts_ms", 1795395600250LL},
-                              {"snapshot", "false"}});
+                              {"lsn", 0x16B374D848ULL},
+                              {"xmin", nullptr}});
     CHECK(e["ts_ms"] == 1795395601000LL);
+    CHECK(e["transaction"] ==
+          json{{"id", "4711:97500059904"}, {"total_order", 2}, {"data_collection_order", 1}});
 }
 
-TEST_CASE("a snapshot row is an r with the row as after and source.snapshot set", "[cdc]") {
+TEST_CASE("the envelope's members come in Debezium's order", "[cdc]") {
+    const auto rel = monitors();
+    po::Insert insert{rel.relation.id, {text("7"), text("up"), null(), text("{}"), null()}};
+    const auto text = envelope_text(rel, insert_change(insert), kTxn, kAt, kNow, kFriendly);
+    std::vector<std::size_t> at;
+    for (const char* member :
+         {"\"before\":", "\"after\":", "\"source\":", "\"version\":", "\"connector\":", "\"name\":",
+          "\"ts_ms\":", "\"snapshot\":", "\"db\":", "\"sequence\":", "\"schema\":", "\"table\":",
+          "\"txId\":", "\"lsn\":", "\"xmin\":", "\"op\":", "\"transaction\":"})
+        at.push_back(text.find(member));
+    INFO(text);
+    CHECK(std::find(at.begin(), at.end(), std::string::npos) == at.end());
+    CHECK(std::is_sorted(at.begin(), at.end()));
+}
+
+TEST_CASE(
+    "the caller sets source.snapshot; an unknown previous commit is null in sequence, "
+    "no transaction makes transaction null",
+    "[cdc]") {
+    const auto rel = monitors();
+    po::Insert insert{rel.relation.id, {text("7"), text("up"), null(), text("{}"), null()}};
+    TransactionInfo txn = kTxn;
+    txn.last_commit_lsn = 0;
+    ChangePosition at{42, 0, 0, "last"};
+    const auto e = json::parse(envelope_text(rel, insert_change(insert), txn, at, kNow, kFriendly));
+    CHECK(e["source"]["snapshot"] == "last");
+    CHECK(json::parse(e["source"]["sequence"].get<std::string>()) == json::array({nullptr, "42"}));
+    CHECK(e["transaction"].is_null());
+}
+
+TEST_CASE("the debezium encoding writes Debezium's forms of values and keys", "[cdc]") {
+    constexpr std::uint32_t kTimestamp = 1114, kTimestamptz = 1184, kDate = 1082, kTime = 1083,
+                            kBytea = 17, kJson = 114, kUuid = 2950;
+    RelationInfo rel;
+    rel.relation = {16500, "public", "kinds", 'd', {}};
+    rel.relation.columns = {{true, "id", kInt8, -1},         {false, "n", kNumeric, -1},
+                            {false, "ts", kTimestamptz, -1}, {false, "tsl", kTimestamp, -1},
+                            {false, "tsm", kTimestamp, 3},   {false, "d", kDate, -1},
+                            {false, "t", kTime, -1},         {false, "j", kJson, -1},
+                            {false, "jb", kJsonb, -1},       {false, "u", kUuid, -1},
+                            {false, "bin", kBytea, -1},      {false, "inf", kTimestamp, -1},
+                            {false, "old", kDate, -1},       {false, "big", kText, -1}};
+    rel.table = "public.kinds";
+    rel.key_columns = {0};
+    po::Update update;
+    update.relation_id = rel.relation.id;
+    update.row = {text("7"),
+                  text("12345.67890"),
+                  text("2026-11-23 01:02:03.5+00"),
+                  text("2026-11-23 01:02:03.25"),
+                  text("2026-11-23 01:02:03.25"),
+                  text("2026-11-23"),
+                  text("01:02:03.000004"),
+                  text(R"({"a": [1, 2]})"),
+                  text(R"({"k": null})"),
+                  text("6f1c1a52-3b8e-4c4e-9f0a-2d9b8f1e7a10"),
+                  text("\\x00ff10"),
+                  text("infinity"),
+                  text("1969-12-31"),
+                  toast()};
+    const auto change = update_change(update);
+    const auto e = envelope(rel, change, kDebezium);
+    INFO(e.dump());
+    const json& a = e["after"];
+    CHECK(a["id"] == 7);
+    CHECK(a["n"] == "12345.67890");              // decimal.handling.mode=string
+    CHECK(a["ts"] == "2026-11-23T01:02:03.5Z");  // ZonedTimestamp
+    CHECK(a["tsl"] == 1795395723250000LL);       // MicroTimestamp
+    CHECK(a["tsm"] == 1795395723250LL);          // timestamp(3): Timestamp (ms)
+    CHECK(a["d"] == 20780);                      // Date: epoch days
+    CHECK(a["t"] == 3723000004LL);               // MicroTime
+    CHECK(a["j"] == R"({"a": [1, 2]})");         // Json: a string
+    CHECK(a["jb"] == R"({"k": null})");
+    CHECK(a["u"] == "6f1c1a52-3b8e-4c4e-9f0a-2d9b8f1e7a10");
+    CHECK(a["bin"] == "AP8Q");      // base64
+    CHECK(a["inf"] == "infinity");  // no number for it: as printed
+    CHECK(a["old"] == -1);
+    CHECK(a["big"] == "__debezium_unavailable_value");  // unchanged TOAST, no old row
+    CHECK_FALSE(e.contains("unchanged_toast"));
+    CHECK(e["source"]["name"] == "inventory");
+    // The filter document keeps the friendly values.
+    const auto doc = filter_document(rel, change);
+    CHECK(doc["after"]["tsl"] == "2026-11-23T01:02:03.25");
+    CHECK(doc["after"]["j"] == json{{"a", {1, 2}}});
+    CHECK_FALSE(doc["after"].contains("big"));
+
+    // Keys use the same encoding.
+    rel.key_columns = {5};
+    CHECK(change_key(rel, change, ValueEncoding::kDebezium) == R"({"d":20780})");
+    CHECK(change_key(rel, change, ValueEncoding::kFriendly) == R"({"d":"2026-11-23"})");
+}
+
+TEST_CASE("a snapshot row is an r with the row as after, source.snapshot set and no transaction",
+          "[cdc]") {
     const auto rel = monitors();
     const po::Tuple row{text("7"), text("up"), null(), text("{\"a\": 1}"), null()};
-    const auto e = envelope(rel, read_change(row, false));
+    const auto e = snapshot_envelope(rel, row, "true");
     INFO(e.dump());
     CHECK(e["op"] == "r");
     CHECK(e["before"].is_null());
     CHECK(e["after"]["id"] == 7);
     CHECK(e["after"]["tags"] == json{{"a", 1}});
     CHECK(e["source"]["snapshot"] == "true");
-    CHECK(envelope(rel, read_change(row, true))["source"]["snapshot"] == "last");
-    CHECK(json::parse(change_key(rel, read_change(row, false))) ==
-          json{{"table", "public.monitors"}, {"key", {{"id", 7}}}});
-    const auto document = filter_document(rel, read_change(row, false));
+    CHECK(e["transaction"].is_null());
+    CHECK(snapshot_envelope(rel, row, "last")["source"]["snapshot"] == "last");
+    CHECK(key_of(rel, read_change(row)) == json{{"id", 7}});
+    const auto document = filter_document(rel, read_change(row));
     CHECK(document["op"] == "r");
     CHECK(document["after"]["status"] == "up");
+    // The debezium encoding as for streamed rows: json as a string.
+    CHECK(snapshot_envelope(rel, row, "true", kDebezium)["after"]["tags"] == R"({"a": 1})");
 }
 
 TEST_CASE("text values are escaped and invalid UTF-8 does not break the envelope", "[cdc]") {
@@ -262,13 +388,16 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     del.old_row = {text("9"), null(), null(), null(), null()};
     del.old_is_key_only = true;
 
-    const std::vector<json> envelopes = {envelope(full, insert_change(insert)),
-                                         envelope(full, update_change(update)),
-                                         envelope(key_only, update_change(update_without_old)),
-                                         envelope(key_only, delete_change(del)),
-                                         envelope(full, truncate_change()),
-                                         envelope(full, read_change(insert.row, false)),
-                                         envelope(full, read_change(insert.row, true))};
+    const std::vector<json> envelopes = {
+        envelope(full, insert_change(insert)),
+        envelope(full, update_change(update)),
+        envelope(key_only, update_change(update_without_old)),
+        envelope(key_only, delete_change(del)),
+        envelope(full, truncate_change()),
+        envelope(full, update_change(update), kDebezium),
+        envelope(key_only, update_change(update_without_old), kDebezium),
+        snapshot_envelope(full, insert.row, "true"),
+        snapshot_envelope(full, insert.row, "last", kDebezium)};
     for (const auto& e : envelopes) {
         INFO(e.dump());
         CHECK(problems(e) == "");
@@ -285,7 +414,42 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     bad = envelopes[3];
     bad["source"].erase("lsn");
     CHECK(problems(bad) != "");
-    bad = envelopes[5];
+    bad = envelopes[7];
     bad["source"]["snapshot"] = "false";  // a snapshot row says it is one
     CHECK(problems(bad) != "");
+    bad = envelopes[3];
+    bad["source"]["connector"] = "mysql";
+    CHECK(problems(bad) != "");
+    bad = envelopes[3];
+    bad["source"]["sequence"] = json::array({"1", "2"});  // a string holding an array
+    CHECK(problems(bad) != "");
+}
+
+TEST_CASE("per-table topics are <prefix>.<schema>.<table> with Kafka's characters only", "[cdc]") {
+    CHECK(table_topic("inventory", "public.monitors") == "inventory.public.monitors");
+    CHECK(table_topic("etp", "Sales Data.order$items") == "etp.Sales_Data.order_items");
+}
+
+TEST_CASE("CDC_SERVER_NAME and CDC_TOPIC_PREFIX must be usable in topic names", "[cdc]") {
+    auto problems = [](std::map<std::string, std::string> env) {
+        CdcCaptureConfig config;
+        auto spec = make_config_spec(config);
+        bool help = false;
+        std::string out;
+        for (const auto& p : spec.parse(
+                 [&env](std::string_view name) -> std::optional<std::string> {
+                     auto it = env.find(std::string(name));
+                     if (it == env.end()) return std::nullopt;
+                     return it->second;
+                 },
+                 {}, &help))
+            out += p + "\n";
+        return out;
+    };
+    CHECK(problems({}) == "");
+    CHECK(problems({{"CDC_SERVER_NAME", "a b"}}).find("CDC_SERVER_NAME") != std::string::npos);
+    CHECK(problems({{"CDC_TOPIC_PREFIX", "x/y"}}).find("CDC_TOPIC_PREFIX") != std::string::npos);
+    CHECK(problems({{"CDC_TOPIC_MODE", "tables"}}).find("CDC_TOPIC_MODE") != std::string::npos);
+    CHECK(problems({{"CDC_VALUE_ENCODING", "avro"}}).find("CDC_VALUE_ENCODING") !=
+          std::string::npos);
 }

@@ -179,3 +179,24 @@ TEST_CASE("anything that is not an address literal is not private") {
         CHECK_FALSE(is_private_address(text));
     }
 }
+
+TEST_CASE("a schedule's delay is its entry with ±20 % jitter, the last one past its end") {
+    RetryPolicy p;
+    p.schedule_seconds = {5, 300, 1800};
+    p.max_attempts = 4;
+    CHECK(backoff_delay(p, 1, 0.0) == milliseconds{4000});
+    CHECK(backoff_delay(p, 1, 0.5) == milliseconds{5000});
+    CHECK(backoff_delay(p, 1, std::nextafter(1.0, 0.0)) == milliseconds{6000});
+    CHECK(backoff_delay(p, 2, 0.5) == milliseconds{300'000});
+    CHECK(backoff_delay(p, 3, 0.0) == milliseconds{1'440'000});
+    CHECK(backoff_delay(p, 9, 0.5) == milliseconds{1'800'000});
+    CHECK(backoff_delay(p, 0, 0.5) == milliseconds{5000});
+    CHECK(backoff_delay(p, 1, std::nan("")) == milliseconds{4000});
+    const auto standard = etp::standard_retry_schedule();
+    milliseconds total{0};
+    for (std::int64_t a = 1; a < standard.max_attempts; ++a)
+        total += backoff_delay(standard, a, std::nextafter(1.0, 0.0));
+    // At most about 33 h with the largest jitter: within the default EVENT_RETAIN_FOR (48 h).
+    CHECK(total < std::chrono::hours(34));
+    CHECK(total > std::chrono::hours(33));
+}

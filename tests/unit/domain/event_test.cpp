@@ -63,6 +63,7 @@ TEST_CASE("a test firing of an unsaved definition carries its target and secret"
     json message = etp::firing_to_json(e);
     CHECK(message["target"] == json::parse(R"({"url": "https://example.com/hook", "method": "PUT",
         "headers": {"X-Team": "ops", "Authorization": "Bearer x"}, "timeout_ms": 2500,
+        "body": "cloudevent",
         "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})"));
     auto back = etp::firing_from_json(message);
     REQUIRE(back.target);
@@ -87,7 +88,7 @@ TEST_CASE("a target without a secret round-trips without one") {
     auto back = etp::firing_from_json(message);
     REQUIRE(back.target);
     CHECK(back.target->method == "POST");
-    CHECK(back.target->timeout_ms == 10'000);
+    CHECK(back.target->timeout_ms == 15'000);
     CHECK_FALSE(back.target->secret);
 }
 

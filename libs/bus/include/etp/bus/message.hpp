@@ -17,6 +17,9 @@ struct OutgoingMessage {
     std::string key;
     std::optional<std::string> value;  // nullopt: a tombstone (compacted topics)
     std::vector<Header> headers;
+    // Produce without a key (a null key, not an empty one; `key` is ignored): the partitioner
+    // spreads such messages.
+    bool null_key = false;
 };
 
 struct Message {

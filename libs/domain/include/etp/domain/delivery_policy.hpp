@@ -17,9 +17,11 @@ enum class Verdict { kSucceeded, kRetry, kGiveUp };
 // 2xx succeeds; 5xx, 408 and 429 retry; any other status gives up at once.
 Verdict classify_status(int http_status);
 
-// Exponential backoff with full jitter before attempt `attempts_done + 1`:
-// uniform in [0, min(max_backoff_ms, initial_backoff_ms * 2^(attempts_done - 1))], where
-// `random01` in [0, 1) is the caller's random draw (so tests are deterministic).
+// The wait before attempt `attempts_done + 1`, where `random01` in [0, 1) is the caller's
+// random draw (so tests are deterministic). With a schedule: its entry attempts_done - 1 (the
+// last one past its end) times 0.8 + 0.4 * random01 (±20 % jitter). Otherwise exponential
+// backoff with full jitter: uniform in
+// [0, min(max_backoff_ms, initial_backoff_ms * 2^(attempts_done - 1))].
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, std::int64_t attempts_done,
                                         double random01);
 

@@ -13,6 +13,7 @@
 #include "etp/domain/error.hpp"
 #include "etp/domain/ids.hpp"
 #include "etp/domain/time.hpp"
+#include "etp/domain/webhook_body.hpp"
 
 namespace etp {
 
@@ -45,15 +46,28 @@ struct Target {
     std::string url;
     std::string method = "POST";
     std::map<std::string, std::string> headers;
-    std::int64_t timeout_ms = 10'000;
+    // 15 s for definitions without one; stored targets carry theirs (older ones 10 s).
+    std::int64_t timeout_ms = 15'000;
     std::optional<std::string> secret;  // write-only: never serialised back
+    WebhookBody body = {};              // what is sent: the CloudEvent unless set
 };
 
+// Either exponential backoff with full jitter (max_attempts, initial_backoff_ms,
+// max_backoff_ms), or a schedule: the delay in seconds before each attempt after the first, each
+// with ±20 % jitter; max_attempts is then 1 + its length. A definition without `retry` gets the
+// Standard Webhooks-like standard_retry_schedule(); stored triggers keep what they were created
+// with (the policy is stored in full).
 struct RetryPolicy {
     std::int64_t max_attempts = 8;
     std::int64_t initial_backoff_ms = 1'000;
     std::int64_t max_backoff_ms = 600'000;
+    std::vector<std::int64_t> schedule_seconds = {};  // empty: exponential backoff
 };
+
+// Immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts over about 28 h.
+RetryPolicy standard_retry_schedule();
+inline constexpr std::int64_t kMaxScheduleDelaySeconds = 86'400;
+inline constexpr std::size_t kMaxScheduleLength = 20;
 
 // What a user defines (POST/PUT body).
 struct TriggerSpec {
@@ -65,7 +79,7 @@ struct TriggerSpec {
     nlohmann::json api_schema;         // api only: JSON Schema of the fire body (null = any)
     std::optional<CdcSpec> cdc;        // cdc only
     std::optional<Target> target;      // webhook; none = log and publish only
-    RetryPolicy retry;
+    RetryPolicy retry;                 // parse_trigger_spec: standard_retry_schedule() unless given
 };
 
 // Where a scheduled trigger stands, as the scheduler recorded it (the `schedules` row). The
@@ -81,6 +95,13 @@ struct ScheduleState {
     std::optional<Timestamp> completed_at;
 };
 
+// Set by the dispatcher when the target answered 410 Gone: no webhook is sent (nor queued) for
+// the trigger until a replace (PUT) clears it.
+struct TargetDisabled {
+    Timestamp at;
+    std::string reason;  // "410 Gone from <url>"
+};
+
 struct Trigger {
     TriggerId id;
     TriggerSpec spec;
@@ -91,6 +112,7 @@ struct Trigger {
     // trigger without a schedules row, which to_json shows as all null). The initializer lets
     // aggregate initialisations that stop before it compile without -Wmissing-field-initializers.
     std::optional<ScheduleState> schedule_state = std::nullopt;
+    std::optional<TargetDisabled> target_disabled = std::nullopt;  // shown as target.disabled
 };
 
 // Validates a request body and returns the definition. Throws ValidationError listing every
@@ -121,7 +143,8 @@ std::string redact_url_userinfo(std::string_view url);
 // every header value and the URL's user info hidden, no secret.
 Target redact_target(const Target& target);
 
-// The API representation, never with the secret (secrets live in their own store). Scheduled
+// The API representation, never with the secret (secrets live in their own store); a disabled
+// target carries "disabled": {"at", "reason"}. Scheduled
 // triggers also carry next_fire_at, last_fired_at and completed_at (each RFC 3339 or null).
 nlohmann::json to_json(const Trigger& trigger);
 // The same with the target redacted (redact_target).

@@ -35,6 +35,22 @@ nlohmann::json value_to_json(std::uint32_t type_oid, std::string_view text);
 // building a json value: change capture serialises every column of every change. Strings that
 // are not valid UTF-8 get U+FFFD for the bad bytes rather than an exception.
 void append_value_json(std::string& out, std::uint32_t type_oid, std::string_view text);
+// Appends the value as Debezium's PostgreSQL connector encodes it in schemaless JSON with
+// decimal.handling.mode=string, time.precision.mode=adaptive, interval.handling.mode=string and
+// binary.handling.mode=base64:
+//   timestamp      epoch microseconds (io.debezium.time.MicroTimestamp); epoch milliseconds
+//                  (io.debezium.time.Timestamp) for timestamp(0) to timestamp(3)
+//   date           epoch days (io.debezium.time.Date)
+//   time           microseconds of the day (io.debezium.time.MicroTime); milliseconds
+//                  (io.debezium.time.Time) for time(0) to time(3)
+//   json, jsonb    the JSON text as a string (io.debezium.data.Json)
+//   bytea          base64 of the bytes
+//   everything else as append_value_json (timestamptz: ISO 8601 UTC, io.debezium.time.
+//   ZonedTimestamp; numeric: string; interval: ISO 8601 string; uuid: string)
+// `type_modifier` is the column's atttypmod (-1: none). Values these forms cannot hold
+// (infinity, BC dates, malformed text) fall back to append_value_json's.
+void append_value_debezium_json(std::string& out, std::uint32_t type_oid,
+                                std::int32_t type_modifier, std::string_view text);
 // Appends `s` as a JSON string (quoted and escaped; invalid UTF-8 replaced as above).
 void append_json_string(std::string& out, std::string_view s);
 

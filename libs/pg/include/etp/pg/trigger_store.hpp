@@ -65,6 +65,10 @@ class TriggerStore {
     static std::optional<Trigger> replace(Connection& conn, const TriggerId& id,
                                           const TriggerSpec& spec);
     static std::optional<Trigger> set_active(Connection& conn, const TriggerId& id, bool active);
+    // Marks the trigger's target disabled (a 410 Gone) with `reason`, unless it already is or
+    // has no target; replace() clears it. True when it was marked now. Not a definition change:
+    // the version stays.
+    static bool disable_target(Connection& conn, const TriggerId& id, const std::string& reason);
     // True when a trigger was deleted.
     static bool remove(Connection& conn, const TriggerId& id);
 };
