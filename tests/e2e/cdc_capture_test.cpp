@@ -89,6 +89,7 @@ TEST_CASE("changes of every column type arrive on etp.cdc.changes as typed envel
         "kinds");
     REQUIRE(records.size() == 5);
     std::vector<std::string> ops;
+    ops.reserve(records.size());
     for (const auto& r : records) ops.push_back(r.value["op"]);
     CHECK(ops == std::vector<std::string>{"c", "u", "d", "c", "t"});
     for (const auto& r : records) {  // the contract for consumers, on every kind of change

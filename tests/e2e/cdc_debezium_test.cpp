@@ -250,6 +250,7 @@ TEST_CASE("with the debezium settings, per-table topics carry Debezium's change 
         return a["source"]["lsn"].get<std::uint64_t>() < b["source"]["lsn"].get<std::uint64_t>();
     });
     std::vector<std::string> ops;
+    ops.reserve(changes.size());
     for (const auto& v : changes) ops.push_back(v["op"]);
     // No truncate event: CDC_EMIT_TRUNCATE defaults to false, as Debezium skips truncates.
     CHECK(ops == std::vector<std::string>{"c", "c", "u", "d", "c"});

@@ -14,6 +14,7 @@ std::vector<CdcSnapshotRecord> CdcSnapshotStore::load(Connection& conn,
         "WHERE publication = $1 ORDER BY table_name",
         {publication});
     std::vector<CdcSnapshotRecord> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i)
         out.push_back({std::string(r.text(i, "table_name")), r.integer(i, "id"),
                        std::string(r.text(i, "state")), std::string(r.text(i, "xid_snapshot")),
