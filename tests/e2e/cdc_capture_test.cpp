@@ -47,12 +47,13 @@ Capture& capture() {
     return c;
 }
 
-// One table's changes in WAL order (kcat prints partition by partition; keys spread rows over
-// partitions).
+// One table's streamed changes in WAL order (kcat prints partition by partition; keys spread
+// rows over partitions). The rows of its initial snapshot (op r) are left out:
+// cdc_snapshot_test.cpp checks those.
 std::vector<CdcRecord> of_table(const std::vector<CdcRecord>& records, const std::string& table) {
     std::vector<CdcRecord> out;
     for (const auto& r : records)
-        if (r.value["source"]["table"] == table) out.push_back(r);
+        if (r.value["source"]["table"] == table && r.value["op"] != "r") out.push_back(r);
     std::stable_sort(out.begin(), out.end(), [](const CdcRecord& a, const CdcRecord& b) {
         return a.value["source"]["lsn"].get<std::uint64_t>() <
                b.value["source"]["lsn"].get<std::uint64_t>();
@@ -105,6 +106,7 @@ TEST_CASE("changes of every column type arrive on etp.cdc.changes as typed envel
         "kinds");
     REQUIRE(records.size() == 5);
     std::vector<std::string> ops;
+    ops.reserve(records.size());
     for (const auto& r : records) ops.push_back(r.value["op"]);
     CHECK(ops == std::vector<std::string>{"c", "u", "d", "c", "t"});
     for (const auto& r : records) {  // the contract for consumers, on every kind of change

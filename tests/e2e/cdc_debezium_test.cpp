@@ -1,7 +1,8 @@
 // cdc-capture with the Debezium-compatible settings (CDC_SERVER_NAME, CDC_TOPIC_MODE=table,
 // CDC_VALUE_ENCODING=debezium, CDC_TOMBSTONES=true): psql writes to the monitors fixture, kcat
 // reads the per-table topics, and each message is checked against the shape Debezium documents
-// for its PostgreSQL connector (schemaless JSON) - what a debezium-json consumer reads.
+// for its PostgreSQL connector (schemaless JSON) - what a debezium-json consumer reads. The
+// monitors fixture's rows arrive first as the table's initial snapshot (op r).
 
 #include <catch2/catch.hpp>
 
@@ -109,8 +110,9 @@ std::string debezium_problems(const json& v) {
          "source.xmin is null or an integer");
     if (s.contains("sequence") && s["sequence"].is_string()) {
         const auto seq = json::parse(s["sequence"].get<std::string>(), nullptr, false);
-        need(seq.is_array() && seq.size() == 2 && seq[0].is_string() && seq[1].is_string(),
-             "source.sequence is a JSON array of two LSN strings");
+        need(seq.is_array() && seq.size() == 2 && (seq[0].is_string() || seq[0].is_null()) &&
+                 seq[1].is_string(),
+             "source.sequence is a JSON array of two LSN strings (the first may be null)");
         if (seq.is_array() && seq.size() == 2 && seq[1].is_string() && s["lsn"].is_number())
             need(seq[1] == std::to_string(s["lsn"].get<std::uint64_t>()),
                  "sequence[1] is source.lsn");
@@ -140,6 +142,17 @@ TEST_CASE("with the debezium settings, per-table topics carry Debezium's change 
     Capture c;
     REQUIRE(wait_published(c.source_url, kSlot, "public.kinds", 30s));
     REQUIRE(wait_published(c.source_url, kSlot, "public.monitors", 30s));
+    // Both tables' initial snapshots are done, so the changes below are streamed, not read.
+    REQUIRE(eventually(
+        [] {
+            return db().exec(
+                           "SELECT 1 FROM cdc_snapshots WHERE publication = $1 "
+                           "AND table_name IN ('public.kinds', 'public.monitors') "
+                           "AND state = 'done'",
+                           {std::string(kSlot)})
+                       .rows() == 2;
+        },
+        60s));
 
     // One transaction over two tables, then an update that leaves a TOASTed value untouched,
     // a delete, a truncate and a last insert that shows everything before it was read.
@@ -169,9 +182,51 @@ TEST_CASE("with the debezium settings, per-table topics carry Debezium's change 
     REQUIRE(eventually(
         [&] {
             monitors = read_topic(monitors_topic);
-            return !monitors.empty();
+            return std::any_of(monitors.begin(), monitors.end(),
+                               [](const Record& r) { return r.json_value()["op"] == "u"; });
         },
-        30s));
+        60s));
+
+    // The fixture's 1,000 monitors, read by the initial snapshot: op r, source.snapshot "true"
+    // ("last" on the last row read), no transaction block, keyed and encoded as streamed rows.
+    std::vector<Record> streamed_monitors;
+    std::size_t reads = 0, lasts = 0;
+    for (const auto& r : monitors) {
+        const auto v = r.json_value();
+        if (v["op"] != "r") {
+            streamed_monitors.push_back(r);
+            continue;
+        }
+        INFO(r.value.substr(0, 1000));
+        ++reads;
+        CHECK(debezium_problems(v) == "");
+        CHECK(schema_problems("etp.cdc.changes", v) == "");
+        CHECK(v["before"].is_null());
+        const auto& snapshot = v["source"]["snapshot"];
+        CHECK((snapshot == "true" || snapshot == "last"));
+        if (snapshot == "last") ++lasts;
+        CHECK(v["transaction"].is_null());
+        CHECK(v["source"]["name"] == kServer);
+        CHECK(json::parse(r.key) == json{{"id", v["after"]["id"]}});
+        CHECK(header(r, "etp-table") == "public.monitors");
+        CHECK(header(r, "etp-op") == "r");
+        CHECK(v["after"]["tags"].is_string());  // jsonb as Debezium's io.debezium.data.Json
+    }
+    // Row 7's read comes before its update, in the same partition (kcat lists a partition's
+    // messages in order).
+    auto row7 = [&monitors](const char* op) {
+        return std::find_if(monitors.begin(), monitors.end(), [op](const Record& r) {
+            const auto v = r.json_value();
+            return v["op"] == op && v["after"]["id"] == 7;
+        });
+    };
+    REQUIRE(row7("r") != monitors.end());
+    REQUIRE(row7("u") != monitors.end());
+    CHECK(row7("r") < row7("u"));
+    CHECK(row7("r")->partition == row7("u")->partition);
+    CHECK(reads == 1000);
+    CHECK(lasts == 1);
+    REQUIRE_FALSE(streamed_monitors.empty());
 
     // Every change event parses as Debezium documents it and matches the platform's contract.
     std::vector<json> changes;  // kinds' change events in WAL order
@@ -195,6 +250,7 @@ TEST_CASE("with the debezium settings, per-table topics carry Debezium's change 
         return a["source"]["lsn"].get<std::uint64_t>() < b["source"]["lsn"].get<std::uint64_t>();
     });
     std::vector<std::string> ops;
+    ops.reserve(changes.size());
     for (const auto& v : changes) ops.push_back(v["op"]);
     // No truncate event: CDC_EMIT_TRUNCATE defaults to false, as Debezium skips truncates.
     CHECK(ops == std::vector<std::string>{"c", "c", "u", "d", "c"});
@@ -215,11 +271,12 @@ TEST_CASE("with the debezium settings, per-table topics carry Debezium's change 
     CHECK_FALSE(changes[2].contains("unchanged_toast"));
 
     // One transaction: its events share transaction.id and count in order, per table too.
-    const json monitor = monitors.at(0).json_value();
+    const json monitor = streamed_monitors.at(0).json_value();
     INFO(monitor.dump().substr(0, 500));
     CHECK(debezium_problems(monitor) == "");
-    CHECK(json::parse(monitors[0].key) == json{{"id", 7}});
-    CHECK(header(monitors[0], "etp-table") == "public.monitors");
+    CHECK(monitor["source"]["snapshot"] == "false");
+    CHECK(json::parse(streamed_monitors[0].key) == json{{"id", 7}});
+    CHECK(header(streamed_monitors[0], "etp-table") == "public.monitors");
     CHECK(monitor["transaction"]["id"] == changes[0]["transaction"]["id"]);
     CHECK(changes[1]["transaction"]["id"] == changes[0]["transaction"]["id"]);
     CHECK(changes[0]["transaction"]["total_order"] == 1);

@@ -38,7 +38,7 @@ inline void psql(const std::string& url, const std::string& sql) {
 // A fresh database on `cluster` with the monitors fixture loaded; returns its URL.
 inline std::string make_source_db(testing::PgCluster& cluster, const std::string& name) {
     cluster.create_database(name);
-    const auto url = cluster.url(name);
+    auto url = cluster.url(name);
     psql(url, fixture("schema.sql"));
     psql(url, fixture("seed.sql"));
     return url;
@@ -81,13 +81,13 @@ std::vector<CdcRecord> wait_changes(const std::string& db, Done done,
 }
 
 inline Service make_cdc_capture(const std::string& source_url, const std::string& name,
-                                testing::Env extra = {}) {
+                                const testing::Env& extra = {}) {
     testing::Env env = {{"CDC_SOURCE_URL", source_url},
                         {"CDC_SLOT", name},
                         {"CDC_PUBLICATION", name},
                         {"CDC_TRIGGER_REFRESH", "200ms"},
                         {"CDC_HEARTBEAT_INTERVAL", "1s"}};
-    for (auto& [k, v] : extra) env[k] = v;
+    for (const auto& [k, v] : extra) env[k] = v;
     return make_service("cdc-capture", env);
 }
 
@@ -136,6 +136,7 @@ inline std::vector<nlohmann::json> logged_payloads(const std::string& trigger_id
         "ORDER BY triggered_at, id",
         {trigger_id});
     std::vector<nlohmann::json> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i)
         out.push_back({{"id", r.text(i, 0)},
                        {"payload", nlohmann::json::parse(r.text(i, 1))},

@@ -141,14 +141,15 @@ std::optional<CdcSpec> parse_cdc(const json& node, const std::string& pointer,
     }
     if (const json* ops = r.raw("operations")) {
         if (!ops->is_array() || ops->empty()) {
-            r.fail("operations", "must be a non-empty array of insert, update, delete");
+            r.fail("operations", "must be a non-empty array of insert, update, delete, read");
         } else {
             for (std::size_t i = 0; i < ops->size(); ++i) {
                 const json& op = (*ops)[i];
-                bool ok = op.is_string() && (op == "insert" || op == "update" || op == "delete");
+                bool ok = op.is_string() &&
+                          (op == "insert" || op == "update" || op == "delete" || op == "read");
                 if (!ok) {
                     errors.push_back({r.pointer_of("operations") + "/" + std::to_string(i),
-                                      "must be insert, update or delete"});
+                                      "must be insert, update, delete or read"});
                 } else if (std::find(c.operations.begin(), c.operations.end(), op) ==
                            c.operations.end()) {
                     c.operations.push_back(op.get<std::string>());

@@ -68,8 +68,9 @@ json test_filter(const json& body) {
     } else {
         detail::JsonReader c(*change, "/change", errors);
         const json* op = c.raw("op");
-        if (op == nullptr || !op->is_string() || (*op != "c" && *op != "u" && *op != "d"))
-            c.fail("op", "must be \"c\" (insert), \"u\" (update) or \"d\" (delete)");
+        if (op == nullptr || !op->is_string() ||
+            (*op != "c" && *op != "u" && *op != "d" && *op != "r"))
+            c.fail("op", "must be \"c\" (insert), \"u\" (update), \"d\" (delete) or \"r\" (read)");
         const json* table = c.raw("table");
         if (table != nullptr && !table->is_string())
             c.fail("table", "must be a string such as \"public.orders\"");
@@ -93,14 +94,17 @@ json test_filter(const json& body) {
         if (ok) {
             operations.emplace();
             for (const auto& o : *ops) {
-                if (!o.is_string() || (o != "insert" && o != "update" && o != "delete")) {
+                if (!o.is_string() ||
+                    (o != "insert" && o != "update" && o != "delete" && o != "read")) {
                     ok = false;
                     break;
                 }
                 operations->push_back(o.get<std::string>());
             }
         }
-        if (!ok) r.fail("operations", "must be an array of \"insert\", \"update\", \"delete\"");
+        if (!ok)
+            r.fail("operations",
+                   "must be an array of \"insert\", \"update\", \"delete\", \"read\"");
     }
     r.reject_unknown();
     if (!errors.empty()) throw ValidationError(std::move(errors));
@@ -109,7 +113,10 @@ json test_filter(const json& body) {
     bool operation_matches = true;
     if (operations) {
         const std::string op = document["op"];
-        const std::string name = op == "c" ? "insert" : op == "u" ? "update" : "delete";
+        const std::string name = op == "c"   ? "insert"
+                                 : op == "u" ? "update"
+                                 : op == "r" ? "read"
+                                             : "delete";
         operation_matches =
             std::find(operations->begin(), operations->end(), name) != operations->end();
     }

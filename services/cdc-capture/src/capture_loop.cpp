@@ -41,6 +41,7 @@ struct CaptureLoop::Transaction {
     pg::Lsn end_lsn = 0;
     std::atomic<std::size_t> pending{0};  // produced, not yet acknowledged
     bool committed = false;               // its Commit was seen
+    bool snapshot = false;                // a table's snapshot rows, not a source transaction
 };
 
 // The acknowledgement bookkeeping of one session, shared with the producer's delivery
@@ -173,6 +174,8 @@ void CaptureLoop::session() {
     ro.publication = options_.publication;
     ro.status_interval = options_.status_interval;
     stream_ = std::make_unique<pg::ReplicationStream>(ro);
+    // Before the publication changes: tables it gains from now on are snapshotted.
+    if (options_.snapshots) options_.snapshots->load(*source_, options_.slot);
     if (options_.before_streaming) options_.before_streaming(*source_);
 
     auto slot = source_->exec(
@@ -231,6 +234,12 @@ void CaptureLoop::session() {
         if (Clock::now() >= next_heartbeat_) {
             heartbeat();
             next_heartbeat_ = Clock::now() + options_.heartbeat_interval;
+        }
+        if (options_.snapshots && Clock::now() >= next_snapshot_check_) {
+            // Tables whose changes have not come by yet (an idle table is read now too).
+            for (const auto& table : options_.snapshots->unrecorded(*source_))
+                snapshot_table(table);
+            next_snapshot_check_ = Clock::now() + std::chrono::seconds(1);
         }
         if (auto data = stream_->next(std::chrono::milliseconds(100))) handle(*data);
     }
@@ -317,6 +326,11 @@ void CaptureLoop::remember_relation(po::Relation relation) {
 void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn) {
     if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: change outside a transaction");
     const auto position = txn_position_++;
+    if (options_.snapshots) {
+        // The table's rows go out before any change of it; what they contain is not repeated.
+        if (!options_.snapshots->recorded(rel.table)) snapshot_table(rel.table);
+        if (options_.snapshots->contains(rel.table, txn_info_.xid, txn_commit_lsn_)) return;
+    }
     std::vector<const CdcTrigger*> fired;
     if (change.op != 't' && txn_triggers_) {
         if (const auto* candidates = txn_triggers_->for_table(rel.table)) {
@@ -395,9 +409,10 @@ std::string CaptureLoop::topic_of(const RelationInfo& rel) {
     return table_topics_.emplace(rel.table, std::move(topic)).first->second;
 }
 
-void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted) {
+void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted,
+                                  std::shared_ptr<Transaction> txn) {
     auto tracker = tracker_;
-    auto txn = txn_;
+    if (!txn) txn = txn_;
     ++txn->pending;
     ++tracker->in_flight;
     try {
@@ -417,7 +432,9 @@ void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change, 
                                   tracker->acked.notify_all();
                               }
                               if (err || !counted) return;
-                              if (is_change) {
+                              if (is_change && txn->snapshot) {
+                                  metrics().snapshot_rows.Increment();
+                              } else if (is_change) {
                                   metrics().changes.Increment();
                                   metrics().capture_lag.Observe(seconds_since(txn->commit_time));
                               } else {
@@ -465,6 +482,128 @@ void CaptureLoop::heartbeat() {
     metrics().slot_lag_bytes.Set(static_cast<double>(r.integer(0, "lag")));
     if (r.text(0, "wal_status") == "lost")
         throw Error(ErrorKind::kUnavailable, "replication slot invalidated (wal_status lost)");
+}
+
+void CaptureLoop::snapshot_wait(const std::function<bool()>& done) {
+    while (!done()) {
+        tracker_->wait(std::chrono::milliseconds(100), done);
+        snapshot_keepalive();
+    }
+}
+
+void CaptureLoop::snapshot_keepalive() {
+    tracker_->throw_if_failed();
+    // The stream is not read meanwhile: tell the server this client is alive.
+    if (Clock::now() - last_snapshot_status_ >= std::chrono::seconds(1)) {
+        stream_->send_status();
+        last_snapshot_status_ = Clock::now();
+    }
+    if (stop_.requested()) throw Error(ErrorKind::kUnavailable, "stopped during a table snapshot");
+}
+
+void CaptureLoop::snapshot_table(const std::string& table) {
+    auto& snapshots = *options_.snapshots;
+    if (snapshots.mode() == SnapshotMode::kNever) {
+        snapshots.mark_never(table);
+        return;
+    }
+    std::optional<TableReader> opened;
+    try {
+        opened.emplace(*source_, table);
+    } catch (const Error& e) {
+        // Dropped since its changes were written: there is nothing left to read.
+        if (e.kind() != ErrorKind::kNotFound) throw;
+        snapshots.mark_gone(table);
+        return;
+    }
+    auto& reader = *opened;
+    const auto [snapshot_id, started_at] = snapshots.start(table);
+    const auto& rel = reader.relation();
+    log::info("table snapshot started", {{"table", table},
+                                         {"snapshot_id", snapshot_id},
+                                         {"xid_snapshot", reader.xids().text()},
+                                         {"lsn", pg::format_lsn(reader.lsn())}});
+    auto txn = std::make_shared<Transaction>();
+    txn->commit_time = reader.taken_at();
+    txn->snapshot = true;
+    TransactionInfo info;
+    info.db = stream_->identity().dbname;
+    info.xid = reader.xid();
+    info.commit_time = reader.taken_at();
+    // A snapshot read has no transaction block (total_order 0), as in Debezium.
+    ChangePosition at;
+    at.lsn = reader.lsn();
+    const auto triggers = triggers_.get();
+    const auto* candidates = triggers->for_table(table);
+    const auto* needs = triggers->needs_of(table);
+    const auto topic = topic_of(rel);
+    last_snapshot_status_ = Clock::now();
+
+    std::int64_t rows = 0;
+    auto batch = reader.fetch(options_.snapshot_batch);
+    while (!batch.empty()) {
+        auto next = reader.fetch(options_.snapshot_batch);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            snapshot_wait([this] { return tracker_->in_flight < options_.max_in_flight; });
+            const auto change = read_change(batch[i]);
+            at.snapshot = next.empty() && i + 1 == batch.size() ? "last" : "true";
+            std::vector<const CdcTrigger*> fired;
+            if (candidates) {
+                const auto document = filter_document(rel, change, needs);
+                for (const auto& trigger : *candidates)
+                    if (trigger.matches(change.op_name(), document)) fired.push_back(&trigger);
+            }
+            auto key = change_key(rel, change, options_.envelope.encoding);
+            const auto now = now_utc();
+            auto envelope = envelope_text(rel, change, info, at, now, options_.envelope);
+            // As for streamed changes: firings carry friendly values.
+            nlohmann::json payload;
+            if (!fired.empty()) {
+                auto friendly = options_.envelope;
+                friendly.encoding = ValueEncoding::kFriendly;
+                payload = nlohmann::json::parse(
+                    options_.envelope.encoding == ValueEncoding::kFriendly
+                        ? envelope
+                        : envelope_text(rel, change, info, at, now, friendly));
+            }
+            const auto row_key =
+                rel.key_columns.empty() || !key ? "#" + std::to_string(rows) : *key;
+            bus::OutgoingMessage message{topic,
+                                         key.value_or(""),
+                                         std::move(envelope),
+                                         {{"content-type", "application/json"},
+                                          {"etp-table", rel.table},
+                                          {"etp-op", std::string(change.op_name())}}};
+            message.null_key = !key;
+            produce_tracked(std::move(message), true, true, txn);
+            for (const auto* trigger : fired) {
+                Event event;
+                event.id = snapshot_event_id(stream_->identity().system_id, info.db, table,
+                                             snapshot_id, row_key, trigger->id);
+                event.trigger_id = trigger->id;
+                event.trigger_name = trigger->name;
+                event.trigger_type = TriggerType::kCdc;
+                event.source = std::string(kSourceCdc);
+                event.payload = payload;
+                // The first attempt's start: a repeated snapshot carries the same (id,
+                // triggered_at), so the event log keeps each row's firing once.
+                event.triggered_at = started_at;
+                produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false,
+                                true, txn);
+            }
+            ++rows;
+        }
+        snapshot_keepalive();
+        batch = std::move(next);
+    }
+    reader.close();
+    // Done only once Kafka has every row: an interrupted snapshot is taken again.
+    snapshot_wait([&txn] { return txn->pending == 0; });
+    snapshots.finish(table, reader.xids(), reader.lsn(), rows);
+    log::info("table snapshot finished", {{"table", table},
+                                          {"snapshot_id", snapshot_id},
+                                          {"rows", rows},
+                                          {"lsn", pg::format_lsn(reader.lsn())}});
 }
 
 }  // namespace etp::cdc_capture

@@ -18,6 +18,11 @@
 // idle does not pin WAL. A Kafka failure or a lost connection ends the session; the next one
 // resumes from the confirmed position, so changes are repeated, never skipped.
 //
+// With `snapshots`, a table not snapshotted yet is read (snapshot.hpp) before any streamed
+// change of it is published, and streamed changes its snapshot already contains are skipped;
+// published tables are checked for new ones every second. Its rows (op r) go to the table's
+// topic with the key, headers and value encoding of streamed changes, and transaction null.
+//
 // start()/stop() from the owner's thread; check() and leader() from any thread.
 
 #include <atomic>
@@ -40,6 +45,7 @@
 #include "etp/pg/replication_stream.hpp"
 #include "etp/runtime/stop_signal.hpp"
 #include "etp/service/service_host.hpp"
+#include "snapshot.hpp"
 
 namespace etp::cdc_capture {
 
@@ -68,6 +74,9 @@ struct CaptureOptions {
     // Called on the loop's thread before the first message to a per-table topic (once per topic
     // and process); may throw: the session then fails and is retried.
     std::function<void(const std::string& topic)> ensure_topic;
+    // Initial snapshots of newly captured tables (snapshot.hpp); none when null.
+    TableSnapshots* snapshots = nullptr;
+    std::size_t snapshot_batch = 1000;  // rows per FETCH
 };
 
 // The topic of a table in topic_per_table mode: `prefix`.`table` ("schema.table"), each
@@ -104,9 +113,19 @@ class CaptureLoop : public service::Component {
     void remember_relation(pg::pgoutput::Relation relation);
     void publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn);
     // `counted` false: acknowledged like the others, but neither a change nor a firing in the
-    // metrics (a tombstone).
-    void produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted = true);
+    // metrics (a tombstone). `txn`: the transaction the message belongs to (the open one when
+    // null).
+    void produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted = true,
+                         std::shared_ptr<Transaction> txn = nullptr);
     std::string topic_of(const RelationInfo& rel);
+    // Reads `table`'s rows and publishes them as op r (or records it as not read under
+    // CDC_SNAPSHOT=never); returns once Kafka acknowledged them all. The stream waits meanwhile.
+    void snapshot_table(const std::string& table);
+    // Waits (for back-pressure or acknowledgements) while a snapshot runs.
+    void snapshot_wait(const std::function<bool()>& done);
+    // Between batches and waits of a snapshot: a standby status update every second, and the
+    // session ends on a delivery failure or stop.
+    void snapshot_keepalive();
     void advance();
     void heartbeat();
     void set_problem(std::optional<std::string> problem);
@@ -146,6 +165,8 @@ class CaptureLoop : public service::Component {
     std::map<std::uint32_t, RelationInfo> relations_;
     pg::Lsn ever_confirmed_ = 0;  // across sessions: a slot that vanishes after this was lost
     std::chrono::steady_clock::time_point next_heartbeat_{};
+    std::chrono::steady_clock::time_point next_snapshot_check_{};
+    std::chrono::steady_clock::time_point last_snapshot_status_{};
 };
 
 }  // namespace etp::cdc_capture

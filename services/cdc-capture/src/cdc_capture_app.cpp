@@ -7,6 +7,7 @@
 #include "etp/bus/topics.hpp"
 #include "etp/runtime/log.hpp"
 #include "etp/service/service_host.hpp"
+#include "snapshot.hpp"
 
 #ifndef ETP_VERSION
 #define ETP_VERSION "unknown"
@@ -102,6 +103,9 @@ int run_cdc_capture(const CdcCaptureConfig& config, runtime::ShutdownSignal& shu
             table_topics->ensure(topic);
         };
     }
+    TableSnapshots snapshots(host.pool(), config.publication,
+                             parse_snapshot_mode(config.snapshot).value_or(SnapshotMode::kInitial));
+    capture_options.snapshots = &snapshots;
     CaptureLoop capture(capture_options, triggers, host.producer(), topics);
     capture_ptr = &capture;
 

@@ -45,6 +45,13 @@ runtime::ConfigSpec make_config_spec(CdcCaptureConfig& config) {
                  "changes and firings produced but not yet acknowledged by Kafka before reading "
                  "pauses",
                  config.max_in_flight, 100, 10000000)
+        .choice("CDC_SNAPSHOT", "initial",
+                "initial: when a table is first captured, its existing rows are published as op "
+                "r (source.snapshot \"true\", \"last\" on its last row) before its changes, "
+                "none lost or repeated between the two; the stream waits meanwhile. Tables "
+                "already captured before this setting existed are not read. never: only changes "
+                "from the time a table is captured. See docs/change-capture-snapshot.md",
+                {"initial", "never"}, config.snapshot)
         .text("CDC_SERVER_NAME", "etp",
               "the logical name of the source in every change event (source.name, Debezium's "
               "topic.prefix), and the default CDC_TOPIC_PREFIX; letters, digits, '.', '_', '-'",

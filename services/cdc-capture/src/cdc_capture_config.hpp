@@ -19,6 +19,7 @@ struct CdcCaptureConfig {
     std::chrono::milliseconds heartbeat_interval{10000};
     std::chrono::milliseconds status_interval{10000};
     std::int64_t max_in_flight = 50000;
+    std::string snapshot = "initial";  // CDC_SNAPSHOT: initial or never
     // The change messages (docs/change-capture-debezium.md).
     std::string server_name = "etp";          // CDC_SERVER_NAME: source.name
     std::string topic_mode = "single";        // CDC_TOPIC_MODE: single | table

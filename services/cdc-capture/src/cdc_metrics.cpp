@@ -12,6 +12,11 @@ CdcMetrics& metrics() {
                                .Name("etp_cdc_firings_total")
                                .Help("cdc trigger firings published (acknowledged)")
                                .Register(registry);
+    static auto& snapshot_rows =
+        prometheus::BuildCounter()
+            .Name("etp_cdc_snapshot_rows_total")
+            .Help("Rows of initial table snapshots published on etp.cdc.changes (acknowledged)")
+            .Register(registry);
     static auto& capture_lag =
         prometheus::BuildHistogram()
             .Name("etp_cdc_capture_lag_seconds")
@@ -58,6 +63,7 @@ CdcMetrics& metrics() {
     static CdcMetrics m{
         changes.Add({}),
         firings.Add({}),
+        snapshot_rows.Add({}),
         capture_lag.Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1,
                                                                     0.2, 0.5, 1, 2.5, 5, 10, 30}),
         lag.Add({}),

@@ -8,6 +8,7 @@ namespace etp::cdc_capture {
 struct CdcMetrics {
     prometheus::Counter& changes;        // changes acknowledged on etp.cdc.changes
     prometheus::Counter& firings;        // cdc trigger firings acknowledged on etp.trigger.fired
+    prometheus::Counter& snapshot_rows;  // snapshot rows (op r) acknowledged on etp.cdc.changes
     prometheus::Histogram& capture_lag;  // Kafka ack time − commit time, seconds
     prometheus::Gauge& lag_seconds;      // now − commit time of the oldest unacknowledged change
     prometheus::Gauge& slot_lag_bytes;   // source WAL end − slot's confirmed_flush_lsn

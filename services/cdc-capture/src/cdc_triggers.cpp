@@ -5,8 +5,8 @@
 namespace etp::cdc_capture {
 
 bool CdcTrigger::matches(std::string_view op, const nlohmann::json& document) const {
-    const bool wanted =
-        (op == "c" && on_insert) || (op == "u" && on_update) || (op == "d" && on_delete);
+    const bool wanted = (op == "c" && on_insert) || (op == "u" && on_update) ||
+                        (op == "d" && on_delete) || (op == "r" && on_read);
     return wanted && (!filter || filter->matches(document));
 }
 
@@ -62,6 +62,7 @@ std::shared_ptr<const CdcTriggerSnapshot> load_cdc_triggers(pg::Connection& conn
                 trigger.on_insert |= name == "insert";
                 trigger.on_update |= name == "update";
                 trigger.on_delete |= name == "delete";
+                trigger.on_read |= name == "read";
             }
             if (auto f = cdc.find("filter"); f != cdc.end() && !f->is_null())
                 trigger.filter = FilterPattern::parse(*f, "/cdc/filter");

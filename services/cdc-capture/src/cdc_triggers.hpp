@@ -23,9 +23,10 @@ struct CdcTrigger {
     bool on_insert = false;
     bool on_update = false;
     bool on_delete = false;
+    bool on_read = false;                 // rows of the table's initial snapshot (op r); opt in
     std::optional<FilterPattern> filter;  // none: every change of the operations
 
-    // `op` is the envelope's c, u or d; `document` is {op, table, before, after}.
+    // `op` is the envelope's c, u, d or r; `document` is {op, table, before, after}.
     bool matches(std::string_view op, const nlohmann::json& document) const;
 };
 

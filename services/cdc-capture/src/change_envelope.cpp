@@ -105,6 +105,8 @@ RowChange delete_change(const pg::pgoutput::Delete& del) {
 
 RowChange truncate_change() { return {'t', nullptr, false, nullptr}; }
 
+RowChange read_change(const pg::pgoutput::Tuple& row) { return {'r', nullptr, false, &row}; }
+
 std::optional<std::string> change_key(const RelationInfo& rel, const RowChange& change,
                                       ValueEncoding encoding) {
     // The row's current key: the new row's, or the old one's for a delete.

@@ -4,11 +4,13 @@
 //
 // Envelope, in the order of Debezium's PostgreSQL connector: {"before", "after", "source"
 // {"version", "connector": "postgresql", "name", "ts_ms", "snapshot", "db", "sequence",
-// "schema", "table", "txId", "lsn", "xmin": null}, "op" (c u d t), "ts_ms", "transaction"
-// {"id": "<txId>:<commit lsn>", "total_order", "data_collection_order"}}. source.ts_ms is the
-// commit time, ts_ms the capture time, source.lsn the change's WAL position (a number),
+// "schema", "table", "txId", "lsn", "xmin": null}, "op" (c u d t, r for a snapshot row),
+// "ts_ms", "transaction" {"id": "<txId>:<commit lsn>", "total_order", "data_collection_order"}
+// (null for a snapshot row)}. source.ts_ms is the commit time (a snapshot row's: the time its
+// snapshot was taken), ts_ms the capture time, source.lsn the change's WAL position (a number),
 // source.sequence a JSON string holding ["<previous commit lsn>", "<lsn>"] (decimal strings;
-// null for a previous commit not known).
+// null for a previous commit not known). source.snapshot is "false" on streamed changes,
+// "true" on a snapshot row and "last" on a table's last one (ChangePosition::snapshot).
 //
 // Unchanged TOASTed columns: PostgreSQL does not send them. When the old row (REPLICA
 // IDENTITY FULL) carries them they are copied into "after" (they are unchanged). Otherwise the
@@ -75,17 +77,18 @@ struct ChangePosition {
     // change's table; total_order 0: transaction is null.
     std::size_t total_order = 0;
     std::size_t data_collection_order = 0;
-    // source.snapshot: "false" for streamed changes; a snapshot read sets "true", "first",
-    // "last" … as Debezium does.
+    // source.snapshot: "false" for streamed changes; a snapshot read sets "true", and "last" on
+    // a table's last row, as Debezium does.
     std::string_view snapshot = "false";
 };
 
 // A change as decoded: views of the message's tuples, valid while the message lives.
 struct RowChange {
-    char op = 'c';  // c u d t
+    char op = 'c';  // c u d t, r (a row read by a snapshot: before null, after the row)
     const pg::pgoutput::Tuple* before = nullptr;
     bool before_key_only = false;  // PostgreSQL sent only the replica identity key
     const pg::pgoutput::Tuple* after = nullptr;
+    const char* snapshot = nullptr;  // source.snapshot of an r: "true", or "last"
 
     std::string_view op_name() const { return {&op, 1}; }
 };
@@ -94,6 +97,8 @@ RowChange insert_change(const pg::pgoutput::Insert& insert);
 RowChange update_change(const pg::pgoutput::Update& update);
 RowChange delete_change(const pg::pgoutput::Delete& del);
 RowChange truncate_change();
+// A snapshot row (see snapshot.hpp); its ChangePosition::snapshot says "true" or "last".
+RowChange read_change(const pg::pgoutput::Tuple& row);
 
 // nullopt: no key (a table without one, a truncate).
 std::optional<std::string> change_key(const RelationInfo& rel, const RowChange& change,

@@ -58,6 +58,13 @@ json envelope(const RelationInfo& rel, const RowChange& change,
     return json::parse(envelope_text(rel, change, kTxn, kAt, kNow, options));
 }
 
+// A snapshot row as cdc-capture publishes it: no transaction block, source.snapshot `marker`.
+json snapshot_envelope(const RelationInfo& rel, const po::Tuple& row, std::string_view marker,
+                       const EnvelopeOptions& options = kFriendly) {
+    const ChangePosition at{0x16B374D848ULL, 0, 0, marker};
+    return json::parse(envelope_text(rel, read_change(row), kTxn, at, kNow, options));
+}
+
 json key_of(const RelationInfo& rel, const RowChange& change,
             ValueEncoding encoding = ValueEncoding::kFriendly) {
     auto key = change_key(rel, change, encoding);
@@ -260,6 +267,27 @@ TEST_CASE("the debezium encoding writes Debezium's forms of values and keys", "[
     CHECK(change_key(rel, change, ValueEncoding::kFriendly) == R"({"d":"2026-11-23"})");
 }
 
+TEST_CASE("a snapshot row is an r with the row as after, source.snapshot set and no transaction",
+          "[cdc]") {
+    const auto rel = monitors();
+    const po::Tuple row{text("7"), text("up"), null(), text("{\"a\": 1}"), null()};
+    const auto e = snapshot_envelope(rel, row, "true");
+    INFO(e.dump());
+    CHECK(e["op"] == "r");
+    CHECK(e["before"].is_null());
+    CHECK(e["after"]["id"] == 7);
+    CHECK(e["after"]["tags"] == json{{"a", 1}});
+    CHECK(e["source"]["snapshot"] == "true");
+    CHECK(e["transaction"].is_null());
+    CHECK(snapshot_envelope(rel, row, "last")["source"]["snapshot"] == "last");
+    CHECK(key_of(rel, read_change(row)) == json{{"id", 7}});
+    const auto document = filter_document(rel, read_change(row));
+    CHECK(document["op"] == "r");
+    CHECK(document["after"]["status"] == "up");
+    // The debezium encoding as for streamed rows: json as a string.
+    CHECK(snapshot_envelope(rel, row, "true", kDebezium)["after"]["tags"] == R"({"a": 1})");
+}
+
 TEST_CASE("text values are escaped and invalid UTF-8 does not break the envelope", "[cdc]") {
     const auto rel = monitors();
     po::Insert insert{rel.relation.id,
@@ -367,7 +395,9 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
         envelope(key_only, delete_change(del)),
         envelope(full, truncate_change()),
         envelope(full, update_change(update), kDebezium),
-        envelope(key_only, update_change(update_without_old), kDebezium)};
+        envelope(key_only, update_change(update_without_old), kDebezium),
+        snapshot_envelope(full, insert.row, "true"),
+        snapshot_envelope(full, insert.row, "last", kDebezium)};
     for (const auto& e : envelopes) {
         INFO(e.dump());
         CHECK(problems(e) == "");
@@ -383,6 +413,9 @@ TEST_CASE("every kind of envelope matches proto/kafka/etp.cdc.changes.schema.jso
     CHECK(problems(bad) != "");
     bad = envelopes[3];
     bad["source"].erase("lsn");
+    CHECK(problems(bad) != "");
+    bad = envelopes[7];
+    bad["source"]["snapshot"] = "false";  // a snapshot row says it is one
     CHECK(problems(bad) != "");
     bad = envelopes[3];
     bad["source"]["connector"] = "mysql";

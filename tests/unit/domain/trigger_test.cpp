@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "etp/domain/error.hpp"
 #include "etp/domain/trigger.hpp"
 #include "etp/domain/webhook_signature.hpp"
@@ -75,6 +77,16 @@ TEST_CASE("cdc triggers default to every operation and validate the table") {
         problems(json::parse(
             R"({"name": "m", "type": "cdc", "cdc": {"table": "a.b", "operations": ["upsert"]}})")) ==
         std::vector<std::string>{"/cdc/operations/0"});
+}
+
+TEST_CASE("cdc triggers opt in to snapshot rows with read, which is not a default") {
+    auto spec = parse_trigger_spec(json::parse(
+        R"({"name": "m", "type": "cdc", "cdc": {"table": "a.b", "operations": ["read", "insert"]}})"));
+    CHECK(spec.cdc->operations == std::vector<std::string>{"read", "insert"});
+    auto defaults = parse_trigger_spec(
+        json::parse(R"({"name": "m", "type": "cdc", "cdc": {"table": "public.monitors"}})"));
+    CHECK(std::find(defaults.cdc->operations.begin(), defaults.cdc->operations.end(), "read") ==
+          defaults.cdc->operations.end());
 }
 
 TEST_CASE("every problem is reported with its pointer") {

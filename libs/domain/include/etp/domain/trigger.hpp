@@ -38,7 +38,7 @@ struct Schedule {
 
 struct CdcSpec {
     std::string table;                    // "schema.table"
-    std::vector<std::string> operations;  // subset of insert, update, delete
+    std::vector<std::string> operations;  // subset of insert, update, delete, read (snapshot rows)
     nlohmann::json filter;                // EventBridge-style pattern; null = every change
 };
 
