@@ -208,6 +208,25 @@ void MixedLoad::start() {
                 {"cdc", {{"table", table}, {"operations", all_ops}}}});
     for (const char* table : {"public.monitors", "public.checks", "public.incidents"})
         REQUIRE(wait_published(source_url_, options_.name, table, 60s));
+    // And their initial snapshots are done (CDC_SNAPSHOT=initial): a change committed before a
+    // table's snapshot is taken is in the snapshot as an "r" row, not streamed with its own op,
+    // so the load must start after them for every change to be on the topic as itself.
+    {
+        pg::Connection db(testing::PgCluster::shared().url(), 5s, 60s);
+        const auto deadline = Clock::now() + 120s;
+        long done = 0;
+        while (Clock::now() < deadline) {
+            done = db.exec(
+                         "SELECT count(*) FROM cdc_snapshots WHERE publication = $1 AND "
+                         "table_name IN ('public.monitors', 'public.checks', "
+                         "'public.incidents') AND state = 'done'",
+                         {options_.name})
+                       .integer(0, 0);
+            if (done == 3) break;
+            std::this_thread::sleep_for(200ms);
+        }
+        REQUIRE(done == 3);
+    }
 
     load_started_ = Clock::now();
     firer_ = std::thread([this] { fire_loop(); });
