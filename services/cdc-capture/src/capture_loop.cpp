@@ -351,26 +351,10 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
     // The firings' payload is the envelope as a json value, always with friendly values (those
     // the filters matched); parsed only when something fired.
     nlohmann::json payload;
-    if (!fired.empty()) {
-        if (options_.envelope.encoding == ValueEncoding::kFriendly) {
-            payload = nlohmann::json::parse(envelope);
-        } else {
-            auto friendly = options_.envelope;
-            friendly.encoding = ValueEncoding::kFriendly;
-            payload =
-                nlohmann::json::parse(envelope_text(rel, change, txn_info_, at, now, friendly));
-        }
-    }
-    const auto topic = topic_of(rel);
+    if (!fired.empty()) payload = firing_payload(rel, change, txn_info_, at, now, envelope);
     auto key = change_key(rel, change, options_.envelope.encoding);
-    // A Debezium-style envelope, not a CloudEvent: its content type says so to header readers.
-    bus::OutgoingMessage message{topic,
-                                 key.value_or(""),
-                                 std::move(envelope),
-                                 {{"content-type", "application/json"},
-                                  {"etp-table", rel.table},
-                                  {"etp-op", std::string(change.op_name())}}};
-    message.null_key = !key;
+    auto message = change_message(rel, change, std::move(envelope), key);
+    const auto topic = message.topic;
     produce_tracked(std::move(message), true);
     if (change.op == 'd' && options_.tombstones && key) {
         // Lets a compacted topic drop the row: the same key, no value.
@@ -407,6 +391,30 @@ std::string CaptureLoop::topic_of(const RelationInfo& rel) {
     auto topic = table_topic(options_.topic_prefix, rel.table);
     if (options_.ensure_topic) options_.ensure_topic(topic);
     return table_topics_.emplace(rel.table, std::move(topic)).first->second;
+}
+
+bus::OutgoingMessage CaptureLoop::change_message(const RelationInfo& rel, const RowChange& change,
+                                                 std::string envelope,
+                                                 const std::optional<std::string>& key) {
+    // A Debezium-style envelope, not a CloudEvent: its content type says so to header readers.
+    bus::OutgoingMessage message{topic_of(rel),
+                                 key.value_or(""),
+                                 std::move(envelope),
+                                 {{"content-type", "application/json"},
+                                  {"etp-table", rel.table},
+                                  {"etp-op", std::string(change.op_name())}}};
+    message.null_key = !key;
+    return message;
+}
+
+nlohmann::json CaptureLoop::firing_payload(const RelationInfo& rel, const RowChange& change,
+                                           const TransactionInfo& txn, const ChangePosition& at,
+                                           Timestamp now, const std::string& envelope) const {
+    if (options_.envelope.encoding == ValueEncoding::kFriendly)
+        return nlohmann::json::parse(envelope);
+    auto friendly = options_.envelope;
+    friendly.encoding = ValueEncoding::kFriendly;
+    return nlohmann::json::parse(envelope_text(rel, change, txn, at, now, friendly));
 }
 
 void CaptureLoop::produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted,
@@ -536,7 +544,7 @@ void CaptureLoop::snapshot_table(const std::string& table) {
     const auto triggers = triggers_.get();
     const auto* candidates = triggers->for_table(table);
     const auto* needs = triggers->needs_of(table);
-    const auto topic = topic_of(rel);
+    topic_of(rel);  // a per-table topic is created before the rows are read
     last_snapshot_status_ = Clock::now();
 
     std::int64_t rows = 0;
@@ -558,24 +566,10 @@ void CaptureLoop::snapshot_table(const std::string& table) {
             auto envelope = envelope_text(rel, change, info, at, now, options_.envelope);
             // As for streamed changes: firings carry friendly values.
             nlohmann::json payload;
-            if (!fired.empty()) {
-                auto friendly = options_.envelope;
-                friendly.encoding = ValueEncoding::kFriendly;
-                payload = nlohmann::json::parse(
-                    options_.envelope.encoding == ValueEncoding::kFriendly
-                        ? envelope
-                        : envelope_text(rel, change, info, at, now, friendly));
-            }
+            if (!fired.empty()) payload = firing_payload(rel, change, info, at, now, envelope);
             const auto row_key =
                 rel.key_columns.empty() || !key ? "#" + std::to_string(rows) : *key;
-            bus::OutgoingMessage message{topic,
-                                         key.value_or(""),
-                                         std::move(envelope),
-                                         {{"content-type", "application/json"},
-                                          {"etp-table", rel.table},
-                                          {"etp-op", std::string(change.op_name())}}};
-            message.null_key = !key;
-            produce_tracked(std::move(message), true, true, txn);
+            produce_tracked(change_message(rel, change, std::move(envelope), key), true, true, txn);
             for (const auto* trigger : fired) {
                 Event event;
                 event.id = snapshot_event_id(stream_->identity().system_id, info.db, table,

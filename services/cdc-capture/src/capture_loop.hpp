@@ -118,6 +118,16 @@ class CaptureLoop : public service::Component {
     void produce_tracked(bus::OutgoingMessage message, bool is_change, bool counted = true,
                          std::shared_ptr<Transaction> txn = nullptr);
     std::string topic_of(const RelationInfo& rel);
+    // The message of one change on its topic: the envelope keyed by the primary key (a null key
+    // without one), with the content type, table and op as headers.
+    bus::OutgoingMessage change_message(const RelationInfo& rel, const RowChange& change,
+                                        std::string envelope,
+                                        const std::optional<std::string>& key);
+    // What firings carry: `envelope` as json with friendly values (those the filters matched),
+    // written again only when the topic's encoding is not the friendly one.
+    nlohmann::json firing_payload(const RelationInfo& rel, const RowChange& change,
+                                  const TransactionInfo& txn, const ChangePosition& at,
+                                  Timestamp now, const std::string& envelope) const;
     // Reads `table`'s rows and publishes them as op r (or records it as not read under
     // CDC_SNAPSHOT=never); returns once Kafka acknowledged them all. The stream waits meanwhile.
     void snapshot_table(const std::string& table);

@@ -8,6 +8,14 @@
 namespace etp::cdc_capture {
 namespace {
 
+std::string join(const std::vector<std::string>& tables) {
+    std::string sql;
+    for (const auto& t : tables) sql += (sql.empty() ? "" : ", ") + quote_table(t);
+    return sql;
+}
+
+}  // namespace
+
 std::string quote_ident(std::string_view name) {
     std::string quoted = "\"";
     for (char c : name) {
@@ -16,14 +24,6 @@ std::string quote_ident(std::string_view name) {
     }
     return quoted + "\"";
 }
-
-std::string join(const std::vector<std::string>& tables) {
-    std::string sql;
-    for (const auto& t : tables) sql += (sql.empty() ? "" : ", ") + quote_table(t);
-    return sql;
-}
-
-}  // namespace
 
 std::string quote_table(const std::string& table) {
     const auto dot = table.find('.');

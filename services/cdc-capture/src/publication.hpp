@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cdc_triggers.hpp"
@@ -40,6 +41,9 @@ struct PublicationSync {
 // pg::DatabaseError on other database failures (a lost connection, the publication itself).
 PublicationSync sync_publication(pg::Connection& source, const std::string& publication,
                                  const std::set<std::string>& wanted);
+
+// name → "name" (an SQL identifier, inner quotes doubled).
+std::string quote_ident(std::string_view name);
 
 // "a.b" → "\"a\".\"b\"" (each part quoted as an SQL identifier).
 std::string quote_table(const std::string& table);

@@ -22,15 +22,6 @@ bool parse_u64(std::string_view text, std::uint64_t& out) {
     return ec == std::errc() && ptr == end && !text.empty();
 }
 
-std::string quote_ident(std::string_view name) {
-    std::string quoted = "\"";
-    for (char c : name) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    return quoted + "\"";
-}
-
 }  // namespace
 
 std::optional<SnapshotMode> parse_snapshot_mode(std::string_view text) {
