@@ -326,10 +326,13 @@ void CaptureLoop::remember_relation(po::Relation relation) {
 void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::Lsn change_lsn) {
     if (!txn_) throw Error(ErrorKind::kInternal, "pgoutput: change outside a transaction");
     const auto position = txn_position_++;
+    bool in_snapshot = false;
     if (options_.snapshots) {
-        // The table's rows go out before any change of it; what they contain is not repeated.
+        // The table's rows go out before any change of it; what they contain is not repeated on
+        // the topic. The change's triggers still fire: it happened while the table was captured,
+        // and its snapshot row is a read, which fires only triggers that list read.
         if (!options_.snapshots->recorded(rel.table)) snapshot_table(rel.table);
-        if (options_.snapshots->contains(rel.table, txn_info_.xid, txn_commit_lsn_)) return;
+        in_snapshot = options_.snapshots->contains(rel.table, txn_info_.xid, txn_commit_lsn_);
     }
     std::vector<const CdcTrigger*> fired;
     if (change.op != 't' && txn_triggers_) {
@@ -342,24 +345,33 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
     // A truncate keeps its position (event ids of later changes stay as they were) but is
     // published only when asked for, as Debezium skips truncates by default.
     if (change.op == 't' && !options_.emit_truncate) return;
+    if (in_snapshot && fired.empty()) return;
+    // A change the topic skips takes no place in the transaction's order; its firings' payload
+    // shows the place the next published change takes.
     ChangePosition at;
     at.lsn = change_lsn;
-    at.total_order = ++txn_published_;
-    at.data_collection_order = ++txn_table_changes_[rel.table];
+    at.total_order = txn_published_ + 1;
+    at.data_collection_order = txn_table_changes_[rel.table] + 1;
+    if (!in_snapshot) {
+        ++txn_published_;
+        ++txn_table_changes_[rel.table];
+    }
     const auto now = now_utc();
     auto envelope = envelope_text(rel, change, txn_info_, at, now, options_.envelope);
     // The firings' payload is the envelope as a json value, always with friendly values (those
     // the filters matched); parsed only when something fired.
     nlohmann::json payload;
     if (!fired.empty()) payload = firing_payload(rel, change, txn_info_, at, now, envelope);
-    auto key = change_key(rel, change, options_.envelope.encoding);
-    auto message = change_message(rel, change, std::move(envelope), key);
-    const auto topic = message.topic;
-    produce_tracked(std::move(message), true);
-    if (change.op == 'd' && options_.tombstones && key) {
-        // Lets a compacted topic drop the row: the same key, no value.
-        bus::OutgoingMessage tombstone{topic, *key, std::nullopt, {{"etp-table", rel.table}}};
-        produce_tracked(std::move(tombstone), true, false);
+    if (!in_snapshot) {
+        auto key = change_key(rel, change, options_.envelope.encoding);
+        auto message = change_message(rel, change, std::move(envelope), key);
+        const auto topic = message.topic;
+        produce_tracked(std::move(message), true);
+        if (change.op == 'd' && options_.tombstones && key) {
+            // Lets a compacted topic drop the row: the same key, no value.
+            bus::OutgoingMessage tombstone{topic, *key, std::nullopt, {{"etp-table", rel.table}}};
+            produce_tracked(std::move(tombstone), true, false);
+        }
     }
     for (const auto* trigger : fired) {
         Event event;
