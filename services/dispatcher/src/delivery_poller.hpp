@@ -2,8 +2,9 @@
 // Where the delivery engine's jobs come from: deliveries handed over by the event-log writer
 // (their rows inserted leased to this process), and due rows the poller claims from the deliveries
 // table (retries, redeliveries, deliveries of a dispatcher that died). Either way each job gets
-// its trigger's settings, read per batch, and its body. Called from one thread at a time per
-// method (submit() on the writer's, claim() on the engine's poll loop).
+// its trigger's settings, read per batch, and its body. handed_over() runs on the writer's thread
+// (DeliveryEngine::submit), claim() on the engine's poll loop; they may run at once, each call
+// with its own lookups and connections.
 
 #include <chrono>
 #include <cstddef>
