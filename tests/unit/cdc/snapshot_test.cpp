@@ -66,6 +66,12 @@ TEST_CASE("snapshot event ids are stable for a row and differ by row, snapshot a
     CHECK(id != snapshot_event_id("sys", "db", "public.monitors", 3, key, t2));
     CHECK(id != snapshot_event_id("sys", "db", "public.monitors", 3,
                                   R"({"table":"public.monitors","key":{"id":8}})", t1));
+    // Pinned: a repeated snapshot must give each row's firing the same id. Same as Python:
+    // uuid.uuid5(UUID("0e7a41d2-6c35-4b9f-a158-33c72e904d61"),
+    // "<system id>/<db>/<table>/<snapshot id>/<row key>/<trigger id>").
+    CHECK(id.to_string() == "18394e0a-15eb-5c83-a3bb-8af79197a072");
+    CHECK(snapshot_event_id("sys", "db", "public.monitors", 3, "#5", t1).to_string() ==
+          "70fe93bd-227b-519d-af20-f710b3a742cd");
 }
 
 TEST_CASE("a cdc trigger fires on snapshot rows only when it lists read", "[cdc]") {
