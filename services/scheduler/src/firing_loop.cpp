@@ -4,7 +4,7 @@
 
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
-#include "etp/domain/event.hpp"
+#include "etp/domain/firing.hpp"
 #include "etp/domain/schedule_plan.hpp"
 #include "etp/pg/schedule_store.hpp"
 #include "etp/pg/transaction.hpp"
@@ -22,22 +22,6 @@ std::int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
-}
-
-Event firing_of(const pg::DueSchedule& row, const pg::StoredSchedule& stored, Timestamp slot) {
-    Event e;
-    e.id = firing_event_id(row.trigger_id, slot);
-    e.trigger_id = row.trigger_id;
-    e.trigger_name = row.name;
-    e.trigger_type = TriggerType::kScheduled;
-    e.source = std::string(kSourceSchedule);
-    e.payload = stored.payload;
-    e.scheduled_for = slot;
-    // The slot, not the clock: a slot fired again is the same event (id and partition key).
-    e.triggered_at = slot;
-    // From the event id, so a slot fired again is in the same trace too.
-    e.trace = trace_for_event(e.id);
-    return e;
 }
 
 }  // namespace
@@ -174,7 +158,8 @@ std::size_t FiringLoop::fire_batch() {
                 ++acks->outstanding;
             }
             try {
-                const Event event = firing_of(row, *stored, slot);
+                const Event event = scheduled_firing(
+                    {row.trigger_id, row.name, TriggerType::kScheduled}, stored->payload, slot);
                 if (log::enabled(log::Level::kDebug))
                     log::debug("event fired", {{"event_id", event.id.to_string()},
                                                {"trigger_id", event.trigger_id.to_string()},
