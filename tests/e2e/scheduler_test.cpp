@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "etp/domain/schedule_plan.hpp"
+#include "etp/domain/firing.hpp"
 #include "scheduler_support.hpp"
 
 using namespace std::chrono_literals;

@@ -2,10 +2,10 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <thread>
 
+#include "etp/bus/ack_batch.hpp"
 #include "etp/runtime/log.hpp"
 #include "rdkafka_support.hpp"
 
@@ -200,17 +200,15 @@ void Producer::produce(OutgoingMessage message, DeliveryCallback done) {
 }
 
 void Producer::produce_sync(OutgoingMessage message) {
-    auto promise = std::make_shared<std::promise<std::optional<Error>>>();
-    std::future<std::optional<Error>> result = promise->get_future();
     const std::string topic = message.topic;
-    impl_->produce(std::move(message),
-                   [promise](std::optional<Error> error) { promise->set_value(std::move(error)); });
-    const auto deadline = impl_->config_.delivery_timeout + std::chrono::seconds(1);
-    if (result.wait_for(deadline) != std::future_status::ready) {
+    AckBatch batch(*this);
+    batch.produce(std::move(message));
+    const AckResult result = batch.wait(std::chrono::steady_clock::now() +
+                                        impl_->config_.delivery_timeout + std::chrono::seconds(1));
+    if (result.unanswered > 0)
         throw Error(ErrorKind::kUnavailable,
                     "kafka delivery to " + topic + " not acknowledged in time", true);
-    }
-    if (std::optional<Error> error = result.get()) throw *error;
+    if (result.failed > 0) throw Error(ErrorKind::kUnavailable, result.last_error, true);
 }
 
 bool Producer::flush(std::chrono::milliseconds timeout) noexcept { return impl_->flush(timeout); }

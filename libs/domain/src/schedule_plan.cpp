@@ -3,7 +3,6 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <array>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -19,12 +18,6 @@ namespace {
 using std::chrono::microseconds;
 
 constexpr microseconds kTick{1};
-
-// The uuid v5 namespace of scheduled firings. Fixed forever: changing it changes every
-// firing's event id, so a slot fired before and after an upgrade would be logged twice.
-// 8c3e5a0f-6d2b-4e71-9a04-1fd27b66e893; the name is "<trigger id>@<slot, RFC 3339 UTC, µs>".
-constexpr std::array<std::uint8_t, 16> kFiringNamespace = {
-    0x8c, 0x3e, 0x5a, 0x0f, 0x6d, 0x2b, 0x4e, 0x71, 0x9a, 0x04, 0x1f, 0xd2, 0x7b, 0x66, 0xe8, 0x93};
 
 // The instant just before `t` (saturating, so first_at_or_after(min) does not overflow).
 Timestamp just_before(Timestamp t) { return t == Timestamp::min() ? t : t - kTick; }
@@ -216,11 +209,6 @@ DueSlots due_slots(const SchedulePlan& plan, Misfire policy, Timestamp first_due
     // Uncapped, `slot` is already the first slot after now (or none left).
     out.next = capped ? plan.next_after(now) : slot;
     return out;
-}
-
-EventId firing_event_id(const TriggerId& trigger, Timestamp slot) {
-    static const Uuid kNamespace(kFiringNamespace);
-    return EventId{uuid_v5(kNamespace, trigger.to_string() + "@" + format_rfc3339(slot))};
 }
 
 }  // namespace etp

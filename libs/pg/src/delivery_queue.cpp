@@ -6,7 +6,6 @@
 #include "etp/domain/error.hpp"
 #include "etp/pg/event_store.hpp"
 #include "etp/pg/transaction.hpp"
-#include "event_rows.hpp"
 #include "sql_time.hpp"
 
 namespace etp::pg {
@@ -64,45 +63,14 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const secrets::SecretBox
                                       std::chrono::milliseconds lease) {
     LoggedBatch out;
     if (events.empty()) return out;
-    // A batch may hold the same event more than once (a producer's replay landing next to the
-    // original): every position of an id gets the same answer.
+    // Every position of an event repeated in the batch gets the same answer.
     std::map<Uuid, std::vector<std::size_t>> index;
     for (std::size_t i = 0; i < events.size(); ++i) index[events[i].id.value].push_back(i);
-    out.logged_at.resize(events.size());
     out.delivery_queued.assign(events.size(), false);
-    std::vector<bool> seen(events.size(), false);
-    auto take_logged_at = [&](const Result& r) {
-        for (int i = 0; i < r.rows(); ++i) {
-            auto id = Uuid::parse(r.text(i, 0));
-            auto at = index.find(id.value_or(Uuid{}));
-            if (at == index.end()) continue;
-            for (auto position : at->second) {
-                out.logged_at[position] = detail::from_micros(r.integer(i, 1));
-                seen[position] = true;
-            }
-        }
-    };
 
     Transaction tx(conn);
-    Result inserted = conn.exec_prepared(
-        detail::kInsertEventRows + " RETURNING id, " + detail::micros_of("logged_at", "logged_us"),
-        {detail::event_rows_json(events)});
-    out.inserted = inserted.rows();
-    take_logged_at(inserted);
-    if (out.inserted < static_cast<std::int64_t>(events.size())) {
-        // Replays: their events were logged before; read back what was stored.
-        std::vector<EventKey> keys;
-        for (std::size_t i = 0; i < events.size(); ++i)
-            if (!seen[i]) keys.push_back({events[i].id, events[i].triggered_at});
-        for (const Event& stored : EventStore::get_many(conn, keys)) {
-            auto at = index.find(stored.id.value);
-            if (at == index.end() || !stored.logged_at) continue;
-            for (auto position : at->second) {
-                out.logged_at[position] = *stored.logged_at;
-                seen[position] = true;
-            }
-        }
-    }
+    const LoggedEvents logged = EventStore::log(conn, events);
+    out.inserted = logged.inserted;
 
     json rows = json::array();
     std::set<Uuid> trigger_ids;
@@ -154,10 +122,13 @@ LoggedBatch DeliveryQueue::log_events(Connection& conn, const secrets::SecretBox
         if (at != index.end()) out.delivery_queued[at->second.front()] = true;
     }
     tx.commit();
-    for (std::size_t i = 0; i < events.size(); ++i)
-        if (!seen[i])
+    out.logged_at.reserve(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (!logged.logged_at[i])
             throw Error(ErrorKind::kInternal,
                         "event " + events[i].id.to_string() + " is neither new nor in the log");
+        out.logged_at.push_back(*logged.logged_at[i]);
+    }
     return out;
 }
 

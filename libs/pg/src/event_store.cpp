@@ -1,8 +1,9 @@
 #include "etp/pg/event_store.hpp"
 
+#include <map>
+
 #include "binary_values.hpp"
 #include "etp/domain/error.hpp"
-#include "event_rows.hpp"
 #include "event_status.hpp"
 #include "sql_time.hpp"
 
@@ -120,10 +121,7 @@ ListedEvent row_to_listed(const Result& r, int i) {
     return e;
 }
 
-}  // namespace
-
-namespace detail {
-
+// The events as a JSON array for json_to_recordset($1) in kInsertEventRows.
 std::string event_rows_json(const std::vector<Event>& events) {
     json rows = json::array();
     for (const Event& e : events) {
@@ -145,6 +143,7 @@ std::string event_rows_json(const std::vector<Event>& events) {
     return rows.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// INSERT of $1's rows into events; a replay (same id and triggered_at) is skipped.
 const std::string kInsertEventRows = R"(
     INSERT INTO events (id, trigger_id, trigger_name, trigger_type, source, is_test, payload,
                         scheduled_for, triggered_at, traceparent, tracestate)
@@ -156,12 +155,39 @@ const std::string kInsertEventRows = R"(
         traceparent text, tracestate text)
     ON CONFLICT (id, triggered_at) DO NOTHING)";
 
-}  // namespace detail
+}  // namespace
 
-std::int64_t EventStore::insert_batch(Connection& conn, const std::vector<Event>& events) {
-    if (events.empty()) return 0;
-    return conn.exec_prepared(detail::kInsertEventRows, {detail::event_rows_json(events)})
-        .affected_rows();
+LoggedEvents EventStore::log(Connection& conn, const std::vector<Event>& events) {
+    LoggedEvents out;
+    if (events.empty()) return out;
+    // A batch may hold the same event more than once (a producer's replay landing next to the
+    // original): every position of an id gets the same answer.
+    std::map<Uuid, std::vector<std::size_t>> index;
+    for (std::size_t i = 0; i < events.size(); ++i) index[events[i].id.value].push_back(i);
+    out.logged_at.resize(events.size());
+
+    Result inserted = conn.exec_prepared(
+        kInsertEventRows + " RETURNING id, " + detail::micros_of("logged_at", "logged_us"),
+        {event_rows_json(events)});
+    out.inserted = inserted.rows();
+    for (int i = 0; i < inserted.rows(); ++i) {
+        auto at = index.find(Uuid::parse(inserted.text(i, 0)).value_or(Uuid{}));
+        if (at == index.end()) continue;
+        for (auto position : at->second)
+            out.logged_at[position] = detail::from_micros(inserted.integer(i, 1));
+    }
+    if (out.inserted < static_cast<std::int64_t>(events.size())) {
+        // Replays: their events were logged before; read back what was stored.
+        std::vector<EventKey> keys;
+        for (std::size_t i = 0; i < events.size(); ++i)
+            if (!out.logged_at[i]) keys.push_back({events[i].id, events[i].triggered_at});
+        for (const Event& stored : get_many(conn, keys)) {
+            auto at = index.find(stored.id.value);
+            if (at == index.end() || !stored.logged_at) continue;
+            for (auto position : at->second) out.logged_at[position] = *stored.logged_at;
+        }
+    }
+    return out;
 }
 
 std::vector<Event> EventStore::get_many(Connection& conn, const std::vector<EventKey>& keys) {

@@ -3,6 +3,7 @@
 #include "auth.hpp"
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
+#include "etp/domain/firing.hpp"
 #include "etp/domain/payload_schema.hpp"
 #include "etp/domain/trace_context.hpp"
 #include "etp/domain/webhook_signature.hpp"
@@ -79,20 +80,9 @@ struct Fired {
 };
 
 Event new_event(const net::Request& req, const TriggerId& id, const TriggerSpec& spec,
-                std::string_view source, bool is_test, json payload) {
-    Event event;
-    event.trace = request_trace(req);
-    event.triggered_at = now_utc();
-    // The id carries the firing time (UUID v7), so ids sort like the log.
-    event.id = EventId{new_uuid_v7(
-        std::chrono::time_point_cast<std::chrono::system_clock::duration>(event.triggered_at))};
-    event.trigger_id = id;
-    event.trigger_name = spec.name;
-    event.trigger_type = spec.type;
-    event.source = std::string(source);
-    event.is_test = is_test;
-    event.payload = std::move(payload);
-    return event;
+                std::string_view source, json payload) {
+    return request_firing({id, spec.name, spec.type}, source, std::move(payload),
+                          request_trace(req), now_utc());
 }
 
 // The 503 for a firing Kafka did not take. librdkafka's text (broker hosts and addresses) goes
@@ -240,7 +230,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             validate_payload(cached->schema, payload);
 
             std::string request_sha256 = key ? payload_sha256(payload) : "";
-            Event event = new_event(req, id, spec, kSourceApi, false, std::move(payload));
+            Event event = new_event(req, id, spec, kSourceApi, std::move(payload));
             if (!key) {
                 // Answered from the delivery report: no thread waits for Kafka's ack.
                 return publish_async(ctx, event, reply, [] { accepted.Increment(); });
@@ -277,7 +267,7 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                               errors.push_back({"/trigger", "unknown field"});
                           if (!errors.empty()) throw ValidationError(std::move(errors));
                           validate_payload(cached->schema, payload);
-                          Event event = new_event(req, id, cached->trigger.spec, kSourceTest, true,
+                          Event event = new_event(req, id, cached->trigger.spec, kSourceTest,
                                                   std::move(payload));
                           publish_async(ctx, event, reply, [] { tests.Increment(); });
                       });
@@ -307,8 +297,8 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
                 validate_payload(PayloadSchema::compile(spec->api_schema, "/trigger/api_schema"),
                                  payload);
             // An unsaved trigger has no id of its own: each test gets a fresh one.
-            Event event = new_event(req, TriggerId{new_uuid_v7()}, *spec, kSourceTest, true,
-                                    std::move(payload));
+            Event event =
+                new_event(req, TriggerId{new_uuid_v7()}, *spec, kSourceTest, std::move(payload));
             // No trigger row holds this target, so the firing carries it to the dispatcher; its
             // secret never travels on Kafka: it is stored, sealed, for the dispatcher to take
             // when it logs the event. A definition without a secret signs with a new one, shown

@@ -8,7 +8,7 @@
 
 #include "cdc_metrics.hpp"
 #include "etp/bus/firing.hpp"
-#include "etp/domain/event.hpp"
+#include "etp/domain/firing.hpp"
 #include "etp/pg/error.hpp"
 #include "etp/runtime/log.hpp"
 
@@ -18,21 +18,11 @@ namespace {
 namespace po = pg::pgoutput;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::array<std::uint8_t, 16> kCdcNamespace = {
-    0x5b, 0x2d, 0x7c, 0x1e, 0x93, 0xa4, 0x4f, 0x0b, 0x8e, 0x61, 0x2c, 0x4d, 0x9a, 0x7f, 0x3e, 0x10};
 constexpr std::string_view kHeartbeatPrefix = "etp.heartbeat";
 
 double seconds_since(Timestamp t) { return std::chrono::duration<double>(now_utc() - t).count(); }
 
 }  // namespace
-
-EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Lsn commit_lsn,
-                     std::size_t position, const TriggerId& trigger) {
-    static const Uuid kNamespace(kCdcNamespace);
-    return EventId{uuid_v5(kNamespace, system_id + "/" + db + "/" + pg::format_lsn(commit_lsn) +
-                                           "/" + std::to_string(position) + "/" +
-                                           trigger.to_string())};
-}
 
 // One source transaction's messages in flight. `pending` is counted down by the producer's
 // delivery thread; the rest is the loop thread's.
@@ -374,18 +364,10 @@ void CaptureLoop::publish(const RelationInfo& rel, const RowChange& change, pg::
         }
     }
     for (const auto* trigger : fired) {
-        Event event;
-        event.id = cdc_event_id(stream_->identity().system_id, txn_info_.db, txn_commit_lsn_,
-                                position, trigger->id);
-        event.trigger_id = trigger->id;
-        event.trigger_name = trigger->name;
-        event.trigger_type = TriggerType::kCdc;
-        event.source = std::string(kSourceCdc);
-        event.payload = payload;
-        // The commit time, not the capture time: a replay carries the same (id, triggered_at).
-        event.triggered_at = txn_info_.commit_time;
-        // From the event id, so a replayed change is in the same trace too.
-        event.trace = trace_for_event(event.id);
+        const Event event =
+            change_firing({trigger->id, trigger->name, TriggerType::kCdc}, payload,
+                          {stream_->identity().system_id, txn_info_.db, txn_commit_lsn_, position},
+                          txn_info_.commit_time);
         if (log::enabled(log::Level::kDebug))
             log::debug("event fired", {{"event_id", event.id.to_string()},
                                        {"trigger_id", event.trigger_id.to_string()},
@@ -583,17 +565,10 @@ void CaptureLoop::snapshot_table(const std::string& table) {
                 rel.key_columns.empty() || !key ? "#" + std::to_string(rows) : *key;
             produce_tracked(change_message(rel, change, std::move(envelope), key), true, true, txn);
             for (const auto* trigger : fired) {
-                Event event;
-                event.id = snapshot_event_id(stream_->identity().system_id, info.db, table,
-                                             snapshot_id, row_key, trigger->id);
-                event.trigger_id = trigger->id;
-                event.trigger_name = trigger->name;
-                event.trigger_type = TriggerType::kCdc;
-                event.source = std::string(kSourceCdc);
-                event.payload = payload;
-                // The first attempt's start: a repeated snapshot carries the same (id,
-                // triggered_at), so the event log keeps each row's firing once.
-                event.triggered_at = started_at;
+                const Event event = snapshot_firing(
+                    {trigger->id, trigger->name, TriggerType::kCdc}, payload,
+                    {stream_->identity().system_id, info.db, table, snapshot_id, row_key},
+                    started_at);
                 produce_tracked(bus::make_firing_message(topics_, event, "cdc-capture"), false,
                                 true, txn);
             }

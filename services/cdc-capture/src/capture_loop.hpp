@@ -83,10 +83,6 @@ struct CaptureOptions {
 // character outside [A-Za-z0-9._-] replaced by '_'.
 std::string table_topic(const std::string& prefix, const std::string& table);
 
-// uuid v5 of (source system, database, commit LSN, position, trigger).
-EventId cdc_event_id(const std::string& system_id, const std::string& db, pg::Lsn commit_lsn,
-                     std::size_t position, const TriggerId& trigger);
-
 class CaptureLoop : public service::Component {
  public:
     CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers, bus::Producer& producer,

@@ -11,8 +11,6 @@
 namespace etp::cdc_capture {
 namespace {
 
-constexpr std::array<std::uint8_t, 16> kSnapshotNamespace = {
-    0x0e, 0x7a, 0x41, 0xd2, 0x6c, 0x35, 0x4b, 0x9f, 0xa1, 0x58, 0x33, 0xc7, 0x2e, 0x90, 0x4d, 0x61};
 // The cdc_snapshots row that marks a publication as tracked (no table is named "").
 const std::string kTrackingMarker;
 
@@ -182,15 +180,6 @@ void TableReader::close() {
     } catch (...) {
         // As in the destructor.
     }
-}
-
-EventId snapshot_event_id(const std::string& system_id, const std::string& db,
-                          const std::string& table, std::int64_t snapshot_id,
-                          const std::string& row_key, const TriggerId& trigger) {
-    static const Uuid kNamespace(kSnapshotNamespace);
-    return EventId{uuid_v5(kNamespace, system_id + "/" + db + "/" + table + "/" +
-                                           std::to_string(snapshot_id) + "/" + row_key + "/" +
-                                           trigger.to_string())};
 }
 
 TableSnapshots::TableSnapshots(pg::Pool& platform, std::string publication, SnapshotMode mode)

@@ -82,13 +82,6 @@ class TableReader {
     Timestamp taken_at_;
 };
 
-// The event id of a trigger fired by a snapshot row: uuid v5 of (source system, database, table,
-// snapshot id, the row's key, trigger), so a repeated snapshot fires the same events. `row_key`
-// is change_key() for a table with a key, the row's position in the snapshot otherwise.
-EventId snapshot_event_id(const std::string& system_id, const std::string& db,
-                          const std::string& table, std::int64_t snapshot_id,
-                          const std::string& row_key, const TriggerId& trigger);
-
 // The snapshot records of one publication (platform database, table cdc_snapshots), as the
 // capture loop's thread sees them. Not thread-safe: the capture loop's thread only.
 class TableSnapshots {

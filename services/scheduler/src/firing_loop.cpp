@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
+#include "etp/bus/ack_batch.hpp"
 #include "etp/bus/firing.hpp"
 #include "etp/domain/error.hpp"
-#include "etp/domain/event.hpp"
+#include "etp/domain/firing.hpp"
 #include "etp/domain/schedule_plan.hpp"
 #include "etp/pg/schedule_store.hpp"
 #include "etp/pg/transaction.hpp"
@@ -24,33 +25,7 @@ std::int64_t steady_ms() {
         .count();
 }
 
-Event firing_of(const pg::DueSchedule& row, const pg::StoredSchedule& stored, Timestamp slot) {
-    Event e;
-    e.id = firing_event_id(row.trigger_id, slot);
-    e.trigger_id = row.trigger_id;
-    e.trigger_name = row.name;
-    e.trigger_type = TriggerType::kScheduled;
-    e.source = std::string(kSourceSchedule);
-    e.payload = stored.payload;
-    e.scheduled_for = slot;
-    // The slot, not the clock: a slot fired again is the same event (id and partition key).
-    e.triggered_at = slot;
-    // From the event id, so a slot fired again is in the same trace too.
-    e.trace = trace_for_event(e.id);
-    return e;
-}
-
 }  // namespace
-
-// The acknowledgements of one batch. Shared with the delivery callbacks, which may outlive a
-// batch rolled back at shutdown.
-struct FiringLoop::Acks {
-    std::mutex mutex;  // guards everything below
-    std::condition_variable done;
-    std::size_t outstanding = 0;
-    std::size_t failed = 0;
-    std::string last_error;
-};
 
 FiringLoop::FiringLoop(pg::Pool& pool, bus::Producer& producer, const bus::Topics& topics,
                        ScheduleCache& cache, FiringOptions options)
@@ -135,15 +110,15 @@ std::size_t FiringLoop::fire_batch() {
         tx.commit();
         return 0;
     }
-    auto acks = std::make_shared<Acks>();
+    bus::AckBatch acks(producer_);
+    std::optional<std::string> refused;  // the producer refused a firing: the batch stops there
     std::vector<pg::ScheduleUpdate> updates;
     updates.reserve(rows.size());
     std::int64_t skipped = 0;
     std::size_t misfired = 0;
-    bool produce_failed = false;
     for (const pg::DueSchedule& row : rows) {
         // Rows not reached (stopping) are left as they are: the commit releases them.
-        if (produce_failed || !sleep_until(row.next_fire_at)) break;
+        if (refused || !sleep_until(row.next_fire_at)) break;
         std::shared_ptr<const pg::StoredSchedule> stored;
         try {
             stored = cache_.get(row.trigger_id, row.version, row.schedule_json, row.payload_json,
@@ -169,37 +144,20 @@ std::size_t FiringLoop::fire_batch() {
         }
         skipped += due.skipped;
         for (Timestamp slot : due.fire) {
-            {
-                std::lock_guard lock(acks->mutex);
-                ++acks->outstanding;
-            }
             try {
-                const Event event = firing_of(row, *stored, slot);
+                const Event event = scheduled_firing(
+                    {row.trigger_id, row.name, TriggerType::kScheduled}, stored->payload, slot);
                 if (log::enabled(log::Level::kDebug))
                     log::debug("event fired", {{"event_id", event.id.to_string()},
                                                {"trigger_id", event.trigger_id.to_string()},
                                                {"source", event.source},
                                                {"trace_id", event.trace->trace_id_hex()}});
-                producer_.produce(
-                    bus::make_firing_message(topics_, event, "scheduler"),
-                    [acks, slot](std::optional<Error> error) {
-                        if (!error) {
-                            metrics().fires.Increment();
-                            metrics().fire_lag.Observe(seconds_between(slot, now_utc()));
-                        }
-                        std::lock_guard lock(acks->mutex);
-                        if (error) {
-                            ++acks->failed;
-                            acks->last_error = error->what();
-                        }
-                        if (--acks->outstanding == 0) acks->done.notify_all();
-                    });
+                acks.produce(bus::make_firing_message(topics_, event, "scheduler"), [slot] {
+                    metrics().fires.Increment();
+                    metrics().fire_lag.Observe(seconds_between(slot, now_utc()));
+                });
             } catch (const std::exception& e) {
-                std::lock_guard lock(acks->mutex);
-                --acks->outstanding;
-                ++acks->failed;
-                acks->last_error = e.what();
-                produce_failed = true;
+                refused = e.what();
                 break;
             }
         }
@@ -208,24 +166,24 @@ std::size_t FiringLoop::fire_batch() {
                            !due.next});
     }
 
-    {
-        std::unique_lock lock(acks->mutex);
-        while (acks->outstanding > 0) {
-            acks->done.wait_for(lock, std::chrono::milliseconds(50));
-            std::lock_guard stop_lock(stop_mutex_);
-            if (stopping_ && acks->outstanding > 0 &&
-                std::chrono::steady_clock::now() > stop_requested_at_ + options_.stop_ack_wait)
-                throw Error(ErrorKind::kUnavailable,
-                            "stopping before Kafka acknowledged the batch; rolled back", true);
-        }
-        if (acks->failed > 0) {
-            metrics().produce_failures.Increment(static_cast<double>(acks->failed));
-            throw Error(
-                ErrorKind::kUnavailable,
-                std::to_string(acks->failed) +
-                    " firings not acknowledged by Kafka; batch rolled back: " + acks->last_error,
-                true);
-        }
+    // No deadline while running (the producer's delivery timeout answers every firing); at
+    // shutdown the acknowledgements get stop_ack_wait.
+    const bus::AckResult acked = acks.wait(std::chrono::steady_clock::time_point::max(), [this] {
+        std::lock_guard stop_lock(stop_mutex_);
+        return stopping_ &&
+               std::chrono::steady_clock::now() > stop_requested_at_ + options_.stop_ack_wait;
+    });
+    if (acked.unanswered > 0)
+        throw Error(ErrorKind::kUnavailable,
+                    "stopping before Kafka acknowledged the batch; rolled back", true);
+    if (acked.failed > 0 || refused) {
+        const std::size_t failed = acked.failed + (refused ? 1 : 0);
+        metrics().produce_failures.Increment(static_cast<double>(failed));
+        throw Error(ErrorKind::kUnavailable,
+                    std::to_string(failed) +
+                        " firings not acknowledged by Kafka; batch rolled back: " +
+                        refused.value_or(acked.last_error),
+                    true);
     }
     pg::ScheduleStore::record(*conn, updates);
     tx.commit();

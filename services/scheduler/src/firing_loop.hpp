@@ -50,8 +50,6 @@ class FiringLoop : public service::Component {
     std::optional<std::string> check() const;
 
  private:
-    struct Acks;
-
     void run(std::size_t worker) noexcept;
     // One claim → fire → commit; returns the number of rows claimed (0 also when stopping).
     std::size_t fire_batch();

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "etp/bus/ack_batch.hpp"
 #include "etp/bus/consumer.hpp"
 #include "etp/bus/producer.hpp"
 #include "etp/bus/topics.hpp"
@@ -35,6 +36,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using etp::bus::AckBatch;
+using etp::bus::AckResult;
 using etp::bus::Consumer;
 using etp::bus::ConsumerConfig;
 using etp::bus::Header;
@@ -140,6 +143,10 @@ ProcessResult run(std::vector<std::string> args) {
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
+}
+
+OutgoingMessage numbered(const std::string& topic, int i) {
+    return {topic, "k" + std::to_string(i), "v" + std::to_string(i), {}};
 }
 
 }  // namespace
@@ -431,4 +438,67 @@ TEST_CASE("the development broker refuses a port it cannot listen on with a clea
     expected += port;
     CHECK_THAT(result.err, Catch::Matchers::Contains(expected));
     CHECK(result.out.find("bootstrap=") == std::string::npos);
+}
+
+TEST_CASE("an ack batch answers once the broker acknowledged every message", "[bus]") {
+    Producer producer(producer_config(DevBroker::shared().bootstrap()));
+    const std::string topic = unique_topic("ack_batch");
+    AckBatch batch(producer);
+    std::atomic<int> acked{0};
+    for (int i = 0; i < 200; ++i) batch.produce(numbered(topic, i), [&acked] { ++acked; });
+    const AckResult result = batch.wait(Clock::now() + 20s);
+    CHECK(result.ok());
+    CHECK(result.produced == 200);
+    CHECK(result.acknowledged == 200);
+    CHECK(result.failed == 0);
+    CHECK(result.unanswered == 0);
+    CHECK(result.last_error.empty());
+    CHECK(acked == 200);
+    // An empty batch has nothing to wait for.
+    CHECK(AckBatch(producer).wait(Clock::now() + 20s).ok());
+}
+
+TEST_CASE("an ack batch stops waiting at its deadline, and counts failed deliveries", "[bus]") {
+    ProducerConfig config = producer_config("127.0.0.1:" + std::to_string(closed_port()));
+    config.delivery_timeout = 2s;
+    Producer producer(config);
+    AckBatch batch(producer);
+    std::atomic<int> acked{0};
+    for (int i = 0; i < 3; ++i)
+        batch.produce(numbered("test.ack_batch.nobody", i), [&acked] { ++acked; });
+
+    const auto started = Clock::now();
+    const AckResult early = batch.wait(started + 300ms);
+    const auto waited = Clock::now() - started;
+    CHECK(waited >= 300ms);
+    CHECK(waited < 1500ms);
+    CHECK_FALSE(early.ok());
+    CHECK(early.produced == 3);
+    CHECK(early.unanswered == 3);
+    CHECK(early.acknowledged == 0);
+
+    // The producer's delivery timeout answers each message with an error.
+    const AckResult late = batch.wait(Clock::now() + 20s);
+    CHECK(late.failed == 3);
+    CHECK(late.unanswered == 0);
+    CHECK(late.acknowledged == 0);
+    CHECK(late.last_error.find("kafka delivery failed") != std::string::npos);
+    CHECK(acked == 0);
+}
+
+TEST_CASE("an ack batch stops waiting when the caller gives up", "[bus]") {
+    ProducerConfig config = producer_config("127.0.0.1:" + std::to_string(closed_port()));
+    config.delivery_timeout = 2s;
+    Producer producer(config);
+    AckBatch batch(producer);
+    batch.produce(numbered("test.ack_batch.nobody", 0));
+    const auto started = Clock::now();
+    int asked = 0;
+    const AckResult result = batch.wait(Clock::time_point::max(), [&] {
+        ++asked;
+        return Clock::now() - started >= 200ms;
+    });
+    CHECK(Clock::now() - started < 1s);
+    CHECK(asked >= 2);
+    CHECK(result.unanswered == 1);
 }

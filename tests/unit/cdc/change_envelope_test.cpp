@@ -315,17 +315,6 @@ TEST_CASE("the filter document has op, table, before and after", "[cdc]") {
     CHECK(doc["after"] == e["after"]);
 }
 
-TEST_CASE("cdc event ids are stable for a change and differ by position and trigger", "[cdc]") {
-    const auto t1 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000001");
-    const auto t2 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000002");
-    const auto a = cdc_event_id("7301", "monitors", 0x1000, 0, t1);
-    CHECK(a == cdc_event_id("7301", "monitors", 0x1000, 0, t1));
-    CHECK(a != cdc_event_id("7301", "monitors", 0x1000, 1, t1));
-    CHECK(a != cdc_event_id("7301", "monitors", 0x1000, 0, t2));
-    CHECK(a != cdc_event_id("7301", "monitors", 0x2000, 0, t1));
-    CHECK(a != cdc_event_id("7302", "monitors", 0x1000, 0, t1));
-}
-
 TEST_CASE("CDC_TABLES accepts schema.table and bare names, and refuses malformed ones", "[cdc]") {
     CHECK(capture_tables("") == std::vector<std::string>{});
     CHECK(capture_tables(" public.checks , incidents,") ==

@@ -55,19 +55,6 @@ TEST_CASE("CDC_SNAPSHOT is initial or never", "[cdc]") {
     CHECK_FALSE(parse_snapshot_mode("always"));
 }
 
-TEST_CASE("snapshot event ids are stable for a row and differ by row, snapshot and trigger",
-          "[cdc]") {
-    const auto t1 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000001");
-    const auto t2 = *TriggerId::parse("0192f0a0-0000-7000-8000-000000000002");
-    const std::string key = R"({"table":"public.monitors","key":{"id":7}})";
-    const auto id = snapshot_event_id("sys", "db", "public.monitors", 3, key, t1);
-    CHECK(id == snapshot_event_id("sys", "db", "public.monitors", 3, key, t1));
-    CHECK(id != snapshot_event_id("sys", "db", "public.monitors", 4, key, t1));
-    CHECK(id != snapshot_event_id("sys", "db", "public.monitors", 3, key, t2));
-    CHECK(id != snapshot_event_id("sys", "db", "public.monitors", 3,
-                                  R"({"table":"public.monitors","key":{"id":8}})", t1));
-}
-
 TEST_CASE("a cdc trigger fires on snapshot rows only when it lists read", "[cdc]") {
     CdcTrigger t;
     t.on_insert = t.on_update = t.on_delete = true;

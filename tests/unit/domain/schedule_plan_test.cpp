@@ -477,20 +477,3 @@ TEST_CASE("due slots complete a schedule with no slot left") {
         CHECK(str(due.next) == row.next);
     }
 }
-
-TEST_CASE("firing event ids are stable and distinct per slot and trigger") {
-    const auto a = etp::TriggerId::parse("0190a7c2-5d1e-7b3a-8c4d-2e6f8a9b0c1d");
-    const auto b = etp::TriggerId::parse("0190a7c2-5d1e-7b3a-8c4d-2e6f8a9b0c1e");
-    REQUIRE(a);
-    REQUIRE(b);
-    const Timestamp slot = ts("2026-05-01T10:00:00Z");
-    const etp::EventId id = etp::firing_event_id(*a, slot);
-    CHECK(id == etp::firing_event_id(*a, slot));
-    CHECK(id != etp::firing_event_id(*a, slot + std::chrono::microseconds(1)));
-    CHECK(id != etp::firing_event_id(*a, slot + seconds(60)));
-    CHECK(id != etp::firing_event_id(*b, slot));
-    CHECK(id.to_string()[14] == '5');  // uuid version 5
-    // Pinned: the namespace and the name format never change, or old slots would fire again.
-    // Same as Python: uuid.uuid5(UUID("8c3e5a0f-6d2b-4e71-9a04-1fd27b66e893"), "<id>@<slot>").
-    CHECK(id.to_string() == "f64d11d9-bd50-5fea-a825-ab0b592cef62");
-}

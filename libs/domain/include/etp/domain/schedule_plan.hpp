@@ -7,9 +7,9 @@
 // one, the trigger's creation time; at — that one instant. Only slots >= start_at and <= end_at
 // count. A schedule with recurring = false has only its first slot at or after the anchor.
 //
-// A firing of slot S has the event id firing_event_id(trigger, S), and both scheduled_for and
-// triggered_at = S, so a slot fired twice (a scheduler that died between producing and
-// committing) is the same event and is logged once.
+// A firing of slot S has the event id firing_event_id(trigger, S) (firing.hpp), and both
+// scheduled_for and triggered_at = S, so a slot fired twice (a scheduler that died between
+// producing and committing) is the same event and is logged once.
 
 #include <chrono>
 #include <cstdint>
@@ -57,8 +57,5 @@ struct DueSlots {
 DueSlots due_slots(const SchedulePlan& plan, Misfire policy, Timestamp first_due, Timestamp now,
                    std::chrono::milliseconds grace, std::size_t max_fire_all = 1000,
                    std::size_t max_count = 100000);
-
-// uuid v5 of (trigger id, slot): the same slot always gets the same event id.
-EventId firing_event_id(const TriggerId& trigger, Timestamp slot);
 
 }  // namespace etp

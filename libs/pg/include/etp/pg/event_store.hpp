@@ -93,10 +93,19 @@ struct EventStats {
     std::int64_t last_day = 0;
 };
 
+// What EventStore::log found.
+struct LoggedEvents {
+    std::int64_t inserted = 0;  // events new to the log (the rest were replays)
+    // Per input event (same order): logged_at as stored, a replay's from its first logging;
+    // nullopt only for an event neither inserted nor found, which cannot happen.
+    std::vector<std::optional<Timestamp>> logged_at;
+};
+
 class EventStore {
  public:
-    // One statement for the whole batch; returns how many rows were new.
-    static std::int64_t insert_batch(Connection& conn, const std::vector<Event>& events);
+    // Writes the events to the log (a replay, also one repeated within the batch, is a no-op)
+    // and says when each was logged. Two statements: call inside a Transaction.
+    static LoggedEvents log(Connection& conn, const std::vector<Event>& events);
     // The stored events with these keys, in no particular order; missing ones are absent.
     static std::vector<Event> get_many(Connection& conn, const std::vector<EventKey>& keys);
     // Newest first (triggered_at, then id). Continues after `after` when given, else skips
