@@ -60,8 +60,10 @@ std::chrono::milliseconds Worker::on_failure(const std::exception& /*error*/,
 }
 
 void Worker::run(std::size_t thread) noexcept {
-    nlohmann::json started = {{"thread", thread}};
-    log::info(options_.name + " started", options_.threads > 1 ? started : nullptr);
+    nlohmann::json started =
+        options_.start_fields.is_object() ? options_.start_fields : nlohmann::json::object();
+    if (options_.threads > 1) started["thread"] = thread;
+    log::info(options_.name + " started", started.empty() ? nullptr : started);
     auto backoff = options_.backoff_min;
     bool go_on = options_.start_delay.count() == 0 || pause(options_.start_delay);
     while (go_on && !stopping()) {
@@ -85,7 +87,8 @@ void Worker::run(std::size_t thread) noexcept {
                     fields["retry_in_ms"] = wait.count();
                     fields["consecutive_failures"] = failures;
                     if (*dropped > 0) fields["suppressed"] = *dropped;
-                    log::error(options_.failure_log.empty() ? options_.name + " failed; retrying"
+                    log::write(options_.failure_level,
+                               options_.failure_log.empty() ? options_.name + " failed; retrying"
                                                             : options_.failure_log,
                                fields);
                 }
@@ -98,7 +101,8 @@ void Worker::run(std::size_t thread) noexcept {
         if (wait.count() > 0 && !pause(wait)) break;
     }
     on_stopped(thread);
-    log::info(options_.name + " stopped", options_.threads > 1 ? started : nullptr);
+    log::info(options_.name + " stopped",
+              options_.threads > 1 ? nlohmann::json{{"thread", thread}} : nullptr);
 }
 
 }  // namespace etp::service

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "etp/runtime/log.hpp"
 #include "etp/runtime/rate_limiter.hpp"
 #include "etp/service/service_host.hpp"
 
@@ -32,6 +33,7 @@ namespace etp::service {
 
 struct WorkerOptions {
     std::string name;  // "retention loop": its start/stop log lines and readiness say so
+    nlohmann::json start_fields = nullptr;  // more fields for the "started" line (its settings)
     std::size_t threads = 1;
     std::chrono::milliseconds start_delay{0};  // before each thread's first step
     std::chrono::milliseconds backoff_min{100};
@@ -40,8 +42,10 @@ struct WorkerOptions {
     // readiness says more than that).
     int unhealthy_after = 3;
     std::string failing;  // check()'s reason then, say "retention passes keep failing"
-    // The error line of a failed step (the message text is constant; the error is a field).
+    // The line logged for a failed step (the message text is constant; the error is a field),
+    // and its level: a warning for loops whose failures are expected now and then.
     std::string failure_log;
+    log::Level failure_level = log::Level::kError;
     std::chrono::milliseconds log_every{5000};
 };
 
