@@ -108,19 +108,6 @@ void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcep
 
 }  // namespace
 
-std::optional<long> RateLimiter::admit(const std::string& key) {
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(mutex_);
-    auto [it, inserted] = slots_.try_emplace(key);
-    Slot& slot = it->second;
-    if (!inserted && now - slot.last < interval_) {
-        ++slot.dropped;
-        return std::nullopt;
-    }
-    slot.last = now;
-    return std::exchange(slot.dropped, 0);
-}
-
 std::string ClientContext::security_failure() const {
     std::lock_guard lock(security_mutex_);
     return security_failure_;
@@ -203,7 +190,7 @@ bool note_security_failure(rd_kafka_t* rk, ClientContext& context, rd_kafka_resp
     context.set_security_failure(message + ": " + detail);
     // One line a minute for the process: every client (producers, consumer) and every broker
     // fails the same way, and librdkafka retries each every few seconds.
-    static RateLimiter limiter(std::chrono::minutes(1));
+    static runtime::RateLimiter limiter(std::chrono::minutes(1));
     auto dropped = limiter.admit(message);
     if (!dropped) return true;
     nlohmann::json fields = {{"client", rd_kafka_name(rk)},

@@ -12,9 +12,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "etp/runtime/kafka_properties.hpp"
+#include "etp/runtime/rate_limiter.hpp"
 
 namespace etp::bus::detail {
 
@@ -84,30 +84,12 @@ using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDel
 using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
 using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter>;
 
-// Lets one line per key through per interval and counts what it held back. Thread-safe
-// (guarded by mutex_).
-class RateLimiter {
- public:
-    explicit RateLimiter(std::chrono::steady_clock::duration interval) : interval_(interval) {}
-    // nullopt: drop this line; else the number of lines dropped since the last one let through.
-    std::optional<long> admit(const std::string& key);
-
- private:
-    struct Slot {
-        std::chrono::steady_clock::time_point last;
-        long dropped = 0;
-    };
-    std::chrono::steady_clock::duration interval_;
-    std::mutex mutex_;
-    std::unordered_map<std::string, Slot> slots_;
-};
-
 // State the log and error callbacks need; set as the conf's opaque, so it must outlive the
 // rd_kafka_t created from that conf. The members are set before the handle exists; the
 // security failure is thread-safe (guarded by security_mutex_).
 struct ClientContext {
     std::string role;  // "producer" or "consumer", stamped on log lines
-    RateLimiter limiter{std::chrono::seconds(5)};
+    runtime::RateLimiter limiter{std::chrono::seconds(5)};
     // Called (on a librdkafka thread or the polling thread) once per fatal error. Must not
     // throw.
     std::function<void(const std::string& reason)> on_fatal;

@@ -22,6 +22,18 @@ constexpr std::string_view kHeartbeatPrefix = "etp.heartbeat";
 
 double seconds_since(Timestamp t) { return std::chrono::duration<double>(now_utc() - t).count(); }
 
+service::WorkerOptions worker_options(const CaptureOptions& options) {
+    service::WorkerOptions o;
+    o.name = "change capture";
+    o.backoff_min = options.retry_backoff;
+    o.backoff_max = options.retry_backoff;
+    o.unhealthy_after = 0;  // check() says when capture keeps failing
+    o.failure_log = "change capture interrupted; resuming from the confirmed position";
+    // A short outage (a source restart) is not a problem yet.
+    o.failure_level = log::Level::kWarn;
+    return o;
+}
+
 }  // namespace
 
 // One source transaction's messages in flight. `pending` is counted down by the producer's
@@ -73,20 +85,16 @@ std::string table_topic(const std::string& prefix, const std::string& table) {
 
 CaptureLoop::CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers,
                          bus::Producer& producer, const bus::Topics& topics)
-    : options_(std::move(options)), triggers_(triggers), producer_(producer), topics_(topics) {}
+    : Worker(worker_options(options)),
+      options_(std::move(options)),
+      triggers_(triggers),
+      producer_(producer),
+      topics_(topics) {}
 
 CaptureLoop::~CaptureLoop() { stop(); }
 
-void CaptureLoop::start() {
-    thread_ = std::thread([this] { run(); });
-}
-
-void CaptureLoop::stop() noexcept {
-    stop_.request();
-    if (thread_.joinable()) thread_.join();
-}
-
 std::optional<std::string> CaptureLoop::check() const {
+    if (auto problem = Worker::check()) return problem;
     std::lock_guard lock(problem_mutex_);
     return problem_;
 }
@@ -98,7 +106,7 @@ void CaptureLoop::set_problem(std::optional<std::string> problem) {
 }
 
 void CaptureLoop::source_answers() {
-    consecutive_failures_ = 0;
+    note_progress();
     std::lock_guard lock(problem_mutex_);
     if (!problem_is_failing_) return;
     problem_.reset();
@@ -106,40 +114,47 @@ void CaptureLoop::source_answers() {
     log::info("change capture reaches the source database again", {{"slot", options_.slot}});
 }
 
-void CaptureLoop::run() noexcept {
-    while (!stop_.requested()) {
-        try {
-            session();
-            consecutive_failures_ = 0;
-        } catch (const std::exception& e) {
-            metrics().stream_failures.Increment();
-            ++consecutive_failures_;
-            log::warn("change capture interrupted; resuming from the confirmed position",
-                      {{"error", e.what()},
-                       {"confirmed_lsn", pg::format_lsn(ever_confirmed_)},
-                       {"attempt", consecutive_failures_}});
-            // A short outage (a source restart) is not a problem yet; a lasting one is.
-            if (consecutive_failures_ >= 5 && !check()) {
-                set_problem(std::string("change capture keeps failing: ") + e.what());
-                std::lock_guard lock(problem_mutex_);
-                problem_is_failing_ = true;
-            }
-        }
-        stream_.reset();
-        source_.reset();
-        tracker_.reset();
-        transactions_.clear();
-        txn_.reset();
-        relations_.clear();
-        leader_ = false;
-        metrics().leader.Set(0);
-        stop_.sleep_for(options_.retry_backoff);
+std::chrono::milliseconds CaptureLoop::step(std::size_t /*thread*/) {
+    try {
+        session();
+    } catch (...) {
+        end_session();
+        throw;
     }
+    end_session();
+    return options_.retry_backoff;
+}
+
+std::chrono::milliseconds CaptureLoop::on_failure(const std::exception& error,
+                                                  std::chrono::milliseconds backoff) {
+    metrics().stream_failures.Increment();
+    // A short outage (a source restart) is not a problem yet; a lasting one is.
+    if (consecutive_failures() >= 5 && !check()) {
+        set_problem(std::string("change capture keeps failing: ") + error.what());
+        std::lock_guard lock(problem_mutex_);
+        problem_is_failing_ = true;
+    }
+    return backoff;
+}
+
+nlohmann::json CaptureLoop::failure_fields() const {
+    return {{"confirmed_lsn", pg::format_lsn(ever_confirmed_)}};
+}
+
+void CaptureLoop::end_session() noexcept {
+    stream_.reset();
+    source_.reset();
+    tracker_.reset();
+    transactions_.clear();
+    txn_.reset();
+    relations_.clear();
+    leader_ = false;
+    metrics().leader.Set(0);
 }
 
 bool CaptureLoop::wait_for_lock(pg::Connection& source) {
     bool logged = false;
-    while (!stop_.requested()) {
+    while (!stopping()) {
         auto r = source.exec("SELECT pg_try_advisory_lock(hashtext($1)) AS locked",
                              {"etp.cdc-capture/" + options_.slot});
         if (r.boolean(0, "locked")) return true;
@@ -149,7 +164,7 @@ bool CaptureLoop::wait_for_lock(pg::Connection& source) {
                       {{"slot", options_.slot}});
             logged = true;
         }
-        if (!stop_.sleep_for(std::chrono::seconds(1))) return false;
+        if (!pause(std::chrono::seconds(1))) return false;
     }
     return false;
 }
@@ -206,13 +221,13 @@ void CaptureLoop::session() {
     leader_ = true;
     metrics().leader.Set(1);
     set_problem(std::nullopt);
-    consecutive_failures_ = 0;
+    note_progress();
     next_heartbeat_ = Clock::now();
     log::info("streaming changes", {{"slot", options_.slot},
                                     {"publication", options_.publication},
                                     {"db", stream_->identity().dbname}});
 
-    while (!stop_.requested()) {
+    while (!stopping()) {
         tracker_->throw_if_failed();
         if (tracker_->in_flight >= options_.max_in_flight) {
             // Back-pressure: let Kafka catch up before reading more.
@@ -500,7 +515,7 @@ void CaptureLoop::snapshot_keepalive() {
         stream_->send_status();
         last_snapshot_status_ = Clock::now();
     }
-    if (stop_.requested()) throw Error(ErrorKind::kUnavailable, "stopped during a table snapshot");
+    if (stopping()) throw Error(ErrorKind::kUnavailable, "stopped during a table snapshot");
 }
 
 void CaptureLoop::snapshot_table(const std::string& table) {

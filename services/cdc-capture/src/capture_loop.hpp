@@ -23,6 +23,7 @@
 // published tables are checked for new ones every second. Its rows (op r) go to the table's
 // topic with the key, headers and value encoding of streamed changes, and transaction null.
 //
+// A service::Worker: its own thread; a failed session is retried after retry_backoff.
 // start()/stop() from the owner's thread; check() and leader() from any thread.
 
 #include <atomic>
@@ -35,7 +36,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "cdc_triggers.hpp"
 #include "change_envelope.hpp"
@@ -43,8 +43,7 @@
 #include "etp/bus/topics.hpp"
 #include "etp/pg/connection.hpp"
 #include "etp/pg/replication_stream.hpp"
-#include "etp/runtime/stop_signal.hpp"
-#include "etp/service/service_host.hpp"
+#include "etp/service/worker.hpp"
 #include "snapshot.hpp"
 
 namespace etp::cdc_capture {
@@ -83,14 +82,12 @@ struct CaptureOptions {
 // character outside [A-Za-z0-9._-] replaced by '_'.
 std::string table_topic(const std::string& prefix, const std::string& table);
 
-class CaptureLoop : public service::Component {
+class CaptureLoop : public service::Worker {
  public:
     CaptureLoop(CaptureOptions options, const CdcTriggerSet& triggers, bus::Producer& producer,
                 const bus::Topics& topics);
     ~CaptureLoop() override;
 
-    void start() override;
-    void stop() noexcept override;
     // nullopt while streaming or waiting for the lock; the problem when the slot is lost or
     // streaming keeps failing.
     std::optional<std::string> check() const;
@@ -100,9 +97,14 @@ class CaptureLoop : public service::Component {
     struct Transaction;
     struct Tracker;
 
-    void run() noexcept;
+    // One session, then its state is dropped; returns the pause before the next.
+    std::chrono::milliseconds step(std::size_t thread) override;
+    std::chrono::milliseconds on_failure(const std::exception& error,
+                                         std::chrono::milliseconds backoff) override;
+    nlohmann::json failure_fields() const override;
     // Waits for the lock, then streams until stop or failure (throws).
     void session();
+    void end_session() noexcept;
     bool wait_for_lock(pg::Connection& source);
     void handle(const pg::XLogData& data);
     const RelationInfo& relation(std::uint32_t id) const;
@@ -144,14 +146,11 @@ class CaptureLoop : public service::Component {
     bus::Producer& producer_;
     const bus::Topics& topics_;
 
-    std::thread thread_;
-    runtime::StopSignal stop_;
     std::atomic<bool> leader_{false};
 
     mutable std::mutex problem_mutex_;
     std::optional<std::string> problem_;
     bool problem_is_failing_ = false;  // problem_ is "change capture keeps failing"
-    int consecutive_failures_ = 0;
 
     // Session state, used by the loop's thread only.
     std::unique_ptr<pg::Connection> source_;

@@ -7,10 +7,22 @@
 #include "publication.hpp"
 
 namespace etp::cdc_capture {
+namespace {
+
+service::WorkerOptions worker_options(const RefreshOptions& options) {
+    service::WorkerOptions o;
+    o.name = "cdc trigger refresh";
+    o.start_delay = options.interval;  // start() loaded them once already
+    o.unhealthy_after = 0;             // check() says what failed
+    return o;
+}
+
+}  // namespace
 
 CdcRefresh::CdcRefresh(pg::Pool& platform, CdcTriggerSet& triggers, RefreshOptions options,
                        std::function<bool()> streaming)
-    : platform_(platform),
+    : Worker(worker_options(options)),
+      platform_(platform),
       triggers_(triggers),
       options_(std::move(options)),
       streaming_(std::move(streaming)) {}
@@ -23,15 +35,11 @@ void CdcRefresh::start() {
     } catch (const std::exception& e) {
         log::warn("cdc triggers not loaded yet; retrying", {{"error", e.what()}});
     }
-    thread_ = std::thread([this] { run(); });
-}
-
-void CdcRefresh::stop() noexcept {
-    stop_.request();
-    if (thread_.joinable()) thread_.join();
+    Worker::start();
 }
 
 std::optional<std::string> CdcRefresh::check() const {
+    if (auto problem = Worker::check()) return problem;
     std::lock_guard lock(problem_mutex_);
     return problem_;
 }
@@ -92,32 +100,30 @@ void CdcRefresh::record_refused(const std::map<std::string, std::string>& refuse
     }
 }
 
-void CdcRefresh::run() noexcept {
-    while (true) {
-        if (!stop_.sleep_for(options_.interval)) return;
-        std::optional<std::string> problem;
-        try {
-            reload();
-        } catch (const std::exception& e) {
-            metrics().refresh_failures.Increment();
-            log::warn("reloading cdc triggers failed; keeping the previous ones",
-                      {{"error", e.what()}});
-            problem = std::string("cannot load cdc triggers: ") + e.what();
-        }
-        if (streaming_()) {
-            try {
-                if (!source_ || !source_->is_open())
-                    source_ = std::make_unique<pg::Connection>(options_.source_url);
-                sync(*source_);
-            } catch (const std::exception& e) {
-                source_.reset();
-                metrics().refresh_failures.Increment();
-                log::warn("updating the publication failed; retrying", {{"error", e.what()}});
-            }
-        }
-        std::lock_guard lock(problem_mutex_);
-        problem_ = std::move(problem);
+std::chrono::milliseconds CdcRefresh::step(std::size_t /*thread*/) {
+    std::optional<std::string> problem;
+    try {
+        reload();
+    } catch (const std::exception& e) {
+        metrics().refresh_failures.Increment();
+        log::warn("reloading cdc triggers failed; keeping the previous ones",
+                  {{"error", e.what()}});
+        problem = std::string("cannot load cdc triggers: ") + e.what();
     }
+    if (streaming_()) {
+        try {
+            if (!source_ || !source_->is_open())
+                source_ = std::make_unique<pg::Connection>(options_.source_url);
+            sync(*source_);
+        } catch (const std::exception& e) {
+            source_.reset();
+            metrics().refresh_failures.Increment();
+            log::warn("updating the publication failed; retrying", {{"error", e.what()}});
+        }
+    }
+    std::lock_guard lock(problem_mutex_);
+    problem_ = std::move(problem);
+    return options_.interval;
 }
 
 }  // namespace etp::cdc_capture

@@ -4,8 +4,8 @@
 // triggers' tables when CDC_TABLES is empty (see publication.hpp). The tables left out and why
 // go to the platform database's cdc_table_status (when they change, and at least every minute)
 // and to the log once per table and reason. Failures are logged, counted and retried at the
-// next tick; the previous snapshot stays in use. start()/stop() from the owner's thread;
-// check() from any thread.
+// next tick; the previous snapshot stays in use. A service::Worker: its own thread;
+// start()/stop() from the owner's thread; check() from any thread.
 
 #include <atomic>
 #include <chrono>
@@ -16,13 +16,11 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cdc_triggers.hpp"
 #include "etp/pg/pool.hpp"
-#include "etp/runtime/stop_signal.hpp"
-#include "etp/service/service_host.hpp"
+#include "etp/service/worker.hpp"
 
 namespace etp::cdc_capture {
 
@@ -33,7 +31,7 @@ struct RefreshOptions {
     std::chrono::milliseconds interval{1000};
 };
 
-class CdcRefresh : public service::Component {
+class CdcRefresh : public service::Worker {
  public:
     // `streaming` says whether this instance holds the slot (only then is the publication
     // changed).
@@ -43,7 +41,7 @@ class CdcRefresh : public service::Component {
 
     // Loads the triggers once (failure is logged, not thrown), then starts the thread.
     void start() override;
-    void stop() noexcept override;
+    // nullopt while the thread runs and the last reload succeeded.
     std::optional<std::string> check() const;
 
     // Creates the publication when missing and brings its tables up to date on `source` (used
@@ -51,16 +49,14 @@ class CdcRefresh : public service::Component {
     void sync(pg::Connection& source);
 
  private:
-    void run() noexcept;
+    // One tick: reload, then sync the publication while streaming. Failures are handled here.
+    std::chrono::milliseconds step(std::size_t thread) override;
     void reload();
 
     pg::Pool& platform_;
     CdcTriggerSet& triggers_;
     const RefreshOptions options_;
     std::function<bool()> streaming_;
-
-    std::thread thread_;
-    runtime::StopSignal stop_;
 
     void record_refused(const std::map<std::string, std::string>& refused);
 

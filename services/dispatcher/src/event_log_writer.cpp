@@ -52,12 +52,23 @@ Metrics& metrics() {
     return m;
 }
 
+service::WorkerOptions worker_options() {
+    service::WorkerOptions o;
+    o.name = "event log writer";
+    o.backoff_min = std::chrono::milliseconds(200);
+    o.backoff_max = std::chrono::milliseconds(200);
+    o.unhealthy_after = 0;  // check() says when writes fail
+    o.failure_log = "event log writer step failed";
+    return o;
+}
+
 }  // namespace
 
 EventLogWriter::EventLogWriter(pg::Pool& pool, bus::Producer& producer, DeliveryEngine& deliveries,
                                const bus::ConsumerConfig& consumer, const bus::Topics& topics,
                                std::size_t batch_size, std::chrono::milliseconds poll_timeout)
-    : pool_(pool),
+    : Worker(worker_options()),
+      pool_(pool),
       producer_(producer),
       deliveries_(deliveries),
       consumer_(consumer),
@@ -69,20 +80,13 @@ EventLogWriter::EventLogWriter(pg::Pool& pool, bus::Producer& producer, Delivery
 
 EventLogWriter::~EventLogWriter() { stop(); }
 
-void EventLogWriter::start() {
-    running_ = true;
-    thread_ = std::thread([this] { run(); });
-}
-
 void EventLogWriter::stop() noexcept {
-    stopping_ = true;
-    if (thread_.joinable()) thread_.join();
-    running_ = false;
+    Worker::stop();
     consumer_.close();
 }
 
 std::optional<std::string> EventLogWriter::check() {
-    if (!running_) return "not running";
+    if (auto problem = Worker::check()) return problem;
     if (failing_) return "writes to the event log are failing";
     return consumer_.check(std::chrono::milliseconds(2000));
 }
@@ -176,12 +180,8 @@ void EventLogWriter::wait_before_retry(std::size_t batch, const char* error,
                {{"batch", batch}, {"error", error}, {"retry_in_ms", backoff.count()}});
     // While stopping, give up on this batch: its offsets are not committed, so the next member
     // of the group writes it.
-    auto until = std::chrono::steady_clock::now() + backoff;
-    while (std::chrono::steady_clock::now() < until) {
-        if (stopping_)
-            throw Error(ErrorKind::kUnavailable, "stopping with a batch unwritten", true);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (!pause(backoff))
+        throw Error(ErrorKind::kUnavailable, "stopping with a batch unwritten", true);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
 }
 
@@ -261,30 +261,21 @@ void EventLogWriter::publish_until_done(const std::vector<Event>& events) {
     }
 }
 
-void EventLogWriter::run() noexcept {
-    log::info("event log writer started");
-    while (!stopping_) {
-        maintain_partitions();
-        try {
-            std::vector<bus::Message> batch = consumer_.poll(batch_size_, poll_timeout_);
-            metrics().lag.Set(static_cast<double>(consumer_.lag()));
-            if (batch.empty()) continue;
-            // Deliveries go straight to the engine when it has room; otherwise their rows are
-            // due at once and the engine's poller takes them when it has.
-            bool handing_off = deliveries_.try_reserve(batch.size());
-            auto lease = handing_off ? deliveries_.lease() : std::chrono::milliseconds(0);
-            std::vector<Handoff> handoffs;
-            std::vector<Event> logged = write_until_done(batch, lease, handoffs);
-            if (handing_off) deliveries_.submit(std::move(handoffs), batch.size());
-            publish_until_done(logged);
-            consumer_.commit(batch);
-        } catch (const std::exception& e) {
-            if (stopping_) break;
-            log::error("event log writer step failed", {{"error", e.what()}});
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-    }
-    log::info("event log writer stopped");
+std::chrono::milliseconds EventLogWriter::step(std::size_t /*thread*/) {
+    maintain_partitions();
+    std::vector<bus::Message> batch = consumer_.poll(batch_size_, poll_timeout_);
+    metrics().lag.Set(static_cast<double>(consumer_.lag()));
+    if (batch.empty()) return std::chrono::milliseconds(0);
+    // Deliveries go straight to the engine when it has room; otherwise their rows are due at
+    // once and the engine's poller takes them when it has.
+    bool handing_off = deliveries_.try_reserve(batch.size());
+    auto lease = handing_off ? deliveries_.lease() : std::chrono::milliseconds(0);
+    std::vector<Handoff> handoffs;
+    std::vector<Event> logged = write_until_done(batch, lease, handoffs);
+    if (handing_off) deliveries_.submit(std::move(handoffs), batch.size());
+    publish_until_done(logged);
+    consumer_.commit(batch);
+    return std::chrono::milliseconds(0);
 }
 
 }  // namespace etp::dispatcher

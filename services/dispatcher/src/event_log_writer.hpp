@@ -6,12 +6,11 @@
 // replays the batch, which the conflict clauses turn into a no-op for the log and the queue
 // and a repeat (same CloudEvent id) on etp.events. A batch that cannot be written is retried
 // with backoff, never skipped. The queued deliveries go straight to the delivery engine when
-// it has room. Runs on its own thread; start()/stop() from the owner's thread. Owns the
-// consumer: stop() finishes the batch in hand, then leaves the group.
+// it has room. A service::Worker: its own thread; start()/stop() from the owner's thread. Owns
+// the consumer: stop() finishes the batch in hand, then leaves the group.
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "delivery_engine.hpp"
 #include "etp/bus/consumer.hpp"
@@ -19,11 +18,11 @@
 #include "etp/bus/topics.hpp"
 #include "etp/domain/event.hpp"
 #include "etp/pg/pool.hpp"
-#include "etp/service/service_host.hpp"
+#include "etp/service/worker.hpp"
 
 namespace etp::dispatcher {
 
-class EventLogWriter : public service::Component {
+class EventLogWriter : public service::Worker {
  public:
     // Subscribes at construction; throws etp::Error on bad consumer configuration.
     EventLogWriter(pg::Pool& pool, bus::Producer& producer, DeliveryEngine& deliveries,
@@ -31,14 +30,14 @@ class EventLogWriter : public service::Component {
                    std::size_t batch_size, std::chrono::milliseconds poll_timeout);
     ~EventLogWriter() override;
 
-    void start() override;
     // Finishes the batch in hand (a failing write gives up at once), then leaves the group.
     void stop() noexcept override;
     // Readiness: nullopt while the loop runs, its writes succeed and the broker answers.
     std::optional<std::string> check();
 
  private:
-    void run() noexcept;
+    // One poll → log → publish → commit.
+    std::chrono::milliseconds step(std::size_t thread) override;
     // Logs the batch's firings; returns them as logged (rejected ones left out).
     std::vector<Event> write_until_done(const std::vector<bus::Message>& batch,
                                         std::chrono::milliseconds lease,
@@ -63,10 +62,7 @@ class EventLogWriter : public service::Component {
     const std::size_t batch_size_;
     const std::chrono::milliseconds poll_timeout_;
     std::chrono::steady_clock::time_point next_partition_check_{};
-    std::atomic<bool> stopping_{false};
-    std::atomic<bool> running_{false};
     std::atomic<bool> failing_{false};
-    std::thread thread_;  // declared last: its body uses every member above
 };
 
 }  // namespace etp::dispatcher

@@ -1,14 +1,33 @@
 #include "retention_loop.hpp"
 
+#include <algorithm>
+
 #include "etp/runtime/log.hpp"
 #include "pass_summary.hpp"
 #include "retention_metrics.hpp"
 
 namespace etp::retention {
 
+namespace {
+
+service::WorkerOptions worker_options(const PassOptions& options,
+                                      std::chrono::milliseconds interval) {
+    service::WorkerOptions o;
+    o.name = "retention loop";
+    o.start_fields = {{"interval_ms", interval.count()},
+                      {"active_for_ms", options.active_for.count()},
+                      {"retain_for_ms", options.retain_for.count()}};
+    o.failing = "retention passes keep failing";
+    o.failure_log = "retention pass failed; retrying next interval";
+    return o;
+}
+
+}  // namespace
+
 RetentionLoop::RetentionLoop(pg::Pool& pool, bus::Producer& producer, bus::Topics topics,
                              PassOptions options, std::chrono::milliseconds interval)
-    : pool_(pool),
+    : Worker(worker_options(options, interval)),
+      pool_(pool),
       producer_(producer),
       topics_(std::move(topics)),
       options_(options),
@@ -19,26 +38,11 @@ RetentionLoop::RetentionLoop(pg::Pool& pool, bus::Producer& producer, bus::Topic
 
 RetentionLoop::~RetentionLoop() { stop(); }
 
-void RetentionLoop::start() {
-    running_ = true;
-    thread_ = std::thread([this] { run(); });
+std::chrono::milliseconds RetentionLoop::rest_of_interval() const {
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began_);
+    return std::max(interval_ - spent, std::chrono::milliseconds(0));
 }
-
-void RetentionLoop::stop() noexcept {
-    stop_.request();
-    if (thread_.joinable()) thread_.join();
-    running_ = false;
-}
-
-std::optional<std::string> RetentionLoop::check() const {
-    if (!running_) return "retention loop not running";
-    if (consecutive_failures_ >= 3) return "retention passes keep failing";
-    return std::nullopt;
-}
-
-bool RetentionLoop::pause(std::chrono::milliseconds d) { return stop_.sleep_for(d); }
-
-bool RetentionLoop::stopping() { return stop_.requested(); }
 
 void RetentionLoop::pass() {
     const bool was_active = lock_.held();
@@ -52,9 +56,7 @@ void RetentionLoop::pass() {
     auto conn = pool_.acquire();
     PassReport report = run_pass(
         *conn, options_, [this] { return stopping(); },
-        [this](std::chrono::microseconds d) {
-            return pause(std::chrono::ceil<std::chrono::milliseconds>(d));
-        });
+        [this](std::chrono::microseconds d) { return pause(d); });
     record(report);
     publish_summaries(producer_, topics_, report);
     if (report.oldest_age) {
@@ -65,33 +67,24 @@ void RetentionLoop::pass() {
     }
 }
 
-void RetentionLoop::run() noexcept {
-    log::info("retention loop started", {{"interval_ms", interval_.count()},
-                                         {"active_for_ms", options_.active_for.count()},
-                                         {"retain_for_ms", options_.retain_for.count()}});
-    while (true) {
-        const auto began = std::chrono::steady_clock::now();
-        try {
-            pass();
-            consecutive_failures_ = 0;
-        } catch (const std::exception& e) {
-            ++consecutive_failures_;
-            metrics().passes_failed.Increment();
-            if (!lock_.held()) metrics().active.Set(0);
-            auto now = std::chrono::steady_clock::now();
-            if (now - last_error_log_ >= std::chrono::seconds(5)) {
-                last_error_log_ = now;
-                log::error("retention pass failed; retrying next interval", {{"error", e.what()}});
-            }
-        }
-        // The next pass starts one interval after this one started (at once when it overran).
-        auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - began);
-        if (!pause(std::max(interval_ - spent, std::chrono::milliseconds(0)))) break;
-    }
+// The next pass starts one interval after this one started (at once when it overran), whether
+// it failed or not.
+std::chrono::milliseconds RetentionLoop::step(std::size_t /*thread*/) {
+    began_ = std::chrono::steady_clock::now();
+    pass();
+    return rest_of_interval();
+}
+
+std::chrono::milliseconds RetentionLoop::on_failure(const std::exception& /*error*/,
+                                                    std::chrono::milliseconds /*backoff*/) {
+    metrics().passes_failed.Increment();
+    if (!lock_.held()) metrics().active.Set(0);
+    return rest_of_interval();
+}
+
+void RetentionLoop::on_stopped(std::size_t /*thread*/) noexcept {
     lock_.release();
     metrics().active.Set(0);
-    log::info("retention loop stopped");
 }
 
 }  // namespace etp::retention

@@ -19,72 +19,29 @@ double seconds_between(Timestamp from, Timestamp to) {
     return std::chrono::duration<double>(to - from).count();
 }
 
-std::int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+service::WorkerOptions worker_options(const FiringOptions& options) {
+    service::WorkerOptions o;
+    o.name = "firing loop";
+    o.threads = options.workers;
+    o.failing = "claiming or producing scheduled firings keeps failing";
+    o.failure_log = "firing scheduled triggers failed; retrying";
+    return o;
 }
 
 }  // namespace
 
 FiringLoop::FiringLoop(pg::Pool& pool, bus::Producer& producer, const bus::Topics& topics,
                        ScheduleCache& cache, FiringOptions options)
-    : pool_(pool), producer_(producer), topics_(topics), cache_(cache), options_(options) {
+    : Worker(worker_options(options)),
+      pool_(pool),
+      producer_(producer),
+      topics_(topics),
+      cache_(cache),
+      options_(options) {
     metrics();
 }
 
 FiringLoop::~FiringLoop() { stop(); }
-
-void FiringLoop::start() {
-    running_ = true;
-    for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { run(i); });
-}
-
-void FiringLoop::stop() noexcept {
-    {
-        std::lock_guard lock(stop_mutex_);
-        if (!stopping_) stop_requested_at_ = std::chrono::steady_clock::now();
-        stopping_ = true;
-    }
-    stop_cv_.notify_all();
-    for (auto& t : threads_)
-        if (t.joinable()) t.join();
-    running_ = false;
-}
-
-std::optional<std::string> FiringLoop::check() const {
-    if (!running_) return "firing loop not running";
-    if (consecutive_failures_ >= 3) return "claiming or producing scheduled firings keeps failing";
-    return std::nullopt;
-}
-
-bool FiringLoop::stopping() const {
-    std::lock_guard lock(stop_mutex_);
-    return stopping_;
-}
-
-bool FiringLoop::pause(std::chrono::milliseconds d) {
-    std::unique_lock lock(stop_mutex_);
-    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
-
-bool FiringLoop::sleep_until(Timestamp at) {
-    auto wait = at - now_utc();
-    std::unique_lock lock(stop_mutex_);
-    if (stopping_) return false;
-    if (wait <= Timestamp::duration::zero()) return true;
-    return !stop_cv_.wait_for(lock, wait, [this] { return stopping_; });
-}
-
-void FiringLoop::note_failure(const char* what, const std::string& error) {
-    ++consecutive_failures_;
-    // Repeated errors are logged at most every 5 s; the failure metrics count them all.
-    auto now = steady_ms();
-    auto last = last_error_log_ms_.load();
-    if (now - last >= 5000 && last_error_log_ms_.compare_exchange_strong(last, now))
-        log::error(what,
-                   {{"error", error}, {"consecutive_failures", consecutive_failures_.load()}});
-}
 
 std::size_t FiringLoop::fire_batch() {
     auto conn = pool_.acquire();
@@ -118,7 +75,7 @@ std::size_t FiringLoop::fire_batch() {
     std::size_t misfired = 0;
     for (const pg::DueSchedule& row : rows) {
         // Rows not reached (stopping) are left as they are: the commit releases them.
-        if (refused || !sleep_until(row.next_fire_at)) break;
+        if (refused || !pause_until(row.next_fire_at)) break;
         std::shared_ptr<const pg::StoredSchedule> stored;
         try {
             stored = cache_.get(row.trigger_id, row.version, row.schedule_json, row.payload_json,
@@ -169,9 +126,8 @@ std::size_t FiringLoop::fire_batch() {
     // No deadline while running (the producer's delivery timeout answers every firing); at
     // shutdown the acknowledgements get stop_ack_wait.
     const bus::AckResult acked = acks.wait(std::chrono::steady_clock::time_point::max(), [this] {
-        std::lock_guard stop_lock(stop_mutex_);
-        return stopping_ &&
-               std::chrono::steady_clock::now() > stop_requested_at_ + options_.stop_ack_wait;
+        return stopping() &&
+               std::chrono::steady_clock::now() > stop_requested_at() + options_.stop_ack_wait;
     });
     if (acked.unanswered > 0)
         throw Error(ErrorKind::kUnavailable,
@@ -200,26 +156,15 @@ std::size_t FiringLoop::fire_batch() {
     return rows.size();
 }
 
-void FiringLoop::run(std::size_t worker) noexcept {
-    log::info("firing worker started", {{"worker", worker}});
-    auto backoff = std::chrono::milliseconds(100);
-    while (!stopping()) {
-        try {
-            fire_batch();
-            consecutive_failures_ = 0;
-            backoff = std::chrono::milliseconds(100);
-        } catch (const std::exception& e) {
-            if (stopping()) {
-                log::warn("firing batch rolled back at shutdown", {{"error", e.what()}});
-                break;
-            }
-            metrics().claim_failures.Increment();
-            note_failure("firing scheduled triggers failed; retrying", e.what());
-            if (!pause(backoff)) break;
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-        }
-    }
-    log::info("firing worker stopped", {{"worker", worker}});
+std::chrono::milliseconds FiringLoop::step(std::size_t /*worker*/) {
+    fire_batch();
+    return std::chrono::milliseconds(0);
+}
+
+std::chrono::milliseconds FiringLoop::on_failure(const std::exception& /*error*/,
+                                                 std::chrono::milliseconds backoff) {
+    metrics().claim_failures.Increment();
+    return backoff;
 }
 
 }  // namespace etp::scheduler

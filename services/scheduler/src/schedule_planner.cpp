@@ -9,33 +9,22 @@ namespace {
 
 constexpr std::chrono::minutes kWarmWithin{1};
 
+service::WorkerOptions worker_options() {
+    service::WorkerOptions o;
+    o.name = "schedule planner";
+    o.failing = "planning changed schedules keeps failing";
+    o.failure_log = "planning schedules failed; retrying";
+    return o;
+}
+
 }  // namespace
 
 SchedulePlanner::SchedulePlanner(pg::Pool& pool, ScheduleCache& cache, PlannerOptions options)
-    : pool_(pool), cache_(cache), options_(options) {
+    : Worker(worker_options()), pool_(pool), cache_(cache), options_(options) {
     metrics();
 }
 
 SchedulePlanner::~SchedulePlanner() { stop(); }
-
-void SchedulePlanner::start() {
-    running_ = true;
-    thread_ = std::thread([this] { run(); });
-}
-
-void SchedulePlanner::stop() noexcept {
-    stop_.request();
-    if (thread_.joinable()) thread_.join();
-    running_ = false;
-}
-
-std::optional<std::string> SchedulePlanner::check() const {
-    if (!running_) return "schedule planner not running";
-    if (consecutive_failures_ >= 3) return "planning changed schedules keeps failing";
-    return std::nullopt;
-}
-
-bool SchedulePlanner::pause(std::chrono::milliseconds d) { return stop_.sleep_for(d); }
 
 bool SchedulePlanner::plan_once() {
     auto conn = pool_.acquire();
@@ -70,33 +59,17 @@ void SchedulePlanner::count_backlog() {
         static_cast<double>(pg::ScheduleStore::due_backlog(*conn, now_utc())));
 }
 
-void SchedulePlanner::run() noexcept {
-    log::info("schedule planner started");
-    auto backoff = std::chrono::milliseconds(100);
-    while (true) {
-        bool more = false;
-        try {
-            more = plan_once();
-            count_backlog();
-            consecutive_failures_ = 0;
-            backoff = std::chrono::milliseconds(100);
-        } catch (const std::exception& e) {
-            ++consecutive_failures_;
-            metrics().plan_failures.Increment();
-            auto now = std::chrono::steady_clock::now();
-            if (now - last_error_log_ >= std::chrono::seconds(5)) {
-                last_error_log_ = now;
-                log::error("planning schedules failed; retrying",
-                           {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
-            }
-            if (!pause(backoff)) break;
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-            continue;
-        }
-        // A full batch means more rows wait: plan on at once (stopping still wins).
-        if (!pause(more ? std::chrono::milliseconds(0) : options_.poll_interval)) break;
-    }
-    log::info("schedule planner stopped");
+std::chrono::milliseconds SchedulePlanner::step(std::size_t /*thread*/) {
+    const bool more = plan_once();
+    count_backlog();
+    // A full batch means more rows wait: plan on at once (stopping still wins).
+    return more ? std::chrono::milliseconds(0) : options_.poll_interval;
+}
+
+std::chrono::milliseconds SchedulePlanner::on_failure(const std::exception& /*error*/,
+                                                      std::chrono::milliseconds backoff) {
+    metrics().plan_failures.Increment();
+    return backoff;
 }
 
 }  // namespace etp::scheduler
