@@ -131,7 +131,7 @@ void reply_page(const net::Request& req, net::Response& res, GatewayContext& ctx
 EventId event_id_param(const net::Request& req) {
     std::string text = req.matches[1];
     auto id = EventId::parse(text);
-    if (!id) throw Error(ErrorKind::kNotFound, "no event with id " + text);
+    if (!id) throw not_found("event", text);
     return *id;
 }
 
@@ -270,8 +270,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                    EventId id = event_id_param(req);
                    auto conn = ctx.pool.acquire();
                    auto event = pg::EventStore::get(*conn, id);
-                   if (!event)
-                       throw Error(ErrorKind::kNotFound, "no event with id " + id.to_string());
+                   if (!event) throw not_found("event", id.to_string());
                    json body = to_json(*event);
                    body["deliveries"] = json::array();
                    for (const auto& d : pg::DeliveryStore::list_for_event(*conn, id))
@@ -284,8 +283,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::archive(*conn, id);
-                    if (!event)
-                        throw Error(ErrorKind::kNotFound, "no event with id " + id.to_string());
+                    if (!event) throw not_found("event", id.to_string());
                     reply_json(res, 200, to_json(*event));
                 });
 
@@ -294,8 +292,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::get(*conn, id);
-                    if (!event)
-                        throw Error(ErrorKind::kNotFound, "no event with id " + id.to_string());
+                    if (!event) throw not_found("event", id.to_string());
                     // A test of an unsaved definition has no trigger row: its first delivery
                     // carries the target.
                     auto trigger = pg::TriggerStore::get(*conn, event->trigger_id);

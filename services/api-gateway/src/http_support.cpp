@@ -30,6 +30,10 @@ std::optional<std::string> find_nul(const json& root) {
     return std::nullopt;
 }
 
+Error not_found(std::string_view what, std::string_view id) {
+    return Error(ErrorKind::kNotFound, "no " + std::string(what) + " with id " + std::string(id));
+}
+
 ProblemError bad_query(const std::string& name, std::string message) {
     return ProblemError(ErrorKind::kInvalidInput, "invalid query parameter " + name,
                         {{"?" + name, std::move(message)}});
@@ -74,7 +78,7 @@ TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what) {
     std::string text = req.matches[match_index];
     auto id = TriggerId::parse(text);
-    if (!id) throw Error(ErrorKind::kNotFound, "no " + std::string(what) + " with id " + text);
+    if (!id) throw not_found(what, text);
     return *id;
 }
 

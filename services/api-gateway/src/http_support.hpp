@@ -52,6 +52,9 @@ void reply_json(net::Response& res, int status, const nlohmann::json& body);
 // A 401 also gets WWW-Authenticate: kWwwAuthenticate.
 void reply_problem(net::Response& res, const Problem& problem);
 
+// The 404 of a resource: "no <what> with id <id>".
+Error not_found(std::string_view what, std::string_view id);
+
 // Path ids: a malformed id is simply not found (404), as no such resource can exist.
 TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what = "trigger");

@@ -26,7 +26,7 @@ json secret_to_json(const pg::TriggerSecretRecord& s) {
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
-    throw Error(ErrorKind::kNotFound, "no trigger with id " + id.to_string());
+    throw gateway::not_found("trigger", id.to_string());
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ void publish_change(GatewayContext& ctx, const Trigger& trigger) {
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
-    throw Error(ErrorKind::kNotFound, "no trigger with id " + id.to_string());
+    throw gateway::not_found("trigger", id.to_string());
 }
 
 // PUT and DELETE with If-Match: 412 unless it names the trigger's current version, so a client
