@@ -8,6 +8,8 @@
 set -euo pipefail
 
 etp_pg_bin=${ETP_PG_BIN:-/usr/lib/postgresql/15/bin}
+# The server settings the platform needs, shared with the tests' clusters.
+etp_pg_server_conf=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../deploy/postgres" && pwd)/etp-postgresql.conf
 
 # Runs a server binary as the cluster's owner.
 etp_pg_as_owner() {
@@ -81,21 +83,17 @@ etp_pg_init() {
 # etp_pg_start PORT: starts the cluster (or leaves a running one alone) and waits for it.
 etp_pg_start() {
     local port=$1
-    cat >"$ETP_PG_DATA/etp.conf" <<EOF
-# Written by scripts/run at every start; edit the script, not this file.
+    {
+        cat <<EOF
+# Written by scripts/run at every start; edit scripts/lib/pg.sh and
+# deploy/postgres/etp-postgresql.conf, not this file.
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$ETP_PG_SOCKET'
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-# cdc-capture's slot can hold back no more WAL than this. Logical decoding cannot move a slot's
-# restart point past the start of a transaction still running anywhere in the cluster, so one
-# transaction writing more than this (a benchmark's million-row INSERT, a migration rewriting
-# the event log) invalidates the slot however promptly cdc-capture confirms: 1GB was exceeded by
-# scripts/bench/scheduler's 1,000,000-trigger INSERT. WAL is kept only while a slot needs it.
-max_slot_wal_keep_size = '4GB'
 EOF
+        # A copy, not an include: the postgres user may not reach the repository.
+        cat "$etp_pg_server_conf"
+    } >"$ETP_PG_DATA/etp.conf"
     if etp_is_root; then
         chown postgres:postgres "$ETP_PG_DATA/etp.conf"
     fi

@@ -1,19 +1,7 @@
-#include <exception>
-
-#include "etp/runtime/allocator.hpp"
-#include "etp/runtime/log.hpp"
+#include "etp/service/run_main.hpp"
 #include "scheduler_app.hpp"
 
 int main(int argc, char** argv) {
-    etp::runtime::tune_allocator();
-    etp::scheduler::SchedulerConfig config;
-    auto spec = etp::scheduler::make_config_spec(config);
-    if (auto code = spec.parse_or_exit_code(argc, argv)) return *code;
-    etp::runtime::ShutdownSignal shutdown;
-    try {
-        return etp::scheduler::run_scheduler(config, shutdown);
-    } catch (const std::exception& e) {
-        etp::log::error("scheduler failed", {{"error", e.what()}});
-        return 1;
-    }
+    return etp::service::run_main<etp::scheduler::SchedulerConfig>(
+        argc, argv, {"scheduler", etp::scheduler::make_config_spec, etp::scheduler::run_scheduler});
 }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "etp/runtime/check.hpp"
 #include "etp/runtime/log.hpp"
 #include "rdkafka_support.hpp"
 
@@ -92,7 +93,7 @@ Consumer::Impl::Impl(const ConsumerConfig& config) : config_(config) {
 
 std::vector<Message> Consumer::Impl::poll(std::size_t max_messages,
                                           std::chrono::milliseconds timeout) {
-    if (closed_) throw Error(ErrorKind::kInternal, "kafka consumer polled after close");
+    ETP_CHECK(!closed_, "kafka consumer polled after close");
     std::vector<Message> out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.size() < max_messages) {
@@ -145,7 +146,7 @@ void Consumer::Impl::handle_error(const rd_kafka_message_t& m) {
 
 void Consumer::Impl::commit(const std::vector<Message>& processed) {
     if (processed.empty()) return;
-    if (closed_) throw Error(ErrorKind::kInternal, "kafka consumer committed after close");
+    ETP_CHECK(!closed_, "kafka consumer committed after close");
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
     for (const Message& m : processed) {
         auto [it, inserted] = next.try_emplace({m.topic, m.partition}, m.offset + 1);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "etp/pg/error.hpp"
+#include "etp/runtime/check.hpp"
 #include "etp/runtime/log.hpp"
 #include "libpq_support.hpp"
 
@@ -15,10 +16,6 @@ namespace {
 using detail::route_notice;
 using detail::ServerError;
 using detail::trimmed;
-
-[[noreturn]] void throw_closed() {
-    throw Error(ErrorKind::kInternal, "use of a moved-from pg::Connection");
-}
 
 // Turns a failed command into DatabaseError. res may be null (libpq could not even build a
 // result: out of memory, or the connection is gone).
@@ -86,7 +83,7 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
 Result Connection::exec(std::string_view sql, const Params& params, ResultFormat format) {
-    if (!conn_) throw_closed();
+    ETP_CHECK(conn_, "use of a moved-from pg::Connection");
     const std::string statement(sql);  // libpq wants a terminated string
     std::vector<const char*> values;
     values.reserve(params.size());
@@ -98,7 +95,7 @@ Result Connection::exec(std::string_view sql, const Params& params, ResultFormat
 }
 
 Result Connection::exec_prepared(std::string_view sql, const Params& params, ResultFormat format) {
-    if (!conn_) throw_closed();
+    ETP_CHECK(conn_, "use of a moved-from pg::Connection");
     std::string statement(sql);
     auto it = prepared_.find(statement);
     if (it == prepared_.end()) {
@@ -128,7 +125,7 @@ Result Connection::exec_prepared(std::string_view sql, const Params& params, Res
 }
 
 void Connection::exec_script(std::string_view sql) {
-    if (!conn_) throw_closed();
+    ETP_CHECK(conn_, "use of a moved-from pg::Connection");
     const std::string script(sql);
     check(conn_.get(), PQexec(conn_.get(), script.c_str()));
 }

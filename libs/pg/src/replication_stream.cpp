@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "etp/pg/error.hpp"
+#include "etp/runtime/check.hpp"
 #include "etp/runtime/log.hpp"
 #include "libpq_support.hpp"
 
@@ -181,9 +182,7 @@ ReplicationStream::~ReplicationStream() {
 bool ReplicationStream::ensure_slot() {
     require_name("replication slot", options_.slot);
     if (!conn_) throw DatabaseError("", "replication connection is closed");
-    if (streaming_) {
-        throw DatabaseError(ErrorKind::kInternal, "", "ensure_slot() after start()", false);
-    }
+    ETP_CHECK(!streaming_, "ensure_slot() after start()");
     const ResultPtr found = run(
         conn_.get(),
         "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = '" + options_.slot + "'",
@@ -207,7 +206,7 @@ void ReplicationStream::start(Lsn from) {
     require_name("replication slot", options_.slot);
     require_name("publication", options_.publication);
     if (!conn_) throw DatabaseError("", "replication connection is closed");
-    if (streaming_) throw DatabaseError(ErrorKind::kInternal, "", "start() called twice", false);
+    ETP_CHECK(!streaming_, "start() called twice");
 
     std::string command = "START_REPLICATION SLOT \"" + options_.slot + "\" LOGICAL " +
                           format_lsn(from) + " (proto_version '1', publication_names '\"" +
@@ -240,9 +239,7 @@ void ReplicationStream::confirm(Lsn lsn) noexcept { confirmed_ = std::max(confir
 
 void ReplicationStream::send_status(bool reply_requested) {
     if (!conn_) throw DatabaseError("", "replication connection is closed");
-    if (!streaming_) {
-        throw DatabaseError(ErrorKind::kInternal, "", "send_status() before start()", false);
-    }
+    ETP_CHECK(streaming_, "send_status() before start()");
     if (!put_status(conn_.get(), confirmed_, reply_requested)) {
         const std::string reason = trimmed(PQerrorMessage(conn_.get()));
         conn_.reset();
@@ -255,7 +252,7 @@ void ReplicationStream::send_status(bool reply_requested) {
 
 std::optional<XLogData> ReplicationStream::next(std::chrono::milliseconds timeout) {
     if (!conn_) throw DatabaseError("", "replication connection is closed");
-    if (!streaming_) throw DatabaseError(ErrorKind::kInternal, "", "next() before start()", false);
+    ETP_CHECK(streaming_, "next() before start()");
 
     // Drops the connection (nothing more can be done with it) and throws kUnavailable.
     auto lost = [this](std::string sqlstate, const std::string& message) {

@@ -9,7 +9,6 @@ namespace etp::service {
 ServiceHost::ServiceHost(std::string name, const runtime::CommonConfig& config,
                          std::size_t pool_size, int linger_ms)
     : name_(std::move(name)), config_(config) {
-    log::init(name_, config.log_level);
     if (!config.kafka_properties.empty()) {
         // Which security settings the clients got, secrets as ***.
         log::info("kafka client properties",

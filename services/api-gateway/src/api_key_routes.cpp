@@ -115,7 +115,8 @@ void add_api_key_routes(HttpServer& server, GatewayContext& ctx) {
                        auto conn = ctx.pool.acquire();
                        revoked = pg::ApiKeyStore::revoke(*conn, *id);
                    }
-                   if (!revoked) throw HttpError(404, "no active API key with id " + text);
+                   if (!revoked)
+                       throw Error(ErrorKind::kNotFound, "no active API key with id " + text);
                    res.status = 204;
                });
 }

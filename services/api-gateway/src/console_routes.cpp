@@ -124,10 +124,12 @@ void add_console_routes(HttpServer& server, const std::string& console_dir,
     server.get("/", Scope::kPublic, redirect_to_console, net::Run::kOnIoThread);
 
     server.get("/console/?", Scope::kPublic, [files](const net::Request&, net::Response& res) {
-        if (auto problem = files->problem()) throw HttpError(503, *problem);
+        if (auto problem = files->problem()) throw ProblemError(ErrorKind::kUnavailable, *problem);
         auto index = files->app(kIndex);
         auto csp = console_csp(index->body);
-        if (!csp) throw HttpError(503, "the web console's index.html has no single import map");
+        if (!csp)
+            throw ProblemError(ErrorKind::kUnavailable,
+                               "the web console's index.html has no single import map");
         res.set_header("Content-Security-Policy", *csp);
         send_file(res, *index, "no-cache");
     });
@@ -135,7 +137,7 @@ void add_console_routes(HttpServer& server, const std::string& console_dir,
     server.get(R"(/console/vendor/([^/]+))", Scope::kPublic,
                [files](const net::Request& req, net::Response& res) {
                    auto asset = files->vendor(req.matches.str(1));
-                   if (!asset) throw HttpError(404, "no such file of the web console");
+                   if (!asset) throw Error(ErrorKind::kNotFound, "no such file of the web console");
                    // They change only when package-lock.json does.
                    send_file(res, *asset, "public, max-age=3600");
                });
@@ -143,7 +145,7 @@ void add_console_routes(HttpServer& server, const std::string& console_dir,
     server.get(R"(/console/([^/]+))", Scope::kPublic,
                [files](const net::Request& req, net::Response& res) {
                    auto asset = files->app(req.matches.str(1));
-                   if (!asset) throw HttpError(404, "no such file of the web console");
+                   if (!asset) throw Error(ErrorKind::kNotFound, "no such file of the web console");
                    // Asked for again on every load: a restarted gateway's new files show at once.
                    send_file(res, *asset, "no-cache");
                });

@@ -57,12 +57,13 @@ constexpr std::string_view kIndexHtml = R"html(<!doctype html>
 </html>
 )html";
 
-HttpError not_installed(const DocsAssets& assets) {
-    return HttpError(503, assets.dir().empty()
-                              ? "Swagger UI is not installed: SWAGGER_UI_DIR is not set (run "
-                                "scripts/install-deps, which installs npm's swagger-ui-dist)"
-                              : "Swagger UI is not installed: SWAGGER_UI_DIR does not hold "
-                                "swagger-ui-dist (run scripts/install-deps)");
+ProblemError not_installed(const DocsAssets& assets) {
+    return ProblemError(ErrorKind::kUnavailable,
+                        assets.dir().empty()
+                            ? "Swagger UI is not installed: SWAGGER_UI_DIR is not set (run "
+                              "scripts/install-deps, which installs npm's swagger-ui-dist)"
+                            : "Swagger UI is not installed: SWAGGER_UI_DIR does not hold "
+                              "swagger-ui-dist (run scripts/install-deps)");
 }
 
 }  // namespace
@@ -147,7 +148,7 @@ void add_docs_routes(HttpServer& server, const std::string& swagger_ui_dir) {
                [assets](const net::Request& req, net::Response& res) {
                    if (!assets->installed()) throw not_installed(*assets);
                    auto asset = assets->get(req.matches.str(1));
-                   if (!asset) throw HttpError(404, "no such Swagger UI file");
+                   if (!asset) throw Error(ErrorKind::kNotFound, "no such Swagger UI file");
                    // The files change only when swagger-ui-dist is upgraded.
                    res.set_header("Cache-Control", "public, max-age=3600");
                    res.set_content(asset->body, std::string(asset->content_type));

@@ -131,7 +131,7 @@ void reply_page(const net::Request& req, net::Response& res, GatewayContext& ctx
 EventId event_id_param(const net::Request& req) {
     std::string text = req.matches[1];
     auto id = EventId::parse(text);
-    if (!id) throw HttpError(404, "no event with id " + text);
+    if (!id) throw not_found("event", text);
     return *id;
 }
 
@@ -144,9 +144,9 @@ std::int64_t enqueue_redelivery(pg::Connection& conn, const Event& event) {
         } catch (const pg::DatabaseError& e) {
             if (e.kind() != ErrorKind::kConflict) throw;
             if (tries == 2)
-                throw HttpError(409,
-                                "another redelivery of this event was queued at the same moment; "
-                                "try again");
+                throw Error(ErrorKind::kConflict,
+                            "another redelivery of this event was queued at the same moment; "
+                            "try again");
         }
     }
 }
@@ -270,7 +270,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                    EventId id = event_id_param(req);
                    auto conn = ctx.pool.acquire();
                    auto event = pg::EventStore::get(*conn, id);
-                   if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                   if (!event) throw not_found("event", id.to_string());
                    json body = to_json(*event);
                    body["deliveries"] = json::array();
                    for (const auto& d : pg::DeliveryStore::list_for_event(*conn, id))
@@ -283,7 +283,7 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::archive(*conn, id);
-                    if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                    if (!event) throw not_found("event", id.to_string());
                     reply_json(res, 200, to_json(*event));
                 });
 
@@ -292,15 +292,15 @@ void add_event_routes(HttpServer& server, GatewayContext& ctx) {
                     EventId id = event_id_param(req);
                     auto conn = ctx.pool.acquire();
                     auto event = pg::EventStore::get(*conn, id);
-                    if (!event) throw HttpError(404, "no event with id " + id.to_string());
+                    if (!event) throw not_found("event", id.to_string());
                     // A test of an unsaved definition has no trigger row: its first delivery
                     // carries the target.
                     auto trigger = pg::TriggerStore::get(*conn, event->trigger_id);
                     bool has_target = (trigger && trigger->spec.target) ||
                                       pg::DeliveryStore::has_inline_target(*conn, id);
                     if (!has_target)
-                        throw HttpError(409,
-                                        "the event's trigger has no webhook target to deliver to");
+                        throw Error(ErrorKind::kConflict,
+                                    "the event's trigger has no webhook target to deliver to");
                     std::int64_t number = enqueue_redelivery(*conn, *event);
                     reply_json(res, 202, {{"event_id", id.to_string()}, {"delivery", number}});
                 });

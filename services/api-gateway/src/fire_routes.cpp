@@ -87,9 +87,10 @@ Event new_event(const net::Request& req, const TriggerId& id, const TriggerSpec&
 
 // The 503 for a firing Kafka did not take. librdkafka's text (broker hosts and addresses) goes
 // to the log only.
-HttpError bus_unavailable(const std::string& reason) {
+ProblemError bus_unavailable(const std::string& reason) {
     log::warn("the event bus did not accept a firing", {{"error", reason}});
-    return HttpError(503, "the event bus did not accept the firing; try again later");
+    return ProblemError(ErrorKind::kUnavailable,
+                        "the event bus did not accept the firing; try again later");
 }
 
 // 202 means Kafka acknowledged the firing (acks=all); anything else is a 503, never a drop.
@@ -118,7 +119,7 @@ void publish_async(GatewayContext& ctx, const Event& event, const net::Reply& re
                 net::Response res;
                 if (error) {
                     unavailable.Increment();
-                    reply_problem(res, bus_unavailable(error->what()).problem());
+                    reply_problem(res, problem_from(bus_unavailable(error->what())));
                 } else {
                     on_accepted();
                     fired.log_line();
@@ -151,10 +152,8 @@ std::optional<std::string> idempotency_key(const net::Request& req) {
     if (!req.has_header("Idempotency-Key")) return std::nullopt;
     std::string key = req.get_header_value("Idempotency-Key");
     if (key.empty() || key.size() > kMaxIdempotencyKey)
-        throw HttpError(Problem{400,
-                                "",
-                                "invalid Idempotency-Key header",
-                                {{"Idempotency-Key", "must be 1 to 200 characters long"}}});
+        throw ProblemError(ErrorKind::kInvalidInput, "invalid Idempotency-Key header",
+                           {{"Idempotency-Key", "must be 1 to 200 characters long"}});
     return key;
 }
 
@@ -218,15 +217,15 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             std::optional<std::string> key = idempotency_key(req);
             json payload = json_body(req, json::object());
             auto cached = ctx.triggers.get(id);
-            if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
+            if (!cached) throw Error(ErrorKind::kNotFound, "no trigger with id " + id.to_string());
             const TriggerSpec& spec = cached->trigger.spec;
             if (spec.type != TriggerType::kApi)
-                throw HttpError(409,
-                                "only api triggers are fired by API; use POST "
-                                "/api/v1/triggers/" +
-                                    id.to_string() + "/test to fire a " +
-                                    std::string(to_string(spec.type)) + " trigger by hand");
-            if (!spec.active) throw HttpError(409, "the trigger is inactive");
+                throw Error(ErrorKind::kConflict,
+                            "only api triggers are fired by API; use POST "
+                            "/api/v1/triggers/" +
+                                id.to_string() + "/test to fire a " +
+                                std::string(to_string(spec.type)) + " trigger by hand");
+            if (!spec.active) throw Error(ErrorKind::kConflict, "the trigger is inactive");
             validate_payload(cached->schema, payload);
 
             std::string request_sha256 = key ? payload_sha256(payload) : "";
@@ -255,22 +254,22 @@ void add_fire_routes(HttpServer& server, GatewayContext& ctx) {
             reply(std::move(res));
         });
 
-    server.post_async(R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
-                      [&ctx](const net::Request& req, const net::Reply& reply) {
-                          TriggerId id = trigger_id_param(req, 1);
-                          json body = json_body(req, json::object());
-                          auto cached = ctx.triggers.get(id);
-                          if (!cached) throw HttpError(404, "no trigger with id " + id.to_string());
-                          std::vector<FieldError> errors;
-                          json payload = test_payload(body, cached->trigger.spec, errors);
-                          if (body.is_object() && body.contains("trigger"))
-                              errors.push_back({"/trigger", "unknown field"});
-                          if (!errors.empty()) throw ValidationError(std::move(errors));
-                          validate_payload(cached->schema, payload);
-                          Event event = new_event(req, id, cached->trigger.spec, kSourceTest,
-                                                  std::move(payload));
-                          publish_async(ctx, event, reply, [] { tests.Increment(); });
-                      });
+    server.post_async(
+        R"(/api/v1/triggers/([^/]+)/test)", Scope::kWrite,
+        [&ctx](const net::Request& req, const net::Reply& reply) {
+            TriggerId id = trigger_id_param(req, 1);
+            json body = json_body(req, json::object());
+            auto cached = ctx.triggers.get(id);
+            if (!cached) throw Error(ErrorKind::kNotFound, "no trigger with id " + id.to_string());
+            std::vector<FieldError> errors;
+            json payload = test_payload(body, cached->trigger.spec, errors);
+            if (body.is_object() && body.contains("trigger"))
+                errors.push_back({"/trigger", "unknown field"});
+            if (!errors.empty()) throw ValidationError(std::move(errors));
+            validate_payload(cached->schema, payload);
+            Event event = new_event(req, id, cached->trigger.spec, kSourceTest, std::move(payload));
+            publish_async(ctx, event, reply, [] { tests.Increment(); });
+        });
 
     server.post_async(
         "/api/v1/triggers/test", Scope::kWrite,

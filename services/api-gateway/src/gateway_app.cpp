@@ -45,7 +45,6 @@ void migrate(const std::string& database_url, const secrets::SecretBox& box) {
 }  // namespace
 
 int run_gateway(const GatewayConfig& config, runtime::ShutdownSignal& shutdown) {
-    log::init("api-gateway", config.common.log_level);
     service::warn_if_no_secret_key(*config.secret_box);
     migrate(config.common.database_url, *config.secret_box);
     if (config.migrate_only) return 0;

@@ -15,7 +15,8 @@ void reply_error(const net::Request& req, net::Response& res, std::exception_ptr
         reply_problem(res, e.problem());
     } catch (const Error& e) {
         Problem p = problem_from(e);
-        if (p.status >= 500)
+        // A ProblemError's text is the answer itself, already logged where it is thrown.
+        if (p.status >= 500 && dynamic_cast<const ProblemError*>(&e) == nullptr)
             log::error("request failed", {{"method", req.method},
                                           {"path", req.path},
                                           {"kind", to_string(e.kind())},

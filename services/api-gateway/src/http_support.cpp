@@ -30,9 +30,13 @@ std::optional<std::string> find_nul(const json& root) {
     return std::nullopt;
 }
 
-HttpError bad_query(const std::string& name, std::string message) {
-    Problem p{400, "", "invalid query parameter " + name, {{"?" + name, std::move(message)}}};
-    return HttpError(std::move(p));
+Error not_found(std::string_view what, std::string_view id) {
+    return Error(ErrorKind::kNotFound, "no " + std::string(what) + " with id " + std::string(id));
+}
+
+ProblemError bad_query(const std::string& name, std::string message) {
+    return ProblemError(ErrorKind::kInvalidInput, "invalid query parameter " + name,
+                        {{"?" + name, std::move(message)}});
 }
 
 json json_body(const net::Request& req, const json& when_empty) {
@@ -45,17 +49,15 @@ json json_body(const net::Request& req, const json& when_empty) {
         !(media.starts_with("application/") && media.ends_with("+json")))
         throw HttpError(415, "the body must be JSON with Content-Type: application/json");
     if (nesting_depth(req.body, kMaxJsonDepth) > kMaxJsonDepth)
-        throw HttpError(
-            400, "the body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        throw Error(ErrorKind::kInvalidInput,
+                    "the body is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) throw HttpError(400, "the body is not valid JSON");
+    if (body.is_discarded()) throw Error(ErrorKind::kInvalidInput, "the body is not valid JSON");
     if (auto pointer = find_nul(body)) {
         for (char& c : *pointer)
             if (c == '\0') c = '?';
-        throw HttpError(Problem{400,
-                                "",
-                                "the body holds a string with U+0000",
-                                {{*pointer, "must not contain the character U+0000"}}});
+        throw ProblemError(ErrorKind::kInvalidInput, "the body holds a string with U+0000",
+                           {{*pointer, "must not contain the character U+0000"}});
     }
     return body;
 }
@@ -76,7 +78,7 @@ TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what) {
     std::string text = req.matches[match_index];
     auto id = TriggerId::parse(text);
-    if (!id) throw HttpError(404, "no " + std::string(what) + " with id " + text);
+    if (!id) throw not_found(what, text);
     return *id;
 }
 
@@ -112,12 +114,10 @@ bool if_match_allows(const net::Request& req, std::int64_t version) {
     if (!req.has_header("If-Match")) return true;
     const std::string header = req.get_header_value("If-Match");
     auto malformed = [] {
-        return HttpError(Problem{400,
-                                 "",
-                                 "invalid If-Match header",
-                                 {{"If-Match",
-                                   "must be * or a comma-separated list of entity tags such as "
-                                   "\"7\" (the ETag of a read)"}}});
+        return ProblemError(ErrorKind::kInvalidInput, "invalid If-Match header",
+                            {{"If-Match",
+                              "must be * or a comma-separated list of entity tags such as "
+                              "\"7\" (the ETag of a read)"}});
     };
     const std::string wanted = entity_tag(version);
     bool matches = false;

@@ -1,7 +1,9 @@
 #pragma once
 // What every route handler needs: JSON bodies in, JSON and problem+json out, typed path and
 // query parameters, and the HttpError that carries statuses with no etp::ErrorKind
-// (401, 403, 413, 415, 422). Used on the HTTP server's handler threads; stateless.
+// (401, 403, 412, 413, 415, 422). Everything else a route refuses is an etp::Error (a
+// ProblemError when the answer names fields), mapped to its status by problem_from. Used on the
+// HTTP server's handler threads; stateless.
 
 #include "etp/net/message.hpp"
 
@@ -50,12 +52,15 @@ void reply_json(net::Response& res, int status, const nlohmann::json& body);
 // A 401 also gets WWW-Authenticate: kWwwAuthenticate.
 void reply_problem(net::Response& res, const Problem& problem);
 
+// The 404 of a resource: "no <what> with id <id>".
+Error not_found(std::string_view what, std::string_view id);
+
 // Path ids: a malformed id is simply not found (404), as no such resource can exist.
 TriggerId trigger_id_param(const net::Request& req, std::size_t match_index,
                            std::string_view what = "trigger");
 
 // A 400 naming the malformed query parameter (pointer "?name").
-HttpError bad_query(const std::string& name, std::string message);
+ProblemError bad_query(const std::string& name, std::string message);
 
 // Query parameters: 400 naming the parameter when present but malformed.
 std::int64_t query_int(const net::Request& req, const std::string& name, std::int64_t fallback,

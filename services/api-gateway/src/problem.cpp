@@ -52,6 +52,10 @@ Problem problem_from(const Error& error) {
         p.detail = "a service the gateway depends on is unavailable; try again later";
     else
         p.detail = error.what();
+    if (const auto* given = dynamic_cast<const ProblemError*>(&error)) {
+        p.detail = error.what();
+        p.errors = given->errors();
+    }
     if (const auto* v = dynamic_cast<const ValidationError*>(&error)) {
         p.errors = v->errors();
         p.detail = "the request has " + std::to_string(p.errors.size()) + " invalid field" +

@@ -26,7 +26,7 @@ json secret_to_json(const pg::TriggerSecretRecord& s) {
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
-    throw HttpError(404, "no trigger with id " + id.to_string());
+    throw gateway::not_found("trigger", id.to_string());
 }
 
 }  // namespace
@@ -45,9 +45,9 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
                 auto trigger = pg::TriggerStore::get_for_update(*conn, id);
                 if (!trigger) not_found(id);
                 if (!trigger->spec.target)
-                    throw HttpError(409,
-                                    "the trigger has no webhook target; secrets sign webhooks, so "
-                                    "give it a target first");
+                    throw Error(ErrorKind::kConflict,
+                                "the trigger has no webhook target; secrets sign webhooks, so "
+                                "give it a target first");
                 // Secrets that no longer sign are of no use to anyone: rotations do not
                 // pile up.
                 pg::TriggerSecretStore::remove_expired(*conn, id);
@@ -81,39 +81,39 @@ void add_secret_routes(HttpServer& server, GatewayContext& ctx) {
                    reply_json(res, 200, {{"items", items}});
                });
 
-    server.del(R"(/api/v1/triggers/([^/]+)/secrets/([^/]+))", Scope::kWrite,
-               [&ctx](const net::Request& req, net::Response& res) {
-                   TriggerId id = trigger_id_param(req, 1);
-                   std::string text = req.matches[2];
-                   auto secret_id = Uuid::parse(text);
-                   if (!secret_id)
-                       throw HttpError(
-                           404, "trigger " + id.to_string() + " has no secret with id " + text);
-                   {
-                       auto conn = ctx.pool.acquire();
-                       pg::Transaction tx(*conn);
-                       auto trigger = pg::TriggerStore::get_for_update(*conn, id);
-                       if (!trigger) not_found(id);
-                       auto secrets = pg::TriggerSecretStore::list(*conn, id);
-                       auto it = std::find_if(secrets.begin(), secrets.end(),
-                                              [&](const auto& s) { return s.id == *secret_id; });
-                       if (it == secrets.end())
-                           throw HttpError(
-                               404, "trigger " + id.to_string() + " has no secret with id " + text);
-                       auto active = std::count_if(secrets.begin(), secrets.end(),
-                                                   [](const auto& s) { return s.active; });
-                       if (trigger->spec.target && it->active && active == 1)
-                           throw HttpError(
-                               409,
-                               "this is the trigger's last unexpired secret, and its webhooks "
-                               "must be signed: rotate instead (POST /api/v1/triggers/" +
-                                   id.to_string() +
-                                   "/secrets with expire_previous_after_seconds: 0)");
-                       pg::TriggerSecretStore::remove(*conn, id, *secret_id);
-                       tx.commit();
-                   }
-                   res.status = 204;
-               });
+    server.del(
+        R"(/api/v1/triggers/([^/]+)/secrets/([^/]+))", Scope::kWrite,
+        [&ctx](const net::Request& req, net::Response& res) {
+            TriggerId id = trigger_id_param(req, 1);
+            std::string text = req.matches[2];
+            auto secret_id = Uuid::parse(text);
+            if (!secret_id)
+                throw Error(ErrorKind::kNotFound,
+                            "trigger " + id.to_string() + " has no secret with id " + text);
+            {
+                auto conn = ctx.pool.acquire();
+                pg::Transaction tx(*conn);
+                auto trigger = pg::TriggerStore::get_for_update(*conn, id);
+                if (!trigger) not_found(id);
+                auto secrets = pg::TriggerSecretStore::list(*conn, id);
+                auto it = std::find_if(secrets.begin(), secrets.end(),
+                                       [&](const auto& s) { return s.id == *secret_id; });
+                if (it == secrets.end())
+                    throw Error(ErrorKind::kNotFound,
+                                "trigger " + id.to_string() + " has no secret with id " + text);
+                auto active = std::count_if(secrets.begin(), secrets.end(),
+                                            [](const auto& s) { return s.active; });
+                if (trigger->spec.target && it->active && active == 1)
+                    throw Error(ErrorKind::kConflict,
+                                "this is the trigger's last unexpired secret, and its webhooks "
+                                "must be signed: rotate instead (POST /api/v1/triggers/" +
+                                    id.to_string() +
+                                    "/secrets with expire_previous_after_seconds: 0)");
+                pg::TriggerSecretStore::remove(*conn, id, *secret_id);
+                tx.commit();
+            }
+            res.status = 204;
+        });
 }
 
 }  // namespace etp::gateway

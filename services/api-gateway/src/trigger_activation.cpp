@@ -2,7 +2,7 @@
 
 namespace etp::gateway {
 
-std::optional<Problem> activation_conflict(const Trigger& trigger, Timestamp now) {
+std::optional<ProblemError> activation_conflict(const Trigger& trigger, Timestamp now) {
     const TriggerSpec& spec = trigger.spec;
     if (spec.type != TriggerType::kScheduled || !spec.schedule || !spec.schedule->at)
         return std::nullopt;
@@ -13,10 +13,8 @@ std::optional<Problem> activation_conflict(const Trigger& trigger, Timestamp now
     std::string message = "already fired at " + format_rfc3339(fired) +
                           "; a one-time schedule has no slot left: PUT the trigger with a new "
                           "schedule.at to fire it again";
-    return Problem{409,
-                   "",
-                   "trigger " + trigger.id.to_string() + " " + message,
-                   {FieldError{"/schedule/at", message}}};
+    return ProblemError(ErrorKind::kConflict, "trigger " + trigger.id.to_string() + " " + message,
+                        {FieldError{"/schedule/at", message}});
 }
 
 }  // namespace etp::gateway

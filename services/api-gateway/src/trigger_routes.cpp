@@ -39,7 +39,7 @@ void publish_change(GatewayContext& ctx, const Trigger& trigger) {
 }
 
 [[noreturn]] void not_found(const TriggerId& id) {
-    throw HttpError(404, "no trigger with id " + id.to_string());
+    throw gateway::not_found("trigger", id.to_string());
 }
 
 // PUT and DELETE with If-Match: 412 unless it names the trigger's current version, so a client
@@ -280,7 +280,7 @@ void add_trigger_routes(HttpServer& server, GatewayContext& ctx) {
                         auto current = pg::TriggerStore::get_for_update(*conn, id);
                         if (!current) not_found(id);
                         if (auto conflict = activation_conflict(*current, now_utc()))
-                            throw HttpError(std::move(*conflict));
+                            throw *conflict;
                     }
                     trigger = pg::TriggerStore::set_active(*conn, id, active);
                     if (!trigger) not_found(id);

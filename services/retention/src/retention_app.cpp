@@ -24,20 +24,7 @@ PassOptions pass_options(const RetentionConfig& config) {
     return o;
 }
 
-namespace {
-
-void require_sane(const RetentionConfig& config) {
-    if (config.retain_for <= config.active_for)
-        throw Error(ErrorKind::kInvalidInput,
-                    "EVENT_RETAIN_FOR must be longer than EVENT_ACTIVE_FOR");
-    if (config.interval <= std::chrono::milliseconds(0))
-        throw Error(ErrorKind::kInvalidInput, "RETENTION_INTERVAL must be positive");
-}
-
-}  // namespace
-
 int run_retention(const RetentionConfig& config, runtime::ShutdownSignal& shutdown) {
-    require_sane(config);
     // Connections: the passes, readiness (the lock has a session of its own).
     service::ServiceHost host("retention", config.common, 2);
     RetentionLoop loop(host.pool(), host.producer(), bus::Topics(config.common.topic_prefix),
@@ -48,8 +35,6 @@ int run_retention(const RetentionConfig& config, runtime::ShutdownSignal& shutdo
 }
 
 int run_retention_once(const RetentionConfig& config) {
-    log::init("retention", config.common.log_level);
-    require_sane(config);
     LeaderLock lock(config.common.database_url);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!lock.try_acquire()) {

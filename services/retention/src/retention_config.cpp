@@ -43,7 +43,15 @@ runtime::ConfigSpec make_config_spec(RetentionConfig& config) {
         .flag("--once",
               "run one pass and exit (for a Kubernetes CronJob): 0 when it completed, 1 when it "
               "failed or another instance kept the retention lock for 30 s",
-              config.once);
+              config.once)
+        .check([&config] {
+            std::vector<std::string> problems;
+            if (config.retain_for <= config.active_for)
+                problems.push_back("EVENT_RETAIN_FOR must be longer than EVENT_ACTIVE_FOR");
+            if (config.interval <= std::chrono::milliseconds(0))
+                problems.push_back("RETENTION_INTERVAL must be positive");
+            return problems;
+        });
     return spec;
 }
 

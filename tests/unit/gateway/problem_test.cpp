@@ -51,3 +51,19 @@ TEST_CASE("other unavailable dependencies and internal errors name nothing eithe
     CHECK(p.status == 404);
     CHECK(p.detail == "no trigger with id x");
 }
+
+TEST_CASE("a ProblemError's text and fields are the answer, whatever its kind") {
+    auto p = problem_from(etp::gateway::ProblemError(
+        ErrorKind::kUnavailable, "Swagger UI is not installed: SWAGGER_UI_DIR is not set"));
+    CHECK(p.status == 503);
+    CHECK(p.detail == "Swagger UI is not installed: SWAGGER_UI_DIR is not set");
+    p = problem_from(etp::gateway::ProblemError(ErrorKind::kConflict, "trigger x already fired",
+                                                {{"/schedule/at", "already fired"}}));
+    CHECK(p.status == 409);
+    CHECK(p.detail == "trigger x already fired");
+    CHECK(p.errors == std::vector<etp::FieldError>{{"/schedule/at", "already fired"}});
+    p = problem_from(etp::gateway::ProblemError(
+        ErrorKind::kInvalidInput, "invalid query parameter n", {{"?n", "must be an integer"}}));
+    CHECK(p.status == 400);
+    CHECK(p.to_json()["title"] == "Bad Request");
+}

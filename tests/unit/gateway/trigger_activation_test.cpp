@@ -32,7 +32,7 @@ TEST_CASE("activating a completed one-time schedule whose instant passed is a co
     once.schedule_state->completed_at = at("2026-11-22T10:00:00.200Z");
     auto conflict = activation_conflict(once, now);
     REQUIRE(conflict);
-    json problem = conflict->to_json();
+    json problem = etp::gateway::problem_from(*conflict).to_json();
     INFO(problem.dump());
     CHECK(problem["status"] == 409);
     CHECK(problem["title"] == "Conflict");

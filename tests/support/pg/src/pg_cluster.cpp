@@ -97,6 +97,16 @@ int run(const std::vector<std::string>& argv, const std::string& cwd, const std:
     return wait_exit(spawn(argv, actions));
 }
 
+// The settings the platform needs, the ones scripts/run gives its cluster (a copy: the postgres
+// user may not reach the repository).
+void append_server_settings(const std::string& conf_path) {
+    std::ifstream in(ETP_PG_SERVER_CONF);
+    if (!in) throw std::runtime_error(std::string("cannot read ") + ETP_PG_SERVER_CONF);
+    std::ofstream out(conf_path, std::ios::app);
+    out << "\n# " << ETP_PG_SERVER_CONF << "\n" << in.rdbuf();
+    if (!out) throw std::runtime_error("cannot append to " + conf_path);
+}
+
 }  // namespace
 
 PgCluster::PgCluster() {
@@ -120,6 +130,7 @@ PgCluster::PgCluster() {
             throw std::runtime_error("initdb failed (exit " + std::to_string(rc) + "):\n" +
                                      tail(dir_ + "/commands.log"));
         }
+        append_server_settings(data_dir_ + "/postgresql.conf");
         // free_port() races with other processes: try a few ports before giving up.
         for (int attempt = 1;; ++attempt) {
             port_ = free_port();
@@ -215,9 +226,7 @@ void PgCluster::start() {
     if (running_) return;
     const std::string options = "-p " + std::to_string(port_) + " -k " + dir_ +
                                 " -c listen_addresses=127.0.0.1"
-                                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                " -c wal_level=logical -c max_wal_senders=10"
-                                " -c max_replication_slots=10 -c max_connections=200";
+                                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     const int rc = run(as_postgres({kBinDir + "pg_ctl", "start", "-w", "-t", "60", "-D", data_dir_,
                                     "-l", log_path(), "-o", options}),
                        dir_, dir_ + "/commands.log");

@@ -43,7 +43,7 @@ class Consumer {
     // Throws Error(kUnavailable) when the commit fails (the messages will be seen again).
     void commit(const std::vector<Message>& processed);
     // Leaves the group (bounded). Idempotent.
-    void close() noexcept;
+    void close() noexcept;  // poll() or commit() after it abort (ETP_CHECK)
     // Cluster metadata round-trip: nullopt when a broker answers, else the reason ("kafka
     // authentication failed: ..." or "kafka TLS handshake failed: ..." when that is why not).
     std::optional<std::string> check(std::chrono::milliseconds timeout) noexcept;

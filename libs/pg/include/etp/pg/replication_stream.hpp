@@ -3,6 +3,8 @@
 // slot. Owned by one thread; not thread-safe. Every failure is a DatabaseError: kUnavailable
 // (retryable) when the connection is lost or the server is down, kNotFound when the slot does
 // not exist, kConflict when another process is streaming from the slot, kInternal otherwise.
+// Calls out of order (start() twice, next() or send_status() before start(), ensure_slot()
+// after it) are bugs of the caller: ETP_CHECK aborts.
 //
 // Progress: the caller reports, via confirm(), the position up to which every change is safe
 // elsewhere. The stream sends standby status updates (write = flush = apply = that position):

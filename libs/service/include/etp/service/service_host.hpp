@@ -1,5 +1,5 @@
 #pragma once
-// What every service's App shares: JSON logs named after the service, a PostgreSQL pool, an
+// What every service's App shares (run_main has initialised its JSON logs): a PostgreSQL pool, an
 // idempotent producer, the admin server whose readiness is every dependency check, and the
 // lifecycle — components start in the order added and stop in reverse, readiness goes 503
 // first, the producers are flushed last, and one summary line is logged. Construct and run from
@@ -30,8 +30,8 @@ class Component {
 
 class ServiceHost {
  public:
-    // Initialises logging as `name` and creates the pool and the producer (nothing connects
-    // yet). Throws etp::Error on bad configuration.
+    // Creates the pool and the producer (nothing connects yet); `name` is the Kafka client id
+    // and names the started/stopped log lines. Throws etp::Error on bad configuration.
     // `linger_ms` is the producer's batching delay: 0 for services that wait for each
     // acknowledgement, a few ms for streams that do not (see bus::ProducerConfig).
     ServiceHost(std::string name, const runtime::CommonConfig& config, std::size_t pool_size,
