@@ -24,14 +24,32 @@ void raise_open_file_limit() noexcept {
                                              {"to", static_cast<std::uint64_t>(limit.rlim_cur)}});
 }
 
-// An I/O thread's loop. Completion handlers catch their own errors; one escaping is a bug.
-void run_io(boost::asio::io_context& io) noexcept {
+// An I/O thread's one step: runs the completions until stop() stops the io_context (then the
+// pause is cut short by the stop request that follows). Completion handlers catch their own
+// errors; one escaping is a bug.
+std::chrono::milliseconds run_io(boost::asio::io_context& io) noexcept {
     try {
         io.run();
     } catch (const std::exception& e) {
         log::error("webhook I/O thread failed", {{"error", e.what()}});
         std::abort();
     }
+    return std::chrono::milliseconds(10);
+}
+
+// The options of one of the engine's loops. Their failures are logged each time, as warnings:
+// each loop paces its own retries (at least a poll interval apart) and readiness says whether
+// recording fails (check()).
+service::WorkerOptions loop_options(std::string name, std::chrono::milliseconds start_delay,
+                                    std::string failure_log) {
+    service::WorkerOptions o;
+    o.name = std::move(name);
+    o.start_delay = start_delay;
+    o.unhealthy_after = 0;
+    o.failure_log = std::move(failure_log);
+    o.failure_level = log::Level::kWarn;
+    o.log_every = std::chrono::milliseconds(0);
+    return o;
 }
 
 }  // namespace
@@ -41,7 +59,41 @@ DeliveryEngine::DeliveryEngine(pg::Pool& pool, bus::Producer& producer, bus::Top
     : options_(std::move(options)),
       recorder_(pool, producer, std::move(topics), options_.lease),
       poller_(pool, recorder_, *options_.secret_box, options_.lease),
-      queues_(options_.per_target, options_.max_in_flight) {
+      queues_(options_.per_target, options_.max_in_flight),
+      publish_wait_(options_.poll_interval),
+      // The poll and publish loops start a poll interval in; the record loop renews at once.
+      poll_loop_(
+          loop_options("webhook poll loop", options_.poll_interval, "due deliveries not claimed"),
+          {.step = [this] { return poll_step(); },
+           .failed =
+               [this](std::chrono::milliseconds) {
+                   claims_paused_until_ = std::chrono::steady_clock::now() + options_.lease;
+                   return options_.poll_interval;
+               },
+           .stopped = {}}),
+      record_loop_(loop_options("webhook record loop", std::chrono::milliseconds(0),
+                                "webhook attempts not recorded; retrying"),
+                   {.step = [this] { return record_step(); },
+                    .failed = {},
+                    .stopped = [this] { record_rest(); }}),
+      publish_loop_(loop_options("dead-delivery publish loop", options_.poll_interval,
+                                 "dead-delivery messages not published to Kafka; retrying"),
+                    {.step = [this] { return publish_step(); },
+                     .failed =
+                         [this](std::chrono::milliseconds) {
+                             publish_wait_ =
+                                 std::min(std::max(publish_wait_ * 2, options_.poll_interval),
+                                          std::chrono::milliseconds(5000));
+                             return publish_wait_;
+                         },
+                     .stopped = {}}),
+      io_loop_(
+          [this] {
+              auto o = loop_options("webhook I/O", std::chrono::milliseconds(0), "");
+              o.threads = std::max<std::size_t>(options_.io_threads, 1);
+              return o;
+          }(),
+          {.step = [this] { return run_io(io_); }, .failed = {}, .stopped = {}}) {
     delivery_metrics();
     client_ = std::make_unique<net::Client>(
         io_, webhook_client_options(options_.allow_private_targets, options_.ca_file,
@@ -53,11 +105,15 @@ DeliveryEngine::~DeliveryEngine() { stop(); }
 void DeliveryEngine::start() {
     raise_open_file_limit();
     work_.emplace(io_.get_executor());
-    for (std::size_t i = 0; i < std::max<std::size_t>(options_.io_threads, 1); ++i)
-        io_threads_.emplace_back([this] { run_io(io_); });
-    poll_thread_ = std::thread([this] { poll_loop(); });
-    record_thread_ = std::thread([this] { record_loop(); });
-    publish_thread_ = std::thread([this] { publish_loop(); });
+    io_loop_.start();
+    const auto now = std::chrono::steady_clock::now();
+    next_depth_ = now;
+    next_prune_ = now + std::chrono::minutes(1);
+    claims_paused_until_ = now;
+    next_renewal_ = now;
+    poll_loop_.start();
+    record_loop_.start();
+    publish_loop_.start();
 }
 
 void DeliveryEngine::stop() noexcept {
@@ -67,7 +123,6 @@ void DeliveryEngine::stop() noexcept {
         stopped_ = true;
         stopping_ = true;
     }
-    stop_cv_.notify_all();
     // Attempts in flight end at once with "canceled"; on_answer leaves their deliveries held,
     // and release_queued() makes them due again with the queued ones.
     client_->cancel_all();
@@ -79,17 +134,23 @@ void DeliveryEngine::stop() noexcept {
     }
     work_.reset();
     io_.stop();
-    for (auto& t : io_threads_)
-        if (t.joinable()) t.join();
-    io_threads_.clear();
-    if (poll_thread_.joinable()) poll_thread_.join();
-    if (publish_thread_.joinable()) publish_thread_.join();
+    io_loop_.stop();
+    poll_loop_.stop();
+    publish_loop_.stop();
     {
         std::lock_guard lock(mutex_);
         io_done_ = true;
     }
     finished_cv_.notify_all();
-    if (record_thread_.joinable()) record_thread_.join();
+    // Its last step done, the record loop records what is left (record_rest()); then what is
+    // still held is released.
+    record_loop_.stop();
+    release_queued();
+}
+
+bool DeliveryEngine::stopping() const {
+    std::lock_guard lock(mutex_);
+    return stopping_;
 }
 
 std::optional<std::string> DeliveryEngine::check() const {
@@ -195,11 +256,6 @@ void DeliveryEngine::on_answer(const DeliveryJob& job, Timestamp started,
     launch(std::move(launches));
 }
 
-bool DeliveryEngine::sleep_unless_stopping(std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex_);
-    return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
-}
-
 void DeliveryEngine::prune_idle_origins() {
     client_->prune();
     auto cutoff = std::chrono::steady_clock::now() - std::chrono::minutes(1);
@@ -207,32 +263,24 @@ void DeliveryEngine::prune_idle_origins() {
     queues_.prune_idle(cutoff);
 }
 
-void DeliveryEngine::poll_loop() noexcept {
-    auto next_depth = std::chrono::steady_clock::now();
-    auto next_prune = next_depth + std::chrono::minutes(1);
-    // After PostgreSQL failed, claims wait one lease. An outage longer than a lease lets the
-    // leases of every dispatcher lapse; once it is over, each takes that long to record what it
-    // got meanwhile and renew what it holds, rather than racing the others, who would send
-    // again deliveries that had succeeded. (A dispatcher that alone lost PostgreSQL for longer
-    // than a lease is taken over as if dead: at least once.)
-    auto claims_paused_until = next_depth;
-    while (sleep_unless_stopping(options_.poll_interval)) {
-        try {
-            if (std::chrono::steady_clock::now() >= next_prune) {
-                prune_idle_origins();
-                next_prune = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-            }
-            if (std::chrono::steady_clock::now() < claims_paused_until) continue;
-            claim_due();
-            if (std::chrono::steady_clock::now() >= next_depth) {
-                poller_.update_queue_depth();
-                next_depth = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-            }
-        } catch (const std::exception& e) {
-            log::warn("due deliveries not claimed", {{"error", e.what()}});
-            claims_paused_until = std::chrono::steady_clock::now() + options_.lease;
-        }
+// After PostgreSQL failed, claims wait one lease (the poll loop's on_failure). An outage longer
+// than a lease lets the leases of every dispatcher lapse; once it is over, each takes that long
+// to record what it got meanwhile and renew what it holds, rather than racing the others, who
+// would send again deliveries that had succeeded. (A dispatcher that alone lost PostgreSQL for
+// longer than a lease is taken over as if dead: at least once.)
+std::chrono::milliseconds DeliveryEngine::poll_step() {
+    if (stopping()) return options_.poll_interval;
+    if (std::chrono::steady_clock::now() >= next_prune_) {
+        prune_idle_origins();
+        next_prune_ = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     }
+    if (std::chrono::steady_clock::now() < claims_paused_until_) return options_.poll_interval;
+    claim_due();
+    if (std::chrono::steady_clock::now() >= next_depth_) {
+        poller_.update_queue_depth();
+        next_depth_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    }
+    return options_.poll_interval;
 }
 
 void DeliveryEngine::claim_due() {
@@ -254,38 +302,44 @@ void DeliveryEngine::claim_due() {
     }
 }
 
-void DeliveryEngine::record_loop() noexcept {
-    next_renewal_ = std::chrono::steady_clock::now();
+std::chrono::milliseconds DeliveryEngine::record_step() {
     renew_leases_when_due();
-    auto stopping = [this] {
+    {
+        std::unique_lock lock(mutex_);
+        finished_cv_.wait_for(lock, std::chrono::milliseconds(50),
+                              [this] { return !finished_.empty() || io_done_; });
+    }
+    record_finished();
+    return std::chrono::milliseconds(0);
+}
+
+bool DeliveryEngine::record_finished() {
+    std::vector<FinishedAttempt> batch;
+    {
+        std::lock_guard lock(mutex_);
+        batch.swap(finished_);
+    }
+    if (batch.empty()) return false;
+    // Stopping, once no attempt completes any more: a failing write gives up (the rows stay
+    // pending and are attempted again later).
+    auto give_up = [this] {
         std::lock_guard lock(mutex_);
         return io_done_;
     };
-    auto renew = [this] { renew_leases_when_due(); };
-    while (true) {
-        std::vector<FinishedAttempt> batch;
-        bool done;
-        {
-            std::unique_lock lock(mutex_);
-            finished_cv_.wait_for(lock, std::chrono::milliseconds(50),
-                                  [this] { return !finished_.empty() || io_done_; });
-            batch.swap(finished_);
-            done = io_done_;
+    recorder_.record(batch, give_up, [this] { renew_leases_when_due(); });
+    std::lock_guard lock(mutex_);
+    for (const auto& f : batch) held_.erase(f.outcome.key);
+    delivery_metrics().in_memory.Set(static_cast<double>(held_.size()));
+    return true;
+}
+
+void DeliveryEngine::record_rest() noexcept {
+    try {
+        while (record_finished()) {
         }
-        if (!batch.empty()) {
-            recorder_.record(batch, stopping, renew);
-            std::lock_guard lock(mutex_);
-            for (const auto& f : batch) held_.erase(f.outcome.key);
-            delivery_metrics().in_memory.Set(static_cast<double>(held_.size()));
-        }
-        if (done) {
-            std::lock_guard lock(mutex_);
-            if (!finished_.empty()) continue;
-            break;
-        }
-        renew_leases_when_due();
+    } catch (const std::exception& e) {
+        log::error("webhook attempts not recorded at stop", {{"error", e.what()}});
     }
-    release_queued();
 }
 
 std::vector<pg::DeliveryKey> DeliveryEngine::held_keys() const {
@@ -301,19 +355,11 @@ void DeliveryEngine::renew_leases_when_due() {
         std::max<std::chrono::milliseconds>(options_.lease / 3, std::chrono::milliseconds(100));
 }
 
-void DeliveryEngine::publish_loop() noexcept {
-    auto wait = options_.poll_interval;
-    while (sleep_unless_stopping(wait)) {
-        try {
-            const std::size_t sent = recorder_.publish_outbox();
-            wait = sent > 0 ? std::chrono::milliseconds(0) : options_.poll_interval;
-        } catch (const std::exception& e) {
-            log::warn("dead-delivery messages not published to Kafka; retrying",
-                      {{"error", e.what()}});
-            wait = std::min(std::max(wait * 2, options_.poll_interval),
-                            std::chrono::milliseconds(5000));
-        }
-    }
+std::chrono::milliseconds DeliveryEngine::publish_step() {
+    if (stopping()) return options_.poll_interval;
+    const std::size_t sent = recorder_.publish_outbox();
+    publish_wait_ = sent > 0 ? std::chrono::milliseconds(0) : options_.poll_interval;
+    return publish_wait_;
 }
 
 void DeliveryEngine::release_queued() noexcept {

@@ -8,24 +8,26 @@
 // (max_in_flight) and per target origin (per_target, one at a time while the target keeps
 // failing), so a slow or dead target holds its own sockets and queue, never other targets'.
 //
-// The engine's threads, all started and stopped here: the I/O threads; the poll loop (claims,
-// queue depth, pruning idle origins); the record loop, which writes the attempts in batches and
-// renews the lease of every delivery held in memory, so another dispatcher takes them over only
-// when this one is gone; and the publish loop, which sends the outbox's dead-delivery messages
-// to Kafka. On stop, attempts in flight are cancelled and, with the queued jobs, released (made
-// due at once) for whoever runs next.
+// The engine's threads, all started and stopped here, each on a service::Worker: the I/O
+// threads (one Worker, io_threads threads); and three loops, each a Worker of its own: the poll
+// loop (claims, queue depth, pruning idle origins); the record loop, which writes the attempts in
+// batches and renews the lease of every delivery held in memory, so another dispatcher takes them
+// over only when this one is gone; and the publish loop, which sends the outbox's dead-delivery
+// messages to Kafka. On stop, attempts in flight are cancelled; once none is left, the poll and
+// publish loops stop, the record loop records what the attempts left, and the queued jobs and
+// cancelled attempts are released (made due at once) for whoever runs next.
 //
 // Thread-safe: submit() and try_reserve() from the writer's thread; completions on the I/O
 // threads; `mutex_` guards the state they share.
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "delivery_job.hpp"
@@ -39,6 +41,7 @@
 #include "etp/pg/delivery_queue.hpp"
 #include "etp/pg/pool.hpp"
 #include "etp/service/service_host.hpp"
+#include "etp/service/worker.hpp"
 #include "target_queues.hpp"
 
 namespace etp::dispatcher {
@@ -78,9 +81,44 @@ class DeliveryEngine : public service::Component {
     const secrets::SecretBox& secret_box() const noexcept { return *options_.secret_box; }
 
  private:
-    void poll_loop() noexcept;
-    void record_loop() noexcept;
-    void publish_loop() noexcept;
+    // One of the engine's loops: a Worker whose step, failure pacing and last words are the
+    // engine's.
+    class Loop : public service::Worker {
+     public:
+        struct Calls {
+            std::function<std::chrono::milliseconds()> step;
+            // Default: the Worker's back-off.
+            std::function<std::chrono::milliseconds(std::chrono::milliseconds backoff)> failed;
+            std::function<void()> stopped;  // on the loop's thread, once its steps are over
+        };
+        Loop(service::WorkerOptions options, Calls calls)
+            : Worker(std::move(options)), calls_(std::move(calls)) {}
+        ~Loop() override { stop(); }
+
+     private:
+        std::chrono::milliseconds step(std::size_t /*thread*/) override { return calls_.step(); }
+        std::chrono::milliseconds on_failure(const std::exception& /*error*/,
+                                             std::chrono::milliseconds backoff) override {
+            return calls_.failed ? calls_.failed(backoff) : backoff;
+        }
+        void on_stopped(std::size_t /*thread*/) noexcept override {
+            if (calls_.stopped) calls_.stopped();
+        }
+
+        const Calls calls_;
+    };
+
+    // One turn of each loop. poll_step(): claims, queue depth, pruning; record_step(): renews
+    // the leases when due, then records the attempts finished within 50 ms; publish_step(): a
+    // batch of the outbox. Each returns the pause before the next.
+    std::chrono::milliseconds poll_step();
+    std::chrono::milliseconds record_step();
+    std::chrono::milliseconds publish_step();
+    // Records the attempts finished, if any (record loop's thread); false when there were none.
+    bool record_finished();
+    // The record loop's last words: what the attempts left once none completes any more.
+    void record_rest() noexcept;
+    bool stopping() const;
 
     // Queues jobs, then starts what may start (lock not held).
     void enqueue(std::vector<DeliveryJob> jobs, std::size_t reserved_used);
@@ -99,7 +137,6 @@ class DeliveryEngine : public service::Component {
     // Forgets origins idle for a minute, and closes kept-alive connections idle too long.
     void prune_idle_origins();
     void release_queued() noexcept;
-    bool sleep_unless_stopping(std::chrono::milliseconds d);
 
     const DeliveryOptions options_;
     DeliveryRecorder recorder_;
@@ -107,25 +144,31 @@ class DeliveryEngine : public service::Component {
 
     mutable std::mutex mutex_;
     std::condition_variable finished_cv_;
-    std::condition_variable stop_cv_;
     std::condition_variable drained_cv_;  // nothing in flight any more
     TargetQueues queues_;
     std::set<pg::DeliveryKey> held_;  // queued, in flight or finished but not yet recorded
     std::size_t reserved_ = 0;
     std::vector<FinishedAttempt> finished_;
+    // From stop() on: nothing more is reserved, claimed or launched. The loops' threads stop
+    // on their Workers' requests, in stop()'s order.
     bool stopping_ = false;
     bool stopped_ = false;
     bool io_done_ = false;  // no attempt completes any more: the record loop may finish
     std::chrono::steady_clock::time_point next_renewal_{};  // record loop's thread only
+    // Poll loop's thread only: after PostgreSQL failed, claims wait one lease (poll_step()).
+    std::chrono::steady_clock::time_point claims_paused_until_{};
+    std::chrono::steady_clock::time_point next_depth_{};
+    std::chrono::steady_clock::time_point next_prune_{};
+    std::chrono::milliseconds publish_wait_;  // publish loop's thread only
 
-    std::thread poll_thread_;
-    std::thread record_thread_;
-    std::thread publish_thread_;
+    Loop poll_loop_;
+    Loop record_loop_;
+    Loop publish_loop_;
     // Declared last: the client's completions capture `this`, so it goes first.
     boost::asio::io_context io_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::unique_ptr<net::Client> client_;
-    std::vector<std::thread> io_threads_;
+    Loop io_loop_;  // io_threads threads, each running io_ until stop()
 };
 
 }  // namespace etp::dispatcher
