@@ -21,11 +21,9 @@ TEST_CASE("cdc-capture killed mid-burst loses no change and logs each firing onc
     constexpr const char* kSlot = "etp_fault_cdc_kill";
 
     platform();
-    auto& cluster = etp::testing::PgCluster::shared();
-    cluster.create_database(kDb);
-    const auto source = cluster.url(kDb);
-    psql(source,
-         "create table burst (id bigint primary key, n integer not null, flag boolean not null)");
+    const auto source = make_plain_source_db(
+        kDb,
+        "create table burst (id bigint primary key, n integer not null, flag boolean not null)");
     // A pause every 1,000 rows stretches the burst over 2.5 s or more, so that the kill below
     // (once capture has confirmed part of it) lands while it is still being written, however
     // fast the machine writes.

@@ -201,12 +201,10 @@ TEST_CASE("CDC_SNAPSHOT=never publishes only changes, and records the table as n
     constexpr const char* kDb = "cdc_snapshot_never";
     constexpr const char* kSlot = "etp_e2e_cdc_snapshot_never";
     platform();
-    auto& cluster = etp::testing::PgCluster::shared();
-    cluster.create_database(kDb);
-    const auto source = cluster.url(kDb);
-    psql(source,
-         "create table snap_never (id bigint primary key, label text); "
-         "insert into snap_never select g, 'old ' || g from generate_series(1, 50) g");
+    const auto source = make_plain_source_db(
+        kDb,
+        "create table snap_never (id bigint primary key, label text); "
+        "insert into snap_never select g, 'old ' || g from generate_series(1, 50) g");
     auto capture = make_cdc_capture(
         source, kSlot, {{"CDC_TABLES", "public.snap_never"}, {"CDC_SNAPSHOT", "never"}});
     REQUIRE(capture.start_and_wait());
@@ -233,13 +231,11 @@ TEST_CASE("a cdc trigger fires once per snapshot row only when its operations li
     constexpr const char* kSlot = "etp_e2e_cdc_snapshot_read";
     constexpr int kRows = 40;
     platform();
-    auto& cluster = etp::testing::PgCluster::shared();
-    cluster.create_database(kDb);
-    const auto source = cluster.url(kDb);
-    psql(source,
-         "create table snap_items (id bigint primary key, label text); "
-         "insert into snap_items select g, 'item ' || g from generate_series(1, " +
-             std::to_string(kRows) + ") g");
+    const auto source = make_plain_source_db(
+        kDb,
+        "create table snap_items (id bigint primary key, label text); "
+        "insert into snap_items select g, 'item ' || g from generate_series(1, " +
+            std::to_string(kRows) + ") g");
     const json reads = create_cdc_trigger("item read", "public.snap_items", {"read"}, nullptr);
     // Every other operation, and a filter only a snapshot row could match.
     const json others = create_cdc_trigger("item changed", "public.snap_items",
@@ -272,13 +268,11 @@ TEST_CASE("a snapshot cut short by a crash is taken again and its firings are lo
     constexpr const char* kSlot = "etp_e2e_cdc_snapshot_kill";
     constexpr int kRows = 50000;
     platform();
-    auto& cluster = etp::testing::PgCluster::shared();
-    cluster.create_database(kDb);
-    const auto source = cluster.url(kDb);
-    psql(source,
-         "create table snap_big (id bigint primary key, flag boolean, label text); "
-         "insert into snap_big select g, g % 10 = 0, 'row ' || g from generate_series(1, " +
-             std::to_string(kRows) + ") g");
+    const auto source = make_plain_source_db(
+        kDb,
+        "create table snap_big (id bigint primary key, flag boolean, label text); "
+        "insert into snap_big select g, g % 10 = 0, 'row ' || g from generate_series(1, " +
+            std::to_string(kRows) + ") g");
     // Every tenth row fires: 5,000 events.
     const json reads = create_cdc_trigger("big read", "public.snap_big", {"read"},
                                           json{{"after", {{"flag", {true}}}}});
@@ -329,12 +323,10 @@ TEST_CASE("changes made after a table joined the publication and before its snap
     constexpr const char* kDb = "cdc_snapshot_window";
     constexpr const char* kSlot = "etp_e2e_cdc_snapshot_window";
     platform();
-    auto& cluster = etp::testing::PgCluster::shared();
-    cluster.create_database(kDb);
-    const auto source = cluster.url(kDb);
-    psql(source,
-         "create table window_items (id bigint primary key, label text); "
-         "insert into window_items select g, 'early ' || g from generate_series(1, 10) g");
+    const auto source = make_plain_source_db(
+        kDb,
+        "create table window_items (id bigint primary key, label text); "
+        "insert into window_items select g, 'early ' || g from generate_series(1, 10) g");
     // The slot and the publication exist, without the table.
     auto capture = make_cdc_capture(source, kSlot);
     REQUIRE(capture.start_and_wait());

@@ -44,6 +44,16 @@ inline std::string make_source_db(testing::PgCluster& cluster, const std::string
     return url;
 }
 
+// A fresh database on the shared cluster, with `sql` run in it (a table of the test's own);
+// returns its URL. Call after platform().
+inline std::string make_plain_source_db(const std::string& name, const std::string& sql) {
+    auto& cluster = testing::PgCluster::shared();
+    cluster.create_database(name);
+    auto url = cluster.url(name);
+    psql(url, sql);
+    return url;
+}
+
 // Every change on etp.cdc.changes from database `db` (all tables), in partition order, as kcat
 // reads it from the beginning to the current end.
 struct CdcRecord {
