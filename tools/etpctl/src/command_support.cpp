@@ -59,11 +59,12 @@ void print_object(std::ostream& out, const nlohmann::json& object,
     print_fields(out, fields);
 }
 
-void add_option_query(Query& query, const ParsedCommandLine& line, const std::string& option,
-                      const std::string& name) {
-    auto it = line.options.find(option);
-    if (it == line.options.end()) return;
-    for (const auto& value : it->second) query.emplace_back(name, value);
+void add_option_query(Query& query, const ParsedCommandLine& line, const OptionNames& options) {
+    for (const auto& [option, name] : options) {
+        auto it = line.options.find(option);
+        if (it == line.options.end()) continue;
+        for (const auto& value : it->second) query.emplace_back(name, value);
+    }
 }
 
 void add_switch_query(Query& query, const ParsedCommandLine& line, const std::string& option,

@@ -42,9 +42,10 @@ void print_json(std::ostream& out, const nlohmann::json& value);
 void print_object(std::ostream& out, const nlohmann::json& object,
                   const std::vector<std::string>& order);
 
-// Adds name=value to the query for each value the option was given.
-void add_option_query(Query& query, const ParsedCommandLine& line, const std::string& option,
-                      const std::string& name);
+// For each (option, name) pair, adds name=value to the query for each value the option was
+// given.
+using OptionNames = std::vector<std::pair<std::string, std::string>>;
+void add_option_query(Query& query, const ParsedCommandLine& line, const OptionNames& options);
 // Adds name=true when the switch was given.
 void add_switch_query(Query& query, const ParsedCommandLine& line, const std::string& option,
                       const std::string& name);

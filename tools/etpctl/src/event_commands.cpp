@@ -40,12 +40,11 @@ Table event_table() {
 // The filters list and tail share.
 Query event_filters(const ParsedCommandLine& line) {
     Query query;
-    add_option_query(query, line, "trigger", "trigger_id");
-    add_option_query(query, line, "status", "status");
-    add_option_query(query, line, "type", "type");
-    add_option_query(query, line, "source", "source");
+    add_option_query(
+        query, line,
+        {{"trigger", "trigger_id"}, {"status", "status"}, {"type", "type"}, {"source", "source"}});
     add_switch_query(query, line, "show-test", "show_test");
-    add_option_query(query, line, "payload-contains", "payload_contains");
+    add_option_query(query, line, {{"payload-contains", "payload_contains"}});
     return query;
 }
 
@@ -60,10 +59,9 @@ std::vector<OptionSpec> filter_options() {
 
 int list_events(Invocation& inv) {
     Query query = event_filters(inv.line);
-    add_option_query(query, inv.line, "since", "since");
-    add_option_query(query, inv.line, "until", "until");
-    add_option_query(query, inv.line, "cursor", "cursor");
-    add_option_query(query, inv.line, "page-size", "page_size");
+    add_option_query(
+        query, inv.line,
+        {{"since", "since"}, {"until", "until"}, {"cursor", "cursor"}, {"page-size", "page_size"}});
     const auto reply = inv.gateway().send({"GET", "/api/v1/events", query});
     if (inv.json()) {
         print_json(inv.out, reply.body);

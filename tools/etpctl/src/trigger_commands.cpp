@@ -50,11 +50,12 @@ std::optional<nlohmann::json> payload_of(const ParsedCommandLine& line) {
 
 int list_triggers(Invocation& inv) {
     Query query;
-    add_option_query(query, inv.line, "type", "type");
-    add_option_query(query, inv.line, "active", "active");
-    add_option_query(query, inv.line, "q", "q");
-    add_option_query(query, inv.line, "page", "page");
-    add_option_query(query, inv.line, "page-size", "page_size");
+    add_option_query(query, inv.line,
+                     {{"type", "type"},
+                      {"active", "active"},
+                      {"q", "q"},
+                      {"page", "page"},
+                      {"page-size", "page_size"}});
     const auto reply = inv.gateway().send({"GET", "/api/v1/triggers", query});
     if (inv.json()) {
         print_json(inv.out, reply.body);
