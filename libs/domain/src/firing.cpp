@@ -1,7 +1,8 @@
 #include "etp/domain/firing.hpp"
 
 #include <array>
-#include <cstdio>
+
+#include "etp/domain/lsn.hpp"
 
 namespace etp {
 namespace {
@@ -17,14 +18,6 @@ constexpr std::array<std::uint8_t, 16> kChangeNamespace = {
 constexpr std::array<std::uint8_t, 16> kSnapshotNamespace = {
     0x0e, 0x7a, 0x41, 0xd2, 0x6c, 0x35, 0x4b, 0x9f, 0xa1, 0x58, 0x33, 0xc7, 0x2e, 0x90, 0x4d, 0x61};
 
-// As PostgreSQL prints an LSN: "16/B374D848".
-std::string lsn_text(std::uint64_t lsn) {
-    char buf[24];
-    const int n = std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32),
-                                static_cast<unsigned>(lsn & 0xFFFF'FFFFu));
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
 }  // namespace
 
 EventId request_event_id(Timestamp triggered_at) {
@@ -39,9 +32,9 @@ EventId firing_event_id(const TriggerId& trigger, Timestamp slot) {
 
 EventId cdc_event_id(const ChangeOrigin& origin, const TriggerId& trigger) {
     static const Uuid kNamespace(kChangeNamespace);
-    return EventId{
-        uuid_v5(kNamespace, origin.system_id + "/" + origin.db + "/" + lsn_text(origin.commit_lsn) +
-                                "/" + std::to_string(origin.position) + "/" + trigger.to_string())};
+    return EventId{uuid_v5(
+        kNamespace, origin.system_id + "/" + origin.db + "/" + format_lsn(origin.commit_lsn) + "/" +
+                        std::to_string(origin.position) + "/" + trigger.to_string())};
 }
 
 EventId snapshot_event_id(const SnapshotRowOrigin& origin, const TriggerId& trigger) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <utility>
@@ -25,13 +24,6 @@ std::optional<std::uint32_t> parse_lsn_half(std::string_view text) {
 }
 
 }  // namespace
-
-std::string format_lsn(Lsn lsn) {
-    char buf[24];
-    const int n = std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32),
-                                static_cast<unsigned>(lsn & 0xFFFF'FFFFu));
-    return std::string(buf, static_cast<std::size_t>(n));
-}
 
 std::optional<Lsn> parse_lsn(std::string_view text) {
     const auto slash = text.find('/');

@@ -13,13 +13,14 @@
 #include <variant>
 #include <vector>
 
+#include "etp/domain/lsn.hpp"
 #include "etp/domain/time.hpp"
 
 namespace etp::pg {
 
 // A WAL position. 0 is "none" (InvalidXLogRecPtr).
 using Lsn = std::uint64_t;
-std::string format_lsn(Lsn lsn);                      // "16/B374D848"
+using etp::format_lsn;                                // "16/B374D848" (domain/lsn.hpp)
 std::optional<Lsn> parse_lsn(std::string_view text);  // inverse; nullopt when malformed
 
 // PostgreSQL's replication clock: microseconds since 2000-01-01 00:00:00 UTC.
